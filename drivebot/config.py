@@ -1,0 +1,278 @@
+"""drivebot.toml -> typed settings. Every problem is reported as one ConfigError naming the key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drivebot.errors import ConfigError
+from drivebot.workflow import Folder, ProductType
+
+CONFIG_NAME = "drivebot.toml"
+
+DEFAULT_FOLDERS: dict[Folder, str] = {
+    Folder.INBOX: "00 Masuk",
+    Folder.REVIEW: "01 Pemeriksaan",
+    Folder.REVISION: "02 Perbaikan",
+    Folder.APPROVED: "03 Disetujui",
+    Folder.FINAL: "04 Final",
+    Folder.ARCHIVE: "05 Arsip",
+    Folder.SUPERSEDED: "06 Versi Lama",
+    Folder.QUARANTINE: "99 Karantina",
+}
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Opd:
+    name: str
+    emails: tuple[str, ...]
+    folder: str
+
+
+@dataclass(frozen=True)
+class GoogleSettings:
+    root_folder_id: str = ""
+    shared_drive_id: str = ""
+    folder_ids: dict[str, str] = field(default_factory=dict)
+    token_file: str = "google-token.json"
+    client_secrets_file: str = "credentials.json"
+    service_account_file: str = ""
+    subject: str = ""
+    api_endpoint: str = ""  # tests and benchmarks point the client at a local server
+
+
+@dataclass(frozen=True)
+class Config:
+    workspace: Path
+    backend: str
+    language: str
+    poll_interval_seconds: int
+    max_attachment_mb: int
+    settle_seconds: float
+    digest_time: str
+    registration_prefix: str
+    org_name: str
+    org_short_name: str
+    org_email: str
+    mail_domain: str
+    watermark: str
+    verify_url_base: str
+    qr_mm: float
+    numbering_start: dict[ProductType, int]
+    default_product_type: ProductType
+    folders: dict[Folder, str]
+    opds: tuple[Opd, ...]
+    reviewers: tuple[Person, ...]
+    admins: tuple[Person, ...]
+    google: GoogleSettings
+    state_file: Path
+
+    @property
+    def max_attachment_bytes(self) -> int:
+        return self.max_attachment_mb * 1024 * 1024
+
+    def opd_for_address(self, address: str) -> Opd | None:
+        address = address.strip().lower()
+        return next((opd for opd in self.opds if address in opd.emails), None)
+
+    def opd_by_folder(self, folder: str) -> Opd | None:
+        return next((opd for opd in self.opds if opd.folder == folder), None)
+
+    def opd_by_name(self, name: str) -> Opd | None:
+        return next((opd for opd in self.opds if opd.name == name), None)
+
+
+class _Reader:
+    """Reads typed values out of one TOML table, naming the full key in every error."""
+
+    def __init__(self, table: dict[str, Any], where: str):
+        self.table = table
+        self.where = where
+
+    def _fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{CONFIG_NAME}: {self.where}{key}: {problem}")
+
+    def get(self, key: str, kind: type, default: Any = None, required: bool = False) -> Any:
+        if key not in self.table:
+            if required:
+                raise self._fail(key, "is missing")
+            return default
+        value = self.table[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self._fail(key, f"expected {kind.__name__}, found {value!r}")
+        if kind is str and required and not value.strip():
+            raise self._fail(key, "must not be empty")
+        return value
+
+    def email(self, key: str, value: Any = None) -> str:
+        value = self.get(key, str, required=True) if value is None else value
+        if not isinstance(value, str) or not _EMAIL.match(value.strip()):
+            raise self._fail(key, f"{value!r} is not an e-mail address")
+        return value.strip().lower()
+
+    def positive(self, key: str, kind: type, default: Any) -> Any:
+        value = self.get(key, kind, default)
+        if value <= 0:
+            raise self._fail(key, f"must be greater than 0, found {value}")
+        return value
+
+    def table_of(self, key: str) -> _Reader:
+        value = self.get(key, dict, {})
+        return _Reader(value, f"{self.where}[{key}] ")
+
+    def tables(self, key: str) -> list[_Reader]:
+        value = self.get(key, list, [])
+        if not all(isinstance(item, dict) for item in value):
+            raise self._fail(key, f"write each entry as a [[{key}]] table")
+        return [_Reader(item, f"[[{key}]] #{n} ") for n, item in enumerate(value, start=1)]
+
+
+def _people(root: _Reader, key: str) -> tuple[Person, ...]:
+    return tuple(Person(r.get("name", str, required=True), r.email("email"))
+                 for r in root.tables(key))
+
+
+def _opds(root: _Reader) -> tuple[Opd, ...]:
+    opds = []
+    for r in root.tables("opd"):
+        name = r.get("name", str, required=True)
+        emails = r.get("emails", list, required=True)
+        if not emails:
+            raise r._fail("emails", "list at least one address")
+        addresses = tuple(r.email("emails", value) for value in emails)
+        folder = r.get("folder", str, name)
+        if "/" in folder or folder.strip() in ("", ".", ".."):
+            raise r._fail("folder", f"{folder!r} is not a usable folder name")
+        opds.append(Opd(name, addresses, folder))
+    _unique([opd.name for opd in opds], "[[opd]] name")
+    _unique([opd.folder for opd in opds], "[[opd]] folder")
+    _unique([a for opd in opds for a in opd.emails], "[[opd]] emails")
+    return tuple(opds)
+
+
+def _unique(values: list[str], key: str) -> None:
+    seen = set()
+    for value in values:
+        if value in seen:
+            raise ConfigError(f"{CONFIG_NAME}: {key}: {value!r} appears more than once")
+        seen.add(value)
+
+
+def _folders(root: _Reader) -> dict[Folder, str]:
+    table = root.table_of("folders")
+    unknown = set(table.table) - {f.value for f in Folder}
+    if unknown:
+        raise table._fail(sorted(unknown)[0], f"unknown folder; known: {[f.value for f in Folder]}")
+    folders = {role: table.get(role.value, str, default)
+               for role, default in DEFAULT_FOLDERS.items()}
+    _unique(list(folders.values()), "[folders]")
+    return folders
+
+
+def _numbering(root: _Reader) -> dict[ProductType, int]:
+    table = root.table_of("numbering")
+    unknown = set(table.table) - {t.value for t in ProductType}
+    if unknown:
+        raise table._fail(sorted(unknown)[0], "unknown product type; use perbup, kepbup or perda")
+    return {kind: table.positive(kind.value, int, 1) for kind in ProductType}
+
+
+def _choice(reader: _Reader, key: str, default: str, choices: tuple[str, ...]) -> str:
+    value = reader.get(key, str, default)
+    if value not in choices:
+        raise reader._fail(key, f"{value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _google(root: _Reader) -> GoogleSettings:
+    table = root.table_of("google")
+    ids = table.get("folder_ids", dict, {})
+    return GoogleSettings(
+        root_folder_id=table.get("root_folder_id", str, ""),
+        shared_drive_id=table.get("shared_drive_id", str, ""),
+        folder_ids={str(k): str(v) for k, v in ids.items()},
+        token_file=table.get("token_file", str, "google-token.json"),
+        client_secrets_file=table.get("client_secrets_file", str, "credentials.json"),
+        service_account_file=table.get("service_account_file", str, ""),
+        subject=table.get("subject", str, ""),
+        api_endpoint=table.get("api_endpoint", str, ""),
+    )
+
+
+def parse(data: dict[str, Any], workspace: Path) -> Config:
+    root = _Reader(data, "")
+    org = root.table_of("organization")
+    stamp = root.table_of("stamp")
+    email = org.email("email")
+    digest_time = root.get("digest_time", str, "07:30")
+    if not _HHMM.match(digest_time):
+        raise root._fail("digest_time", f"{digest_time!r} is not a time like \"07:30\"")
+    prefix = root.get("registration_prefix", str, "HK")
+    if not re.fullmatch(r"[A-Z0-9]{1,8}", prefix):
+        raise root._fail("registration_prefix", "use 1-8 capital letters or digits, e.g. \"HK\"")
+    verify = stamp.get("verify_url_base", str, required=True)
+    if not re.match(r"^https?://", verify):
+        raise stamp._fail("verify_url_base", f"{verify!r} must start with https://")
+    qr_mm = stamp.positive("qr_mm", float, 25.0)
+    if qr_mm < 25:
+        raise stamp._fail("qr_mm", "must be at least 25 (smaller codes do not scan reliably)")
+    opds = _opds(root)
+    if not opds:
+        raise ConfigError(f"{CONFIG_NAME}: [[opd]]: list at least one OPD")
+    admins = _people(root, "admin")
+    if not admins:
+        raise ConfigError(f"{CONFIG_NAME}: [[admin]]: list at least one admin")
+    return Config(
+        workspace=workspace,
+        backend=_choice(root, "backend", "local", ("local", "google")),
+        language=_choice(root, "language", "id", ("id", "en")),
+        poll_interval_seconds=root.positive("poll_interval_seconds", int, 60),
+        max_attachment_mb=root.positive("max_attachment_mb", int, 25),
+        settle_seconds=root.get("settle_seconds", float, 2.0),
+        digest_time=digest_time,
+        registration_prefix=prefix,
+        org_name=org.get("name", str, required=True),
+        org_short_name=org.get("short_name", str, org.get("name", str, required=True)),
+        org_email=email,
+        mail_domain=email.split("@", 1)[1],
+        watermark=stamp.get("watermark", str, "SALINAN SAH"),
+        verify_url_base=verify.rstrip("/") + "/",
+        qr_mm=qr_mm,
+        numbering_start=_numbering(root),
+        default_product_type=ProductType(_choice(root, "default_product_type", "perbup",
+                                                 tuple(t.value for t in ProductType))),
+        folders=_folders(root),
+        opds=opds,
+        reviewers=_people(root, "reviewer"),
+        admins=admins,
+        google=_google(root),
+        state_file=workspace / root.get("state_file", str, "drivebot.sqlite3"),
+    )
+
+
+def load(workspace: Path) -> Config:
+    path = workspace / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(f"no {CONFIG_NAME} in {workspace}: create a workspace with "
+                          f"`drivebot init {workspace}` or pass --workspace")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{CONFIG_NAME}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{CONFIG_NAME}: not UTF-8 text") from None
+    return parse(data, workspace)

@@ -1,0 +1,200 @@
+"""The local backend: a folder tree stands in for the shared Drive folder, Maildirs for Gmail.
+
+File ids are the files' inode numbers, which survive a move or rename inside the tree, as a
+Drive file id does. An editor that saves through a temporary file gives the file a new id;
+the service then matches it to its draft by the registration number in its name.
+
+Mail: `mail/inbox` is read; a processed message moves to `mail/processed`, a refused one to
+`mail/quarantine`; everything sent is written, complete, to `mail/sent`. There is no mail
+system in front of a Maildir to vouch for senders, so every sender counts as authenticated and
+only the OPD address list applies (the Gmail adapter checks Google's authentication results).
+"""
+
+from __future__ import annotations
+
+import mailbox
+import os
+import shutil
+import stat
+import time
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
+from pathlib import Path
+
+from drivebot.docx_comments import read_comments
+from drivebot.drive import DOCX_MIME, PDF_MIME, Comment, DriveFile, DrivePort
+from drivebot.errors import NotFound, TransientError
+from drivebot.gmail import MailboxPort, MailRef
+from drivebot.workflow import Folder
+
+WATCHED = (Folder.INBOX, Folder.REVIEW, Folder.REVISION, Folder.APPROVED, Folder.FINAL)
+_MIME_BY_SUFFIX = {".docx": DOCX_MIME, ".pdf": PDF_MIME}
+
+
+def _is_temporary(name: str) -> bool:
+    """Editor lock files and half-written downloads, never documents."""
+    return name.startswith((".", "~$")) or name.endswith((".tmp", ".crdownload", ".part"))
+
+
+def _unused_name(folder: Path, name: str) -> Path:
+    target = folder / name
+    stem, suffix = os.path.splitext(name)
+    n = 2
+    while target.exists():
+        target = folder / f"{stem} ({n}){suffix}"
+        n += 1
+    return target
+
+
+class LocalDrive(DrivePort):
+    def __init__(self, root: Path, folders: dict[Folder, str], settle_seconds: float = 2.0):
+        self.root = root
+        self.folders = folders
+        self.settle_seconds = settle_seconds
+
+    def _dir(self, folder: Folder, opd_folder: str | None = None) -> Path:
+        path = self.root / self.folders[folder]
+        return path / opd_folder if folder is Folder.INBOX and opd_folder else path
+
+    def _describe(self, path: Path, folder: Folder, opd_folder: str | None) -> DriveFile:
+        info = path.stat()
+        return DriveFile(
+            id=f"ino-{info.st_ino}", name=path.name, folder=folder,
+            mime_type=_MIME_BY_SUFFIX.get(path.suffix.lower(), "application/octet-stream"),
+            size=info.st_size, opd_folder=opd_folder,
+            locked=not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH),
+            link=str(path.relative_to(self.root.parent)))
+
+    def _entries(self, folders: tuple[Folder, ...]) -> list[tuple[Path, Folder, str | None]]:
+        entries = []
+        for folder in folders:
+            base = self._dir(folder)
+            if not base.is_dir():
+                continue
+            places = [(d, d.name) for d in sorted(base.iterdir()) if d.is_dir()] \
+                if folder is Folder.INBOX else [(base, None)]
+            for directory, opd_folder in places:
+                for path in sorted(directory.iterdir()):
+                    if path.is_file() and not _is_temporary(path.name):
+                        entries.append((path, folder, opd_folder))
+        return entries
+
+    def _locate(self, file_id: str) -> tuple[Path, Folder, str | None]:
+        for entry in self._entries(tuple(Folder)):
+            if f"ino-{entry[0].stat().st_ino}" == file_id:
+                return entry
+        raise NotFound(f"no file with id {file_id} under {self.root}")
+
+    def poll(self, cursor: str | None) -> tuple[list[DriveFile], str | None]:
+        settled_before = time.time() - self.settle_seconds
+        return [self._describe(path, folder, opd) for path, folder, opd in self._entries(WATCHED)
+                if path.stat().st_mtime <= settled_before], None
+
+    def get(self, file_id: str) -> DriveFile:
+        return self._describe(*self._locate(file_id))
+
+    def find(self, folder: Folder, name: str, opd_folder: str | None = None) -> DriveFile | None:
+        path = self._dir(folder, opd_folder) / name
+        return self._describe(path, folder, opd_folder) if path.is_file() else None
+
+    def download(self, file_id: str, dest: Path) -> None:
+        path = self._locate(file_id)[0]
+        before = path.stat()
+        shutil.copyfile(path, dest)
+        after = path.stat()
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+            raise TransientError(f"{path.name} is still being written")
+
+    def upload(self, source: Path, name: str, folder: Folder, opd_folder: str | None = None
+               ) -> DriveFile:
+        directory = self._dir(folder, opd_folder)
+        directory.mkdir(parents=True, exist_ok=True)
+        target = _unused_name(directory, name)
+        partial = directory / f".{target.name}.part"
+        shutil.copyfile(source, partial)
+        os.replace(partial, target)  # appears whole, as a Drive upload does
+        return self._describe(target, folder, opd_folder)
+
+    def move(self, file_id: str, folder: Folder, name: str | None = None) -> DriveFile:
+        path, current, opd_folder = self._locate(file_id)
+        name = name or path.name
+        if current is folder and path.name == name:
+            return self._describe(path, folder, opd_folder)
+        directory = self._dir(folder, opd_folder if folder is Folder.INBOX else None)
+        directory.mkdir(parents=True, exist_ok=True)
+        target = _unused_name(directory, name)
+        os.rename(path, target)
+        return self._describe(target, folder, opd_folder if folder is Folder.INBOX else None)
+
+    def comments(self, file_id: str) -> list[Comment]:
+        path = self._locate(file_id)[0]
+        return read_comments(path) if path.suffix.lower() == ".docx" else []
+
+    def lock(self, file_id: str) -> None:
+        path = self._locate(file_id)[0]
+        path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+
+    def review_copy(self, file: DriveFile) -> DriveFile:
+        return file  # reviewers comment in the .docx itself
+
+    def ensure_folders(self, opd_folders: list[str]) -> None:
+        for folder in Folder:
+            self._dir(folder).mkdir(parents=True, exist_ok=True)
+        for opd_folder in opd_folders:
+            self._dir(Folder.INBOX, opd_folder).mkdir(parents=True, exist_ok=True)
+
+
+def _maildir_files(box: Path) -> dict[str, Path]:
+    """Message key -> file, over a Maildir's new/ and cur/ (the key is the name before ':')."""
+    return {path.name.split(":", 1)[0]: path
+            for sub in ("new", "cur") if (box / sub).is_dir() for path in (box / sub).iterdir()}
+
+
+class LocalMailbox(MailboxPort):
+    def __init__(self, root: Path):
+        self.root = root
+        for name in ("inbox", "processed", "quarantine", "sent"):
+            mailbox.Maildir(root / name, create=True)
+
+    def _path(self, ref: MailRef) -> Path:
+        path = _maildir_files(self.root / "inbox").get(ref.id)
+        if path is None:
+            raise NotFound(f"message {ref.id} is no longer in the inbox")
+        return path
+
+    def poll(self, cursor: str | None) -> tuple[list[MailRef], str | None]:
+        files = _maildir_files(self.root / "inbox")
+        return [MailRef(key, path.stat().st_size) for key, path in sorted(files.items())], None
+
+    def headers(self, ref: MailRef) -> Message:
+        with self._path(ref).open("rb") as handle:
+            return BytesHeaderParser().parse(handle)
+
+    def sender_authenticated(self, headers: Message) -> bool:
+        return True
+
+    def fetch(self, ref: MailRef) -> bytes:
+        return self._path(ref).read_bytes()
+
+    def _move(self, ref: MailRef, box: str) -> None:
+        os.replace(self._path(ref), self.root / box / "cur" / f"{ref.id}:2,S")
+
+    def mark_processed(self, ref: MailRef) -> None:
+        self._move(ref, "processed")
+
+    def quarantine(self, ref: MailRef) -> None:
+        self._move(ref, "quarantine")
+
+    def send(self, message: EmailMessage) -> None:
+        mailbox.Maildir(self.root / "sent", create=True).add(message.as_bytes())
+
+    def was_sent(self, message_id: str) -> bool:
+        for path in _maildir_files(self.root / "sent").values():
+            with path.open("rb") as handle:
+                if BytesHeaderParser().parse(handle).get("Message-ID", "").strip() == message_id:
+                    return True
+        return False
+
+    def deliver(self, raw: bytes) -> str:
+        """Put a message in the inbox (what a mail server does); used by tests and the demo."""
+        return mailbox.Maildir(self.root / "inbox", create=True).add(raw)
