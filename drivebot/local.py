@@ -153,6 +153,7 @@ def _maildir_files(box: Path) -> dict[str, Path]:
 class LocalMailbox(MailboxPort):
     def __init__(self, root: Path):
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         for name in ("inbox", "processed", "quarantine", "sent"):
             mailbox.Maildir(root / name, create=True)
 

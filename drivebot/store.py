@@ -27,8 +27,15 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run DDL statement by statement: executescript() would commit the open transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 def _m001_initial(db: sqlite3.Connection) -> None:
-    db.executescript("""
+    _run_script(db, """
         CREATE TABLE drafts (
             reg TEXT PRIMARY KEY,
             opd TEXT NOT NULL,
@@ -59,7 +66,8 @@ def _m001_initial(db: sqlite3.Connection) -> None:
             reg TEXT,                      -- NULL for quarantined input
             role TEXT NOT NULL,            -- working, review, superseded, final, archive, ...
             folder TEXT NOT NULL,          -- where drivebot last saw or put it
-            name TEXT NOT NULL
+            name TEXT NOT NULL,
+            link TEXT                      -- where a person opens it, when the backend has a link
         );
         CREATE INDEX files_by_reg ON files(reg, role);
         CREATE TABLE audit (
@@ -90,8 +98,9 @@ def _m001_initial(db: sqlite3.Connection) -> None:
             dedupe_key TEXT UNIQUE,        -- e.g. one digest a day
             created_at TEXT NOT NULL,
             done_at TEXT,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            last_error TEXT
+            attempts INTEGER NOT NULL DEFAULT 0,   -- attempts started
+            last_error TEXT,
+            given_up INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX outbox_pending ON outbox(done_at, id);
     """)
@@ -129,6 +138,7 @@ class TrackedFile:
     role: str
     folder: str
     name: str
+    link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,11 +238,12 @@ class Store:
 
     # --- files -------------------------------------------------------------------------------
 
-    def track_file(self, file_id: str, reg: str | None, role: str, folder: str, name: str) -> None:
+    def track_file(self, file_id: str, reg: str | None, role: str, folder: str, name: str,
+                   link: str | None = None) -> None:
         self.db.execute(
-            "INSERT INTO files VALUES (?, ?, ?, ?, ?) ON CONFLICT(file_id) DO UPDATE SET"
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(file_id) DO UPDATE SET"
             " reg = excluded.reg, role = excluded.role, folder = excluded.folder,"
-            " name = excluded.name", (file_id, reg, role, folder, name))
+            " name = excluded.name, link = excluded.link", (file_id, reg, role, folder, name, link))
 
     def file(self, file_id: str) -> TrackedFile | None:
         row = self.db.execute("SELECT * FROM files WHERE file_id = ?", (file_id,)).fetchone()
@@ -245,9 +256,11 @@ class Store:
             (reg, *roles))
         return [TrackedFile(**dict(row)) for row in rows]
 
-    def set_file_place(self, file_id: str, folder: str, role: str | None = None) -> None:
-        self.db.execute("UPDATE files SET folder = ?, role = COALESCE(?, role) WHERE file_id = ?",
-                        (folder, role, file_id))
+    def set_file_place(self, file_id: str, folder: str, role: str | None = None,
+                       name: str | None = None, link: str | None = None) -> None:
+        self.db.execute(
+            "UPDATE files SET folder = ?, role = COALESCE(?, role), name = COALESCE(?, name),"
+            " link = COALESCE(?, link) WHERE file_id = ?", (folder, role, name, link, file_id))
 
     # --- audit -------------------------------------------------------------------------------
 
@@ -310,13 +323,19 @@ class Store:
         return [OutboxItem(row["id"], row["reg"], row["kind"], json.loads(row["payload"]),
                            row["raw"], row["attempts"]) for row in rows]
 
+    def outbox_started(self, item_id: int) -> None:
+        self.db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (item_id,))
+
+    def outbox_given_up(self, item_id: int) -> None:
+        self.db.execute("UPDATE outbox SET done_at = ?, given_up = 1 WHERE id = ?",
+                        (utcnow(), item_id))
+
     def outbox_done(self, item_id: int) -> None:
         self.db.execute("UPDATE outbox SET done_at = ?, last_error = NULL WHERE id = ?",
                         (utcnow(), item_id))
 
     def outbox_failed(self, item_id: int, error: str) -> None:
-        self.db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-                        (error, item_id))
+        self.db.execute("UPDATE outbox SET last_error = ? WHERE id = ?", (error, item_id))
 
     def sent_emails(self) -> list[sqlite3.Row]:
         return self.db.execute(

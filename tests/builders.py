@@ -37,7 +37,9 @@ def draft_docx(subject: str = "Retribusi Pelayanan Kesehatan",
     """A draft laid out as regencies write them: heading, type, TENTANG, subject, articles."""
     document = docx.Document()
     for line in ("BUPATI SERAM BAGIAN TIMUR", "PROVINSI MALUKU", kind,
-                 "NOMOR ... TAHUN 2026", "TENTANG", subject.upper(), *articles):
+                 "NOMOR ... TAHUN 2026", "TENTANG", subject.upper(),
+                 "DENGAN RAHMAT TUHAN YANG MAHA ESA", "BUPATI SERAM BAGIAN TIMUR,",
+                 "Menimbang : bahwa untuk melaksanakan ketentuan ...", *articles):
         document.add_paragraph(line)
     for note in notes:
         anchor = document.add_paragraph(note.quoted).runs[0]

@@ -1,0 +1,1 @@
+"""drivebot: moves draft legal products through review at a regency's legal division."""

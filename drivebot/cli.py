@@ -1,0 +1,287 @@
+"""The command line. `program` does the work; `main` alone maps errors to messages and exit codes.
+
+Messages for people are Indonesian unless the workspace (or --lang) says "en".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from enum import IntEnum
+from importlib.resources import files
+from pathlib import Path
+from typing import TextIO
+
+import schedule
+
+from drivebot import bootstrap
+from drivebot.config import CONFIG_NAME, load
+from drivebot.errors import ConfigError, NotFound, TransientError
+from drivebot.outbox import product_number
+from drivebot.service import Service
+from drivebot.store import Store
+from drivebot.workflow import FLOWS, PRODUCT_NAMES, STAGES, EventKind, Folder, Rejected
+
+log = logging.getLogger("drivebot")
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    ERROR = 1
+    CONFIG = 2
+    NOT_FOUND = 3
+    REFUSED = 4
+    TRANSIENT = 75  # EX_TEMPFAIL: cron may simply try again
+    INTERRUPTED = 130
+
+
+TEXTS = {
+    "id": {
+        "init_done": "Ruang kerja siap di {ws}.\nUbah {cfg} (OPD, pemeriksa, admin), lalu jalankan: "
+                     "drivebot run --workspace {ws}",
+        "init_kept": "{cfg} sudah ada di {ws}; konfigurasi tidak diubah.",
+        "drop_here": "Letakkan rancangan (.docx atau .pdf) di folder OPD-nya, misalnya:\n  {path}\n"
+                     "E-mail yang dikirim drivebot tersimpan di {sent}",
+        "running": "drivebot berjalan: memeriksa setiap {n} detik. Tekan Ctrl-C untuk berhenti.",
+        "cycle": "[{time}] berkas: {files}, e-mail: {messages}{problems}",
+        "problems": ", tertunda: {transient}, gagal: {failed}",
+        "stopped": "drivebot berhenti.",
+        "moved_to": "{reg}: tahap sekarang {stage}.",
+        "no_drafts": "Belum ada rancangan.",
+        "config_error": "Konfigurasi salah: {msg}",
+        "not_found": "Tidak ditemukan: {msg}",
+        "refused": "Ditolak: rancangan ini sedang pada tahap {stage}; perintah ini tidak "
+                   "berlaku ({why}).",
+        "transient": "Layanan belum dapat dihubungi ({msg}); coba lagi nanti.",
+        "interrupted": "Dihentikan.",
+        "error": "Terjadi kesalahan: {msg}",
+        "headers": ("Nomor registrasi", "OPD", "Jenis", "Tahap", "Versi", "Menunggu", "Judul"),
+        "days": "{n} hari",
+    },
+    "en": {
+        "init_done": "Workspace ready in {ws}.\nEdit {cfg} (agencies, reviewers, admins), then run: "
+                     "drivebot run --workspace {ws}",
+        "init_kept": "{cfg} already exists in {ws}; the configuration was left as it is.",
+        "drop_here": "Drop a draft (.docx or .pdf) into its agency's folder, for example:\n  {path}\n"
+                     "E-mails drivebot sends are kept in {sent}",
+        "running": "drivebot is running: polling every {n} seconds. Press Ctrl-C to stop.",
+        "cycle": "[{time}] files: {files}, e-mails: {messages}{problems}",
+        "problems": ", postponed: {transient}, failed: {failed}",
+        "stopped": "drivebot stopped.",
+        "moved_to": "{reg}: now at stage {stage}.",
+        "no_drafts": "No drafts yet.",
+        "config_error": "Configuration error: {msg}",
+        "not_found": "Not found: {msg}",
+        "refused": "Refused: the draft is at stage {stage}; this command does not apply ({why}).",
+        "transient": "The service could not be reached ({msg}); try again later.",
+        "interrupted": "Interrupted.",
+        "error": "Error: {msg}",
+        "headers": ("Registration", "Agency", "Type", "Stage", "Version", "Waiting", "Title"),
+        "days": "{n} days",
+    },
+}
+
+
+class Console:
+    """Where the CLI writes, and in which language (tests pass their own streams)."""
+
+    def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr, lang: str = "id"):
+        self.out, self.err, self.lang = out, err, lang
+
+    def say(self, key: str, **values: object) -> None:
+        print(TEXTS[self.lang][key].format(**values), file=self.out, flush=True)
+
+    def text(self, key: str) -> object:
+        return TEXTS[self.lang][key]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="drivebot", description=(
+        "Moves draft legal products through review: watches the shared folder and the inbox, "
+        "e-mails feedback, stamps and archives finals."))
+    parser.add_argument("--workspace", "-w", type=Path, default=Path("."),
+                        help="the workspace folder (default: the current folder)")
+    parser.add_argument("--lang", choices=("id", "en"), help="language of messages")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log every step")
+    parser.add_argument("--traceback", action="store_true", help="show the traceback on errors")
+    commands = parser.add_subparsers(dest="command", required=True)
+    init = commands.add_parser("init", help="create a workspace with a sample configuration")
+    init.add_argument("directory", type=Path)
+    commands.add_parser("run", help="poll for ever (Ctrl-C or SIGTERM stops)")
+    commands.add_parser("once", help="one poll cycle, then exit (for cron)")
+    status = commands.add_parser("status", help="all drafts, or one draft's history")
+    status.add_argument("reg", nargs="?")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    for name, what in (("approve", "approve a draft (as moving it to Disetujui)"),
+                       ("revise", "send a draft back for revision (as moving it to Perbaikan)")):
+        commands.add_parser(name, help=what).add_argument("reg")
+    advance = commands.add_parser("advance", help="mark a tracked stage done")
+    advance.add_argument("reg")
+    advance.add_argument("stage", choices=sorted(k for k, s in STAGES.items() if s.tracked))
+    finalize = commands.add_parser("finalize", help="take in the signed final PDF of a draft")
+    finalize.add_argument("reg")
+    finalize.add_argument("file", type=Path)
+    return parser
+
+
+def program(args: argparse.Namespace, console: Console) -> ExitStatus:
+    """The CLI without error handling."""
+    if args.command == "init":
+        return _init(args.directory, console)
+    service = bootstrap.build(args.workspace)
+    if args.lang is None:
+        console.lang = service.config.language
+    if args.command == "run":
+        return _run(service, console)
+    if args.command == "once":
+        report = service.cycle()
+        _report(console, report)
+        return ExitStatus.TRANSIENT if report.transient else ExitStatus.OK
+    if args.command == "status":
+        return _status(service, args.reg, args.json, console)
+    if args.command == "finalize":
+        draft = service.finalize(args.reg, args.file)
+    else:
+        kind = {"approve": EventKind.APPROVED, "revise": EventKind.REVISION_REQUESTED,
+                "advance": EventKind.STAGE_DONE}[args.command]
+        draft = service.command(args.reg, kind, getattr(args, "stage", None))
+    console.say("moved_to", reg=draft.reg, stage=STAGES[draft.stage].label(console.lang))
+    return ExitStatus.OK
+
+
+def _init(directory: Path, console: Console) -> ExitStatus:
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / CONFIG_NAME
+    if config_path.exists():
+        console.say("init_kept", cfg=CONFIG_NAME, ws=directory)
+    else:
+        sample = files("drivebot").joinpath("sample_config.toml").read_text(encoding="utf-8")
+        config_path.write_text(sample, encoding="utf-8")
+        console.say("init_done", cfg=CONFIG_NAME, ws=directory)
+    config = load(directory)
+    Store(config.state_file).close()
+    if config.backend == "local":
+        drive, _ = bootstrap.adapters(config)
+        drive.ensure_folders([opd.folder for opd in config.opds])
+    return ExitStatus.OK
+
+
+def _run(service: Service, console: Console) -> ExitStatus:
+    config = service.config
+    if config.backend == "local":
+        inbox = config.workspace / "drive" / config.folders[Folder.INBOX] / config.opds[0].folder
+        console.say("drop_here", path=inbox, sent=config.workspace / "mail" / "sent")
+    console.say("running", n=config.poll_interval_seconds)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    job = schedule.Scheduler()
+    job.every(config.poll_interval_seconds).seconds.do(lambda: _report(console, service.cycle()))
+    _report(console, service.cycle())
+    try:
+        while not stopping:
+            job.run_pending()
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    console.say("stopped")
+    return ExitStatus.OK
+
+
+def _report(console: Console, report) -> None:
+    problems = ""
+    if report.transient or report.failed:
+        problems = TEXTS[console.lang]["problems"].format(
+            transient=len(report.transient), failed=len(report.failed))
+    console.say("cycle", time=time.strftime("%H:%M:%S"), files=report.files,
+                messages=report.messages, problems=problems)
+
+
+def _draft_record(service: Service, draft) -> dict:
+    view = service.outbox.view(draft)
+    return {
+        "reg": draft.reg, "opd": draft.opd, "title": draft.title,
+        "product_type": draft.product_type.value, "stage": draft.stage,
+        "stage_label": STAGES[draft.stage].label_id, "version": draft.version,
+        "number": product_number(draft), "stages_done": sorted(draft.done),
+        "flow": list(FLOWS[draft.product_type]), "waiting_days": view.waiting_days,
+        "created_at": draft.created_at, "stage_since": draft.stage_since,
+    }
+
+
+def _status(service: Service, reg: str | None, as_json: bool, console: Console) -> ExitStatus:
+    store = service.store
+    if reg is not None:
+        draft = service.draft(reg)
+        record = _draft_record(service, draft)
+        record["history"] = [dict(row) for row in store.history(draft.reg)]
+        record["versions"] = [dict(row) for row in store.versions(draft.reg)]
+        if as_json:
+            print(json.dumps(record, ensure_ascii=False, indent=2), file=console.out)
+            return ExitStatus.OK
+        for key in ("reg", "title", "opd", "product_type", "stage_label", "version", "number"):
+            print(f"{key:>13}: {record[key]}", file=console.out)
+        for row in record["history"]:
+            print(f"  {row['at']}  {row['actor']:<24} {row['event']:<20} "
+                  f"{row['from_stage'] or '-'} -> {row['to_stage'] or '-'}  {row['reason']}",
+                  file=console.out)
+        return ExitStatus.OK
+    records = [_draft_record(service, d) for d in store.drafts()]
+    if as_json:
+        print(json.dumps(records, ensure_ascii=False, indent=2), file=console.out)
+        return ExitStatus.OK
+    if not records:
+        console.say("no_drafts")
+        return ExitStatus.OK
+    rows = [console.text("headers")] + [
+        (r["reg"], r["opd"], PRODUCT_NAMES[service.draft(r["reg"]).product_type]["short"],
+         STAGES[r["stage"]].label(console.lang), str(r["version"]),
+         TEXTS[console.lang]["days"].format(n=r["waiting_days"]), r["title"][:60])
+        for r in records]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]), file=console.out)
+    return ExitStatus.OK
+
+
+def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:
+    """Run the CLI; every error becomes one message and an exit status."""
+    args = _parser().parse_args(argv)
+    console = console or Console(lang=args.lang or "id")
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=console.err)
+    try:
+        return int(program(args, console))
+    except KeyboardInterrupt:
+        print(TEXTS[console.lang]["interrupted"], file=console.err)
+        return ExitStatus.INTERRUPTED
+    except Exception as exc:
+        if args.traceback:
+            raise
+        status, key, values = _describe(exc)
+        print(TEXTS[console.lang][key].format(**values), file=console.err)
+        return status
+
+
+def _describe(exc: Exception) -> tuple[ExitStatus, str, dict[str, object]]:
+    if isinstance(exc, ConfigError):
+        return ExitStatus.CONFIG, "config_error", {"msg": exc}
+    if isinstance(exc, NotFound):
+        return ExitStatus.NOT_FOUND, "not_found", {"msg": exc}
+    if isinstance(exc, Rejected):
+        return ExitStatus.REFUSED, "refused", {"stage": STAGES[exc.stage].label_id,
+                                               "why": exc.reason_key}
+    if isinstance(exc, TransientError):
+        return ExitStatus.TRANSIENT, "transient", {"msg": exc}
+    log.debug("unexpected error", exc_info=exc)
+    return ExitStatus.ERROR, "error", {"msg": f"{type(exc).__name__}: {exc}"}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,538 @@
+"""One poll cycle: inputs from the ports -> workflow decisions -> state, outbox -> effects.
+
+The imperative shell around `workflow.decide`. Each input (a Drive file, an e-mail) is handled on
+its own: a bad one is quarantined and reported, a transient failure leaves it for the next cycle,
+and neither stops the others. Before any expensive work an input is looked up in the processed
+ledger (Drive file id + SHA-256, Gmail message id); a state change, its ledger entry and the
+effects it causes are written in one transaction, and carried out by the outbox afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import message_from_bytes, policy
+from email.utils import parseaddr
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+from drivebot.archive import Archiver
+from drivebot.config import Config, Opd
+from drivebot.documents import check_file, inspect
+from drivebot.drive import Comment, DriveFile, DrivePort
+from drivebot.errors import BadDocument, NotFound, TransientError
+from drivebot.gmail import MailboxPort, MailRef
+from drivebot.outbox import Outbox
+from drivebot.store import Draft, Store
+from drivebot.workflow import (
+    STAGES,
+    AssignNumber,
+    Audience,
+    Decision,
+    Event,
+    EventKind,
+    Folder,
+    MoveWorkingFile,
+    Notify,
+    Rejected,
+    StampAndArchive,
+    SupersedePreviousVersion,
+    decide,
+    is_open,
+)
+
+log = logging.getLogger(__name__)
+
+# Where a draft's working file sits at each stage group; used to re-attach a re-saved file.
+_FOLDER_OF_STAGE = {"pemeriksaan": Folder.REVIEW, "perbaikan": Folder.REVISION}
+_EVENT_OF_FOLDER = {Folder.REVISION: EventKind.REVISION_REQUESTED,
+                    Folder.APPROVED: EventKind.APPROVED}
+REVIEWER = "pemeriksa (Drive)"
+
+
+@dataclass
+class CycleReport:
+    files: int = 0
+    messages: int = 0
+    transient: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    outbox_failures: int = 0
+
+
+def sha256_of(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+class Service:
+    def __init__(self, config: Config, store: Store, drive: DrivePort, mailbox: MailboxPort,
+                 clock: Callable[[], datetime] = datetime.now):
+        self.config = config
+        self.store = store
+        self.drive = drive
+        self.mailbox = mailbox
+        self.clock = clock
+        self.outbox = Outbox(config, store, drive, mailbox, clock)
+        self.archiver = Archiver(config, store, drive)
+        self.outbox.handlers["stamp_archive"] = self.archiver.stamp_and_archive
+        self._reg_pattern = re.compile(
+            rf"\b{re.escape(config.registration_prefix)}-(\d{{4}})-(\d{{4,}})\b", re.I)
+
+    # --- the cycle ---------------------------------------------------------------------------
+
+    def cycle(self) -> CycleReport:
+        report = CycleReport()
+        self.outbox.flush()  # finish what an interrupted cycle left
+        self._each("mail", self._poll_mail, report)
+        self._each("drive", self._poll_drive, report)
+        self.queue_digest_if_due()
+        report.outbox_failures = self.outbox.flush()
+        return report
+
+    def _each(self, what: str, poll: Callable[[CycleReport], None], report: CycleReport) -> None:
+        try:
+            poll(report)
+        except TransientError as exc:
+            log.warning("%s poll: %s; trying again next cycle", what, exc)
+            report.transient.append(f"{what}: {exc}")
+
+    def _isolated(self, label: str, handle: Callable[[], None], report: CycleReport) -> None:
+        """Run one input's handling so that its failure touches nothing else."""
+        try:
+            handle()
+        except TransientError as exc:
+            log.warning("%s: %s; trying again next cycle", label, exc)
+            report.transient.append(f"{label}: {exc}")
+        except Exception as exc:
+            log.exception("%s failed", label)
+            report.failed.append(f"{label}: {exc}")
+            with self.store.transaction():
+                self.outbox.email("error_report", Audience.ADMINS, None,
+                                  dedupe_key=f"error:{label}:{type(exc).__name__}:{exc}"[:300],
+                                  summary=label, detail=f"{type(exc).__name__}: {exc}")
+
+    def _poll_drive(self, report: CycleReport) -> None:
+        files, cursor = self.drive.poll(self.store.get("drive_cursor"))
+        before = len(report.transient)
+        for file in files:
+            report.files += 1
+            self._isolated(f"Drive file {file.name}", lambda f=file: self._on_file(f), report)
+        if len(report.transient) == before:  # otherwise the same changes are read again
+            with self.store.transaction():
+                self.store.put("drive_cursor", cursor)
+
+    def _poll_mail(self, report: CycleReport) -> None:
+        refs, cursor = self.mailbox.poll(self.store.get("mail_cursor"))
+        before = len(report.transient)
+        for ref in refs:
+            report.messages += 1
+            self._isolated(f"e-mail {ref.id}", lambda r=ref: self._on_mail(r), report)
+        if len(report.transient) == before:
+            with self.store.transaction():
+                self.store.put("mail_cursor", cursor)
+
+    # --- Drive files -------------------------------------------------------------------------
+
+    def find_reg(self, text: str) -> str | None:
+        match = self._reg_pattern.search(text)
+        if not match:
+            return None
+        return f"{self.config.registration_prefix}-{match.group(1)}-{match.group(2)}"
+
+    def _on_file(self, file: DriveFile) -> None:
+        known = self.store.file(file.id)
+        if known is not None:
+            if known.folder == file.folder.value:
+                return
+            if known.reg is None or known.role not in ("working", "review"):
+                with self.store.transaction():  # a person moved a file drivebot is done with
+                    self.store.set_file_place(file.id, file.folder.value)
+                return
+            return self._on_move(self.store.draft(known.reg), file)
+        if file.folder is Folder.INBOX:
+            return self._on_inbox_file(file)
+        if file.folder is Folder.FINAL:
+            return self._on_final_file(file)
+        reg = self.find_reg(file.name)
+        draft = self.store.draft(reg) if reg else None
+        if draft is not None and draft.stage in _FOLDER_OF_STAGE:
+            return self._reattach(draft, file)
+        log.info("ignoring %s in %s: not a registered draft's file", file.name, file.folder.value)
+        with self.store.transaction():
+            self.store.track_file(file.id, None, "ignored", file.folder.value, file.name)
+
+    def _reattach(self, draft: Draft, file: DriveFile) -> None:
+        """A draft's file came back with a new id (an editor saved it anew): adopt it."""
+        with self.store.transaction():
+            for old in self.store.files_of(draft.reg, "working", "review"):
+                self.store.set_file_place(old.file_id, old.folder, role="replaced")
+            expected = _FOLDER_OF_STAGE[draft.stage]
+            self.store.track_file(file.id, draft.reg, "working", expected.value, file.name,
+                                  file.link)
+        if file.folder is not expected:
+            self._on_move(draft, file)
+
+    def _on_move(self, draft: Draft, file: DriveFile) -> None:
+        if file.folder is Folder.FINAL:
+            return self._on_final_file(file, draft)
+        kind = _EVENT_OF_FOLDER.get(file.folder)
+        if kind is None:
+            with self.store.transaction():
+                self.store.set_file_place(file.id, file.folder.value)
+            return
+        event = Event(kind, actor=REVIEWER,
+                      reason=f"moved to {self.config.folders[file.folder]}")
+        try:
+            decision = decide(draft.state, event)
+        except Rejected as rejected:
+            with self.store.transaction():
+                self.store.set_file_place(file.id, file.folder.value)
+                self.store.audit(draft.reg, REVIEWER, kind.value, draft.stage, draft.stage,
+                                 f"ignored: {rejected.reason_key}")
+            return
+        comments = self._comments(draft) if kind is EventKind.REVISION_REQUESTED else []
+        with self.store.transaction():
+            self.store.set_file_place(file.id, file.folder.value)
+            self._commit(draft, event, decision, comments=comments)
+
+    def _comments(self, draft: Draft) -> list[Comment]:
+        files = self.store.files_of(draft.reg, "review") or \
+            self.store.files_of(draft.reg, "working")
+        return self.drive.comments(files[-1].file_id) if files else []
+
+    @contextmanager
+    def _downloaded(self, file: DriveFile) -> Iterator[tuple[Path, str]]:
+        with TemporaryDirectory(prefix="drivebot-") as tmp:
+            path = Path(tmp) / "input"
+            self.drive.download(file.id, path)
+            yield path, sha256_of(path)
+
+    def _on_inbox_file(self, file: DriveFile) -> None:
+        opd = self.config.opd_by_folder(file.opd_folder or "")
+        try:
+            check_file(file.name, file.size, self.config.max_attachment_bytes)
+        except BadDocument as bad:
+            return self._quarantine(file, opd, None, bad, f"drive:{file.id}:unread")
+        with self._downloaded(file) as (path, sha):
+            key = f"drive:{file.id}:{sha}"
+            if self.store.processed(key):
+                return  # handled before; its effects are queued
+            try:
+                info = inspect(path, file.name, self.config.max_attachment_bytes)
+            except BadDocument as bad:
+                return self._quarantine(file, opd, None, bad, key)
+            if opd is None:
+                return self._quarantine(file, None, None, BadDocument(
+                    "unknown_opd_folder", f"{file.opd_folder!r} is not an OPD folder in the "
+                                          "configuration"), key)
+            reg = self.find_reg(file.name)
+            if reg is not None:
+                return self._on_revision_file(file, opd, reg, path, sha, key)
+            stored = self._keep(path, sha, info.suffix)
+            with self.store.transaction():
+                reg = self._next_reg()
+                self.store.add_draft(reg, opd.name, info.title,
+                                     info.product_type or self.config.default_product_type)
+                self.store.track_file(file.id, reg, "working", file.folder.value, file.name,
+                                      file.link)
+                draft = self.store.draft(reg)
+                event = Event(EventKind.SUBMITTED, actor=f"OPD {opd.name}",
+                              reason=f"file {file.name}")
+                decision = decide(draft.state, event)
+                self.store.add_version(reg, decision.state.version, "draft", file.name, sha,
+                                       path.stat().st_size, stored)
+                self.store.mark_processed(key, "done", reg)
+                self._commit(draft, event, decision, new_file=file)
+
+    def _on_revision_file(self, file: DriveFile, opd: Opd, reg: str, path: Path, sha: str,
+                          key: str) -> None:
+        draft = self.store.draft(reg)
+        if draft is None or draft.opd != opd.name:
+            return self._quarantine(file, opd, None, BadDocument(
+                "unknown_draft", f"{reg} is not a draft of {opd.name}"), key)
+        event = Event(EventKind.REVISION_RECEIVED, actor=f"OPD {opd.name}",
+                      reason=f"file {file.name}")
+        try:
+            decision = decide(draft.state, event)
+        except Rejected as rejected:
+            return self._refuse(file, opd, draft, rejected, key)
+        stored = self._keep(path, sha, Path(file.name).suffix.lower())
+        with self.store.transaction():
+            self.store.add_version(reg, decision.state.version, "draft", file.name, sha,
+                                   path.stat().st_size, stored)
+            self.store.mark_processed(key, "done", reg)
+            self.store.track_file(file.id, reg, "working", file.folder.value, file.name,
+                                  file.link)
+            self._commit(draft, event, decision, new_file=file)
+
+    def _on_final_file(self, file: DriveFile, draft: Draft | None = None) -> None:
+        reg = draft.reg if draft else self.find_reg(file.name)
+        draft = draft or (self.store.draft(reg) if reg else None)
+        if draft is None:
+            return self._quarantine(file, None, None, BadDocument(
+                "unknown_draft", "a final needs the registration number in its file name"),
+                f"drive:{file.id}:unread")
+        opd = self.config.opd_by_name(draft.opd)
+        try:
+            if check_file(file.name, file.size, self.config.max_attachment_bytes) != ".pdf":
+                raise BadDocument("unsupported_type", "the signed final must be a PDF")
+        except BadDocument as bad:
+            return self._quarantine(file, None, draft, bad, f"drive:{file.id}:unread")
+        with self._downloaded(file) as (path, sha):
+            key = f"drive:{file.id}:{sha}"
+            if self.store.processed(key):
+                return
+            try:
+                inspect(path, file.name, self.config.max_attachment_bytes)
+            except BadDocument as bad:
+                return self._quarantine(file, None, draft, bad, key)
+            event = Event(EventKind.FINAL_RECEIVED, actor="admin (Drive)",
+                          reason=f"file {file.name}")
+            try:
+                decision = decide(draft.state, event)
+            except Rejected as rejected:
+                return self._refuse(file, opd, draft, rejected, key)
+            stored = self._keep(path, sha, ".pdf")
+            with self.store.transaction():
+                self.store.add_version(reg, len(self.store.versions(reg)) + 1, "final",
+                                       file.name, sha, path.stat().st_size, stored)
+                self.store.mark_processed(key, "done", reg)
+                self.store.track_file(file.id, reg, "final", file.folder.value, file.name,
+                                      file.link)
+                self._commit(draft, event, decision, final=(file.id, stored, sha))
+
+    def _keep(self, path: Path, sha: str, suffix: str) -> str:
+        """Copy the input into the workspace's version store (content-addressed, so idempotent)."""
+        relative = Path("versions") / sha[:2] / f"{sha}{suffix}"
+        target = self.config.workspace / relative
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(".part")
+            shutil.copyfile(path, partial)
+            partial.replace(target)
+        return str(relative)
+
+    def _next_reg(self) -> str:
+        year = self.clock().year
+        number = self.store.next_value(f"reg:{year}")
+        return f"{self.config.registration_prefix}-{year}-{number:04d}"
+
+    # --- quarantine and refusals -------------------------------------------------------------
+
+    def _quarantine(self, file: DriveFile, opd: Opd | None, draft: Draft | None,
+                    bad: BadDocument, key: str) -> None:
+        log.warning("quarantining %s: %s", file.name, bad)
+        note = (f"{file.name}\n{self.clock().isoformat(timespec='seconds')}\n"
+                f"{bad.reason}: {bad.detail}\n")
+        with self.store.transaction():
+            self.store.mark_processed(key, "quarantined", draft.reg if draft else None, str(bad))
+            self.store.track_file(file.id, None, "quarantine", file.folder.value, file.name)
+            self.outbox.effect(None, "quarantine_file", file_id=file.id,
+                               note_name=f"{file.name}.catatan.txt", note=note)
+            self._tell_about_bad_input(file.name, opd, draft, bad)
+
+    def _tell_about_bad_input(self, name: str, opd: Opd | None, draft: Draft | None,
+                              bad: BadDocument) -> None:
+        if opd is not None:
+            self.outbox.email("file_quarantined", Audience.OPD, draft, to=list(opd.emails),
+                              file_name=name, reason=bad.reason,
+                              limit_mb=self.config.max_attachment_mb)
+        self.outbox.email("bad_input_report", Audience.ADMINS, draft, file_name=name,
+                          opd_name=opd.name if opd else "-", reason=bad.reason,
+                          detail=bad.detail)
+
+    def _refuse(self, file: DriveFile, opd: Opd | None, draft: Draft, rejected: Rejected,
+                key: str) -> None:
+        """An input that does not fit the draft's stage: kept aside, the sender told why."""
+        with self.store.transaction():
+            self.store.mark_processed(key, "quarantined", draft.reg, rejected.reason_key)
+            self.store.track_file(file.id, None, "quarantine", file.folder.value, file.name)
+            self.store.audit(draft.reg, "drivebot", rejected.event.value, draft.stage,
+                             draft.stage, f"refused: {rejected.reason_key} ({file.name})")
+            self.outbox.effect(draft.reg, "quarantine_file", file_id=file.id,
+                               note_name=f"{file.name}.catatan.txt",
+                               note=f"{file.name}\n{rejected}\n")
+            audience = Audience.OPD if opd else Audience.ADMINS
+            self.outbox.email("rejected_event", audience, draft, reason_key=rejected.reason_key,
+                              file_name=file.name)
+
+    # --- committing a decision ---------------------------------------------------------------
+
+    def _commit(self, draft: Draft, event: Event, decision: Decision, **context: Any) -> None:
+        """Write the new state, its audit line and its effects (inside the caller's transaction)."""
+        self.store.save_state(decision.state)
+        self.store.audit(draft.reg, event.actor, event.kind.value, draft.stage,
+                         decision.state.stage, event.reason)
+        for action in decision.actions:
+            self._queue(action, draft.reg, context)
+
+    def _queue(self, action: Any, reg: str, context: dict[str, Any]) -> None:
+        draft = self.store.draft(reg)
+        if isinstance(action, MoveWorkingFile):
+            new_file: DriveFile | None = context.get("new_file")
+            for tracked in self.store.files_of(reg, "working", "review"):
+                name = None
+                if new_file is not None and tracked.file_id == new_file.id:
+                    name = self._working_name(draft, new_file.name)
+                self.outbox.effect(reg, "move", file_id=tracked.file_id, folder=action.to.value,
+                                   name=name)
+            if new_file is not None and action.to is Folder.REVIEW:
+                self.outbox.effect(reg, "review_copy", file_id=new_file.id, reg=reg)
+        elif isinstance(action, SupersedePreviousVersion):
+            for old in self.store.files_of(reg, "working", "review"):
+                if old.file_id != context["new_file"].id:
+                    self.store.set_file_place(old.file_id, old.folder, role="superseded")
+                    self.outbox.effect(reg, "move", file_id=old.file_id,
+                                       folder=Folder.SUPERSEDED.value)
+        elif isinstance(action, Notify):
+            extra = {"comments": context.get("comments", [])} \
+                if action.template == "revision_requested" else {}
+            if action.template == "stage_done":
+                extra["completed_stage"] = context["completed_stage"]
+            if action.template == "archived":
+                extra["verify_url"] = self.archiver.verify_url(draft)
+            self.outbox.email(action.template, action.audience, draft, **extra)
+        elif isinstance(action, AssignNumber):
+            self._assign_number(draft)
+        elif isinstance(action, StampAndArchive):
+            file_id, stored, sha = context["final"]
+            self.outbox.effect(reg, "stamp_archive", reg=reg, file_id=file_id, stored=stored,
+                               sha256=sha)
+
+    def _working_name(self, draft: Draft, name: str) -> str:
+        original = self._reg_pattern.sub("", name).strip(" -_") or name
+        return f"{draft.reg} v{draft.version} - {original}"
+
+    def _assign_number(self, draft: Draft) -> None:
+        if draft.number is not None:
+            return
+        year = self.clock().year
+        number = self.store.next_value(f"number:{draft.product_type.value}:{year}",
+                                       start=self.config.numbering_start[draft.product_type])
+        self.store.set_number(draft.reg, number, year)
+
+    # --- e-mail ------------------------------------------------------------------------------
+
+    def _on_mail(self, ref: MailRef) -> None:
+        key = f"mail:{ref.id}"
+        if self.store.processed(key):
+            return
+        headers = self.mailbox.headers(ref)
+        sender = parseaddr(str(headers.get("From", "")))[1].lower()
+        opd = self.config.opd_for_address(sender)
+        if opd is None or not self.mailbox.sender_authenticated(headers):
+            return self._quarantine_mail(ref, key, headers, sender,
+                                         "unknown_address" if opd is None else "not_authenticated")
+        subject = str(headers.get("Subject", ""))
+        # base64 makes an attachment a third larger in the message
+        if ref.size > self.config.max_attachment_bytes * 4 // 3 + 256 * 1024:
+            return self._refuse_mail(ref, key, opd, BadDocument("too_large", subject))
+        message = message_from_bytes(self.mailbox.fetch(ref), policy=policy.default)
+        named = [part for part in message.iter_attachments() if part.get_filename()]
+        reg = self.find_reg(subject)
+        documents = []
+        for part in named:
+            try:
+                payload = part.get_content()
+                check_file(part.get_filename(), len(payload), self.config.max_attachment_bytes)
+            except BadDocument as bad:
+                if len(named) == 1:
+                    return self._refuse_mail(ref, key, opd, bad)
+                continue  # a signature image or similar beside the draft
+            documents.append((part.get_filename(), payload))
+        if not documents:
+            return self._refuse_mail(ref, key, opd, BadDocument("no_attachment", subject))
+        if reg is not None:
+            documents = documents[:1]  # a revision is one file
+        for filename, payload in documents:
+            self._drop_in_inbox(ref, opd, reg, filename, payload)
+        with self.store.transaction():
+            self.store.mark_processed(key, "done", reg, ", ".join(n for n, _ in documents))
+            self.outbox.effect(None, "mail_processed", ref=ref.id)
+
+    def _drop_in_inbox(self, ref: MailRef, opd: Opd, reg: str | None, filename: str,
+                       payload: bytes) -> None:
+        """Put an e-mailed file where a dropped one would be; the Drive intake does the rest.
+
+        The name is fixed per message, so a retry after a crash finds the file instead of
+        uploading it twice."""
+        stem, suffix = Path(filename).stem, Path(filename).suffix.lower()
+        prefix = f"{reg} " if reg and not self.find_reg(filename) else ""
+        name = f"{prefix}{stem} (surel {ref.id[-6:]}){suffix}"
+        if self.drive.find(Folder.INBOX, name, opd.folder) is not None:
+            return
+        with TemporaryDirectory(prefix="drivebot-") as tmp:
+            path = Path(tmp) / "attachment"
+            path.write_bytes(payload)
+            self.drive.upload(path, name, Folder.INBOX, opd.folder)
+
+    def _quarantine_mail(self, ref: MailRef, key: str, headers: Any, sender: str,
+                         reason: str) -> None:
+        """Mail from an address no OPD lists: kept, never answered (no backscatter)."""
+        log.warning("quarantining e-mail %s from %s: %s", ref.id, sender, reason)
+        with self.store.transaction():
+            self.store.mark_processed(key, "quarantined", None, f"{reason}: {sender}")
+            self.outbox.effect(None, "mail_quarantine", ref=ref.id)
+            self.outbox.email("unknown_sender", Audience.ADMINS, None, sender=sender,
+                              subject=str(headers.get("Subject", "")),
+                              received=str(headers.get("Date", "")), reason=reason)
+
+    def _refuse_mail(self, ref: MailRef, key: str, opd: Opd, bad: BadDocument) -> None:
+        with self.store.transaction():
+            self.store.mark_processed(key, "quarantined", None, str(bad))
+            self.outbox.effect(None, "mail_quarantine", ref=ref.id)
+            self._tell_about_bad_input(bad.detail or "-", opd, None, bad)
+
+    # --- commands (what moving a file does, from the command line) ---------------------------
+
+    def draft(self, reg: str) -> Draft:
+        draft = self.store.draft(reg.upper())
+        if draft is None:
+            raise NotFound(f"no draft with registration number {reg}")
+        return draft
+
+    def command(self, reg: str, kind: EventKind, stage: str | None = None,
+                actor: str = "admin (CLI)") -> Draft:
+        """Apply an event given on the command line; raises Rejected when it does not apply."""
+        draft = self.draft(reg)
+        if stage is not None and stage not in STAGES:
+            raise NotFound(f"no stage {stage!r}; stages: {', '.join(STAGES)}")
+        event = Event(kind, actor=actor, stage=stage, reason="command line")
+        decision = decide(draft.state, event)
+        comments = self._comments(draft) if kind is EventKind.REVISION_REQUESTED else []
+        with self.store.transaction():
+            self._commit(draft, event, decision, comments=comments, completed_stage=stage)
+        self.outbox.flush()
+        return self.draft(reg)
+
+    def finalize(self, reg: str, source: Path) -> Draft:
+        draft = self.draft(reg)
+        if not source.is_file():
+            raise NotFound(f"no file {source}")
+        name = source.name if self.find_reg(source.name) else f"{draft.reg} {source.name}"
+        uploaded = self.drive.upload(source, name, Folder.FINAL)
+        self._on_final_file(uploaded, draft)
+        self.outbox.flush()
+        return self.draft(reg)
+
+    # --- digest ------------------------------------------------------------------------------
+
+    def queue_digest_if_due(self) -> bool:
+        now = self.clock()
+        today = now.date().isoformat()
+        if now.strftime("%H:%M") < self.config.digest_time or \
+                self.store.get("digest_last") == today:
+            return False
+        views = [self.outbox.view(d) for d in self.store.drafts() if is_open(d.stage)]
+        with self.store.transaction():
+            self.store.put("digest_last", today)
+            self.outbox.email("digest", Audience.ADMINS, None, dedupe_key=f"digest:{today}",
+                              drafts=views, today=now.date())
+        return True
