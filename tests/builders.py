@@ -101,3 +101,52 @@ def email_with_attachment(sender: str, to: str, subject: str,
                              "application/octet-stream").split("/")
         message.add_attachment(payload, maintype=maintype, subtype=subtype, filename=name)
     return message.as_bytes()
+
+
+def final_pdf(pages: int = 2, title: str = "PERATURAN BUPATI SERAM BAGIAN TIMUR") -> bytes:
+    """A signed final as the Bupati's office would scan or export it (text pages, A4)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    for page in range(1, pages + 1):
+        pdf.setFont("Helvetica-Bold", 14)
+        pdf.drawCentredString(A4[0] / 2, A4[1] - 90, title)
+        pdf.setFont("Helvetica", 11)
+        pdf.drawString(72, A4[1] - 140, f"Halaman {page}: Pasal {page} ketentuan umum.")
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def write_config(workspace, overrides: dict | None = None, **top: object) -> None:
+    """drivebot.toml from the shipped sample, with top-level keys and tables replaced."""
+    import re
+    from importlib.resources import files
+
+    text = files("drivebot").joinpath("sample_config.toml").read_text(encoding="utf-8")
+    settings = {"settle_seconds": 0, "digest_time": "23:59", **(overrides or {}), **top}
+    tables = {k: v for k, v in settings.items() if isinstance(v, dict)}
+    for key, value in settings.items():
+        if key in tables:
+            continue
+        line = f"{key} = {_toml(value)}"
+        text, found = re.subn(rf"(?m)^{key} = .*$", line, text)
+        if not found:
+            text = f"{line}\n{text}"
+    for name, table in tables.items():
+        text = re.sub(rf"(?ms)^\[{name}\]\n.*?(?=^\[|\Z)", "", text)
+        text += f"\n[{name}]\n" + "".join(
+            f"{k} = {_toml(v)}\n" for k, v in table.items() if not isinstance(v, dict))
+        for sub, inner in ((k, v) for k, v in table.items() if isinstance(v, dict)):
+            text += f"\n[{name}.{sub}]\n" + "".join(f"{_toml(k)} = {_toml(v)}\n"
+                                                   for k, v in inner.items())
+    (workspace / "drivebot.toml").write_text(text, encoding="utf-8")
+
+
+def _toml(value: object) -> str:
+    import json
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value) if isinstance(value, str | list) else str(value)

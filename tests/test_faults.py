@@ -1,0 +1,290 @@
+"""Bad input and faults on the local backend: nothing lost, the right person told, no e-mail twice."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from pypdf import PdfWriter
+
+from builders import draft_docx, email_with_attachment, final_pdf, write_config
+from drivebot.config import load
+from drivebot.errors import TransientError
+from drivebot.local import LocalDrive, LocalMailbox
+from drivebot.service import Service
+from drivebot.store import Store
+from drivebot.workflow import EventKind, Folder
+
+OPD_ADDRESS = "dinkes@sbtkab.example"
+INBOX = Path("drive/00 Masuk/Dinas Kesehatan")
+
+
+class Killed(BaseException):
+    """Stands in for the process being killed: no `except Exception` handler sees it."""
+
+
+class KillingMailbox(LocalMailbox):
+    """A real Maildir mailbox that dies right after its n-th successful send."""
+
+    def __init__(self, root: Path, die_after: int | None = None):
+        super().__init__(root)
+        self.die_after = die_after
+        self.sends = 0
+
+    def send(self, message) -> None:
+        super().send(message)
+        self.sends += 1
+        if self.die_after is not None and self.sends == self.die_after:
+            raise Killed
+
+
+class FlakyDrive(LocalDrive):
+    """A real folder tree whose first `failures` downloads or moves time out."""
+
+    def __init__(self, *args, failures: int = 0, fail_on: str = "download", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.failures = failures
+        self.fail_on = fail_on
+
+    def _maybe_fail(self, operation: str) -> None:
+        if operation == self.fail_on and self.failures:
+            self.failures -= 1
+            raise (Killed() if self.fail_on == "move" else TransientError("timed out"))
+
+    def download(self, file_id, dest):
+        self._maybe_fail("download")
+        return super().download(file_id, dest)
+
+    def move(self, file_id, folder, name=None):
+        self._maybe_fail("move")
+        return super().move(file_id, folder, name)
+
+
+def service(tmp_path, drive=None, mailbox=None, clock=datetime.now, **settings) -> Service:
+    if not (tmp_path / "drivebot.toml").exists():
+        write_config(tmp_path, **settings)
+    config = load(tmp_path)
+    drive = drive or LocalDrive(tmp_path / "drive", config.folders, config.settle_seconds)
+    drive.ensure_folders([opd.folder for opd in config.opds])
+    return Service(config, Store(config.state_file), drive,
+                   mailbox or LocalMailbox(tmp_path / "mail"), clock)
+
+
+def sent(tmp_path) -> list:
+    box = tmp_path / "mail" / "sent"
+    return [message_from_bytes(p.read_bytes(), policy=policy.default)
+            for sub in ("new", "cur") if (box / sub).is_dir() for p in (box / sub).iterdir()]
+
+
+def sent_to(tmp_path, address: str) -> list:
+    return [m for m in sent(tmp_path) if address in str(m["To"])]
+
+
+def drop(tmp_path, name: str, data: bytes) -> Path:
+    path = tmp_path / INBOX / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def encrypted_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.encrypt(user_password="rahasia", owner_password="pemilik")
+    import io
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("name", "data", "reason_words"), [
+    ("anggaran.xlsx", b"PK\x03\x04 spreadsheet", ".docx"),
+    ("rusak.docx", b"this is not a zip file at all", "rusak"),
+    ("kosong.pdf", b"", "kosong"),
+    ("terkunci.pdf", None, "kata sandi"),
+    ("besar.pdf", b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024), "MB"),
+])
+def test_bad_files_are_quarantined_with_a_note_and_the_opd_is_told(tmp_path, name, data,
+                                                                    reason_words):
+    app = service(tmp_path, max_attachment_mb=1)
+    drop(tmp_path, name, encrypted_pdf() if data is None else data)
+    report = app.cycle()
+    assert report.failed == []
+    quarantine = tmp_path / "drive" / "99 Karantina"
+    assert (quarantine / name).exists(), "the original is kept"
+    assert (quarantine / f"{name}.catatan.txt").read_text(encoding="utf-8").startswith(name)
+    assert not (tmp_path / INBOX / name).exists()
+    [told] = sent_to(tmp_path, OPD_ADDRESS)
+    assert name in told.get_body(("plain",)).get_content()
+    assert reason_words in told.get_body(("plain",)).get_content()
+    assert len(sent_to(tmp_path, "kabag.hukum@sbtkab.example")) >= 1
+    assert app.store.drafts() == []
+    app.cycle()  # nothing happens twice
+    assert len(sent_to(tmp_path, OPD_ADDRESS)) == 1
+
+
+def test_unknown_sender_is_quarantined_and_never_answered(tmp_path):
+    app = service(tmp_path)
+    app.mailbox.deliver(email_with_attachment(
+        "Orang Asing <asing@contoh.example>", "hukum@sbtkab.example", "Draf perbup",
+        [("draf.docx", draft_docx())]))
+    app.cycle()
+    assert list((tmp_path / "mail" / "quarantine" / "cur").iterdir())
+    assert not any((tmp_path / "mail" / "inbox" / "new").iterdir())
+    assert sent_to(tmp_path, "asing@contoh.example") == []
+    [report] = [m for m in sent_to(tmp_path, "kabag.hukum@sbtkab.example")
+                if "asing@contoh.example" in m.get_body(("plain",)).get_content()]
+    assert app.store.drafts() == []
+    assert report["Auto-Submitted"] == "auto-generated"
+
+
+def test_an_emailed_draft_and_its_emailed_revision(tmp_path):
+    app = service(tmp_path)
+    app.mailbox.deliver(email_with_attachment(
+        f"Staf Dinkes <{OPD_ADDRESS}>", "hukum@sbtkab.example", "Pengajuan Ranperbup",
+        [("Ranperbup Retribusi.docx", draft_docx()), ("ttd.png", b"\x89PNG image")]))
+    app.cycle()
+    [draft] = app.store.drafts()
+    assert (draft.stage, draft.version, draft.opd) == ("pemeriksaan", 1, "Dinas Kesehatan")
+    assert list((tmp_path / "mail" / "processed" / "cur").iterdir())
+    app.command(draft.reg, EventKind.REVISION_REQUESTED)
+    app.mailbox.deliver(email_with_attachment(
+        OPD_ADDRESS, "hukum@sbtkab.example", f"Re: [{draft.reg}] Perbaikan",
+        [("revisi.docx", draft_docx(subject="Retribusi (revisi)"))]))
+    app.cycle()
+    draft = app.store.draft(draft.reg)
+    assert (draft.stage, draft.version) == ("pemeriksaan", 2)
+    names = os.listdir(tmp_path / "drive" / "01 Pemeriksaan")
+    assert len(names) == 1 and names[0].startswith(f"{draft.reg} v2")
+
+
+def test_an_email_without_a_draft_gets_a_plain_answer(tmp_path):
+    app = service(tmp_path)
+    app.mailbox.deliver(email_with_attachment(OPD_ADDRESS, "hukum@sbtkab.example",
+                                              "Mohon diperiksa", []))
+    app.cycle()
+    [answer] = sent_to(tmp_path, OPD_ADDRESS)
+    assert "lampiran" in answer.get_body(("plain",)).get_content().lower()
+    assert app.store.drafts() == []
+
+
+def test_a_file_still_being_written_waits_for_the_next_cycle(tmp_path):
+    app = service(tmp_path, settle_seconds=30)
+    path = drop(tmp_path, "Ranperbup.docx", draft_docx())
+    app.cycle()
+    assert app.store.drafts() == [] and path.exists()
+    old = time.time() - 60
+    os.utime(path, (old, old))
+    app.cycle()
+    assert len(app.store.drafts()) == 1
+
+
+def test_a_transient_download_failure_is_retried_next_cycle(tmp_path):
+    write_config(tmp_path)
+    config = load(tmp_path)
+    drive = FlakyDrive(tmp_path / "drive", config.folders, 0, failures=1)
+    app = service(tmp_path, drive=drive)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    report = app.cycle()
+    assert report.transient and app.store.drafts() == []
+    app.cycle()
+    assert [d.stage for d in app.store.drafts()] == ["pemeriksaan"]
+
+
+def test_killed_between_sending_and_marking_sent_sends_nothing_twice(tmp_path):
+    mailbox = KillingMailbox(tmp_path / "mail", die_after=1)
+    app = service(tmp_path, mailbox=mailbox)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    with pytest.raises(Killed):
+        app.cycle()
+    assert len(sent(tmp_path)) == 1  # the acknowledgement went out, unrecorded
+    restarted = service(tmp_path)
+    restarted.cycle()
+    ids = [m["Message-ID"] for m in sent(tmp_path)]
+    assert len(ids) == len(set(ids)) == 2  # to the OPD and to the reviewers, once each
+    assert restarted.store.pending() == []
+
+
+def test_killed_after_the_state_change_the_next_cycle_finishes_the_work(tmp_path):
+    write_config(tmp_path)
+    config = load(tmp_path)
+    drive = FlakyDrive(tmp_path / "drive", config.folders, 0, failures=1, fail_on="move")
+    app = service(tmp_path, drive=drive)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    with pytest.raises(Killed):
+        app.cycle()
+    [draft] = app.store.drafts()  # registered, its move and e-mails queued but not done
+    assert sent(tmp_path) == [] and (tmp_path / INBOX / "Ranperbup.docx").exists()
+    restarted = service(tmp_path)
+    restarted.cycle()
+    assert os.listdir(tmp_path / "drive" / "01 Pemeriksaan") == [
+        f"{draft.reg} v1 - Ranperbup.docx"]
+    assert len(restarted.store.drafts()) == 1
+    assert len(sent(tmp_path)) == 2
+
+
+def test_a_final_for_a_draft_not_yet_approved_is_refused(tmp_path):
+    app = service(tmp_path)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    final = tmp_path / "drive" / "04 Final" / f"{draft.reg} final.pdf"
+    final.write_bytes(final_pdf())
+    app.cycle()
+    assert app.store.draft(draft.reg).stage == "pemeriksaan"
+    assert (tmp_path / "drive" / "99 Karantina" / final.name).exists()
+    refusal = sent_to(tmp_path, OPD_ADDRESS)[-1]
+    assert draft.reg in refusal["Subject"]
+
+
+def test_a_final_dropped_in_the_final_folder_is_archived(tmp_path):
+    app = service(tmp_path)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    app.command(draft.reg, EventKind.APPROVED)
+    (tmp_path / "drive" / "04 Final" / f"{draft.reg} ditandatangani.pdf").write_bytes(final_pdf())
+    app.cycle()
+    draft = app.store.draft(draft.reg)
+    assert (draft.stage, draft.number) == ("arsip", 1)
+    archive = sorted(os.listdir(tmp_path / "drive" / "05 Arsip"))
+    assert len(archive) == 2 and all(draft.reg in name for name in archive)
+    assert os.listdir(tmp_path / "drive" / "04 Final") == []
+
+
+def test_numbering_is_one_sequence_per_type_and_year_from_the_configured_start(tmp_path):
+    app = service(tmp_path, overrides={"numbering": {"perbup": 41, "kepbup": 7, "perda": 1}})
+    regs = []
+    for name, kind in (("Ranperbup A.docx", "RANCANGAN PERATURAN BUPATI"),
+                       ("Rankepbup B.docx", "RANCANGAN KEPUTUSAN BUPATI"),
+                       ("Ranperbup C.docx", "RANCANGAN PERATURAN BUPATI")):
+        drop(tmp_path, name, draft_docx(kind=kind, subject=name))
+    app.cycle()
+    for draft in app.store.drafts():
+        app.command(draft.reg, EventKind.APPROVED)
+        source = tmp_path / f"{draft.reg}.pdf"
+        source.write_bytes(final_pdf())
+        app.finalize(draft.reg, source)
+        regs.append(draft.reg)
+    numbers = sorted((d.product_type.value, d.number) for d in app.store.drafts())
+    assert numbers == [("kepbup", 7), ("perbup", 41), ("perbup", 42)]
+
+
+def test_the_digest_goes_once_a_day_after_its_time(tmp_path):
+    now = [datetime(2026, 11, 23, 7, 0)]
+    app = service(tmp_path, clock=lambda: now[0], digest_time="07:30")
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    app.cycle()
+    assert not [m for m in sent(tmp_path) if "Ringkasan" in m["Subject"]]
+    now[0] = datetime(2026, 11, 23, 7, 45)
+    app.cycle()
+    app.cycle()
+    now[0] = datetime(2026, 11, 24, 8, 0)
+    app.cycle()
+    digests = [m for m in sent(tmp_path) if "Ringkasan" in m["Subject"]]
+    assert len(digests) == 2
+    assert "HK-2026-0001" in digests[0].get_body(("plain",)).get_content()
