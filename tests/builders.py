@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime, timezone
 
 import docx
-
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from lxml import etree
@@ -90,7 +89,7 @@ def email_with_attachment(sender: str, to: str, subject: str,
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain="opd.example.go.id")
     for name, value in (extra_headers or {}).items():
         message[name] = value

@@ -1,4 +1,4 @@
-"""Bad input and faults on the local backend: nothing lost, the right person told, no e-mail twice."""
+"""Bad input and faults on the local backend: nothing lost, the right person told, no repeats."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from builders import draft_docx, email_with_attachment, final_pdf, write_config
 from pypdf import PdfWriter
 
-from builders import draft_docx, email_with_attachment, final_pdf, write_config
 from drivebot.config import load
 from drivebot.errors import TransientError
 from drivebot.local import LocalDrive, LocalMailbox
 from drivebot.service import Service
 from drivebot.store import Store
-from drivebot.workflow import EventKind, Folder
+from drivebot.workflow import EventKind
 
 OPD_ADDRESS = "dinkes@sbtkab.example"
 INBOX = Path("drive/00 Masuk/Dinas Kesehatan")

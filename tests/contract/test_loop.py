@@ -14,8 +14,8 @@ from datetime import datetime
 from email import message_from_bytes, policy
 
 import pytest
-
 from builders import NoteSpec, draft_docx, final_pdf, write_config
+
 from drivebot.cli import main
 from drivebot.workflow import Folder
 
