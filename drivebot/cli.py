@@ -42,11 +42,11 @@ class ExitStatus(IntEnum):
 
 TEXTS = {
     "id": {
-        "init_done": "Ruang kerja siap di {ws}.\nUbah {cfg} (OPD, pemeriksa, admin), lalu jalankan: "
-                     "drivebot run --workspace {ws}",
+        "init_done": "Ruang kerja siap di {ws}.\nUbah {cfg} (OPD, pemeriksa, admin), lalu "
+                     "jalankan: drivebot run --workspace {ws}",
         "init_kept": "{cfg} sudah ada di {ws}; konfigurasi tidak diubah.",
-        "drop_here": "Letakkan rancangan (.docx atau .pdf) di folder OPD-nya, misalnya:\n  {path}\n"
-                     "E-mail yang dikirim drivebot tersimpan di {sent}",
+        "drop_here": "Letakkan rancangan (.docx atau .pdf) di folder OPD-nya, misalnya:\n"
+                     "  {path}\nE-mail yang dikirim drivebot tersimpan di {sent}",
         "running": "drivebot berjalan: memeriksa setiap {n} detik. Tekan Ctrl-C untuk berhenti.",
         "cycle": "[{time}] berkas: {files}, e-mail: {messages}{problems}",
         "problems": ", tertunda: {transient}, gagal: {failed}",
@@ -64,11 +64,11 @@ TEXTS = {
         "days": "{n} hari",
     },
     "en": {
-        "init_done": "Workspace ready in {ws}.\nEdit {cfg} (agencies, reviewers, admins), then run: "
-                     "drivebot run --workspace {ws}",
+        "init_done": "Workspace ready in {ws}.\nEdit {cfg} (agencies, reviewers, admins), then "
+                     "run: drivebot run --workspace {ws}",
         "init_kept": "{cfg} already exists in {ws}; the configuration was left as it is.",
-        "drop_here": "Drop a draft (.docx or .pdf) into its agency's folder, for example:\n  {path}\n"
-                     "E-mails drivebot sends are kept in {sent}",
+        "drop_here": "Drop a draft (.docx or .pdf) into its agency's folder, for example:\n"
+                     "  {path}\nE-mails drivebot sends are kept in {sent}",
         "running": "drivebot is running: polling every {n} seconds. Press Ctrl-C to stop.",
         "cycle": "[{time}] files: {files}, e-mails: {messages}{problems}",
         "problems": ", postponed: {transient}, failed: {failed}",
@@ -104,26 +104,31 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="drivebot", description=(
         "Moves draft legal products through review: watches the shared folder and the inbox, "
         "e-mails feedback, stamps and archives finals."))
-    parser.add_argument("--workspace", "-w", type=Path, default=Path("."),
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--workspace", "-w", type=Path, default=Path("."),
                         help="the workspace folder (default: the current folder)")
-    parser.add_argument("--lang", choices=("id", "en"), help="language of messages")
-    parser.add_argument("--verbose", "-v", action="store_true", help="log every step")
-    parser.add_argument("--traceback", action="store_true", help="show the traceback on errors")
-    commands = parser.add_subparsers(dest="command", required=True)
-    init = commands.add_parser("init", help="create a workspace with a sample configuration")
+    common.add_argument("--lang", choices=("id", "en"), help="language of messages")
+    common.add_argument("--verbose", "-v", action="store_true", help="log every step")
+    common.add_argument("--traceback", action="store_true", help="show the traceback on errors")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return subparsers.add_parser(name, parents=[common], help=help)
+
+    init = command("init", help="create a workspace with a sample configuration")
     init.add_argument("directory", type=Path)
-    commands.add_parser("run", help="poll for ever (Ctrl-C or SIGTERM stops)")
-    commands.add_parser("once", help="one poll cycle, then exit (for cron)")
-    status = commands.add_parser("status", help="all drafts, or one draft's history")
+    command("run", help="poll for ever (Ctrl-C or SIGTERM stops)")
+    command("once", help="one poll cycle, then exit (for cron)")
+    status = command("status", help="all drafts, or one draft's history")
     status.add_argument("reg", nargs="?")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     for name, what in (("approve", "approve a draft (as moving it to Disetujui)"),
                        ("revise", "send a draft back for revision (as moving it to Perbaikan)")):
-        commands.add_parser(name, help=what).add_argument("reg")
-    advance = commands.add_parser("advance", help="mark a tracked stage done")
+        command(name, what).add_argument("reg")
+    advance = command("advance", help="mark a tracked stage done")
     advance.add_argument("reg")
     advance.add_argument("stage", choices=sorted(k for k, s in STAGES.items() if s.tracked))
-    finalize = commands.add_parser("finalize", help="take in the signed final PDF of a draft")
+    finalize = command("finalize", help="take in the signed final PDF of a draft")
     finalize.add_argument("reg")
     finalize.add_argument("file", type=Path)
     return parser

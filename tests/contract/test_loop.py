@@ -29,7 +29,7 @@ ADMINS = ["kabag.hukum@sbtkab.example"]
 def cli(workspace, *args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     from drivebot.cli import Console
-    status = main(["--workspace", str(workspace), *args], Console(out, err))
+    status = main([*args, "--workspace", str(workspace)], Console(out, err))
     return status, out.getvalue(), err.getvalue()
 
 

@@ -1,0 +1,5 @@
+import sys
+
+from drivebot.cli import main
+
+sys.exit(main())
