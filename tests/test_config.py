@@ -23,7 +23,8 @@ from drivebot.errors import ConfigError
     ({"stamp": {"verify_url_base": "https://jdih.example/v/", "qr_mm": 15}},
      "[stamp] qr_mm: must be at least 25"),
     ({"numbering": {"perbub": 3}}, "[numbering] perbub: unknown product type"),
-    ({"folders": {"inbox": "01 Pemeriksaan"}}, "[folders]: '01 Pemeriksaan' appears more than once"),
+    ({"folders": {"inbox": "01 Pemeriksaan"}},
+     "[folders]: '01 Pemeriksaan' appears more than once"),
 ])
 def test_bad_values_name_their_key(tmp_path, change, message):
     write_config(tmp_path, change)
@@ -47,7 +48,7 @@ def test_the_same_address_for_two_opds_is_refused(tmp_path):
     path = tmp_path / "drivebot.toml"
     path.write_text(path.read_text(encoding="utf-8").replace(
         "bpkad@sbtkab.example", "dikbud@sbtkab.example"), encoding="utf-8")
-    with pytest.raises(ConfigError, match="dikbud@sbtkab.example' appears more than once"):
+    with pytest.raises(ConfigError, match=r"dikbud@sbtkab\.example' appears more than once"):
         load(tmp_path)
 
 
