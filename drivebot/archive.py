@@ -1,22 +1,47 @@
-"""Stamping a signed final and putting it, locked, in the archive.
+"""Stamping a signed final and putting it, locked, in the archive, with its ledger record.
 
 The stamped copy (salinan sah) and the signed original both go to the archive folder, both
-locked; a copy of the stamped file is also kept in the workspace's `archive/` folder. Every step
-is idempotent (an upload looks for its file first), because the outbox may run this again after
-a crash.
+locked; a copy of the stamped file is kept in the workspace's `archive/` folder, where the
+ledger's mirror file lives too. Every step is idempotent (an upload looks for its file first,
+the ledger record is written once), because the outbox may run this again after a crash, and an
+import may be run again over the same backlog.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from pathlib import Path
 from typing import Any
 
 from drivebot.config import Config
 from drivebot.drive import DrivePort
-from drivebot.outbox import full_product_name
+from drivebot.ledger import LEDGER_FILE, Ledger
+from drivebot.outbox import product_label
+from drivebot.signing import ProductIdentity, Signer
 from drivebot.stamping import StampSpec, stamp_pdf
 from drivebot.store import Draft, Store
-from drivebot.workflow import Folder
+from drivebot.workflow import Folder, ProductType
+
+log = logging.getLogger(__name__)
+
+
+def sha256_of(path: Path, limit: int | None = None) -> str:
+    """SHA-256 of the file, or of its first `limit` bytes (the original inside a stamped file)."""
+    digest = hashlib.sha256()
+    remaining = limit if limit is not None else path.stat().st_size
+    with path.open("rb") as handle:
+        while remaining > 0 and (chunk := handle.read(min(remaining, 1 << 20))):
+            digest.update(chunk)
+            remaining -= len(chunk)
+    return digest.hexdigest()
+
+
+def archive_names(identity: ProductIdentity) -> tuple[str, str]:
+    """(stamped copy, signed original) file names in the archive."""
+    label = product_label(ProductType(identity.product_type), identity.number, identity.year)
+    base = f"{label} - {identity.id}"
+    return f"{base} (salinan sah).pdf", f"{base} (asli).pdf"
 
 
 class Archiver:
@@ -24,44 +49,86 @@ class Archiver:
         self.config = config
         self.store = store
         self.drive = drive
+        self.signer = Signer.load_or_create(config.workspace)
+        self.ledger = Ledger(store, config.workspace / "archive" / LEDGER_FILE)
 
-    def final_sha256(self, draft: Draft) -> str:
-        finals = [row for row in self.store.versions(draft.reg) if row["kind"] == "final"]
-        return finals[-1]["sha256"]
+    # --- a draft's final ---------------------------------------------------------------------
+
+    def _final(self, draft: Draft) -> Any:
+        return [row for row in self.store.versions(draft.reg) if row["kind"] == "final"][-1]
+
+    def identity(self, draft: Draft) -> ProductIdentity:
+        final = self._final(draft)
+        return ProductIdentity(
+            id=draft.reg, product_type=draft.product_type.value, number=draft.number,
+            year=draft.number_year, title=draft.title.removeprefix("Rancangan ").strip(),
+            date=final["received_at"][:10], final_sha256=final["sha256"])
 
     def verify_url(self, draft: Draft) -> str:
-        return f"{self.config.verify_url_base}{draft.reg}?h={self.final_sha256(draft)[:12]}"
-
-    def names(self, draft: Draft) -> tuple[str, str]:
-        """(stamped copy, signed original) file names in the archive."""
-        base = f"{full_product_name(draft)} - {draft.reg}"
-        return f"{base} (salinan sah).pdf", f"{base} (asli).pdf"
-
-    def stamp_spec(self, draft: Draft) -> StampSpec:
-        footer = (f"{draft.reg} · {full_product_name(draft)} · "
-                  f"SHA-256 {self.final_sha256(draft)[:12]} · {self.config.org_short_name}")
-        return StampSpec(watermark=self.config.watermark, qr_payload=self.verify_url(draft),
-                         footer=footer, qr_mm=self.config.qr_mm)
+        return self.url_for(self.identity(draft))
 
     def stamp_and_archive(self, payload: dict[str, Any]) -> None:
+        """The outbox effect queued when a draft's signed final was taken in."""
         draft = self.store.draft(payload["reg"])
-        stamped_name, original_name = self.names(draft)
+        self.archive(self.identity(draft), self.config.workspace / payload["stored"],
+                     original_file_id=payload["file_id"], reg=draft.reg)
+
+    # --- any product -------------------------------------------------------------------------
+
+    def url_for(self, identity: ProductIdentity) -> str:
+        return f"{self.config.verify_url_base}{identity.id}?s={self.signer.sign(identity)}"
+
+    def stamp_spec(self, identity: ProductIdentity) -> StampSpec:
+        label = product_label(ProductType(identity.product_type), identity.number, identity.year)
+        footer = (f"{identity.id} · {label} · SHA-256 {identity.final_sha256[:12]} · "
+                  f"{self.config.org_short_name}")
+        return StampSpec(watermark=self.config.watermark, qr_payload=self.url_for(identity),
+                         footer=footer, qr_mm=self.config.qr_mm)
+
+    def archive(self, identity: ProductIdentity, source: Path, original_file_id: str | None = None,
+                reg: str | None = None, subject: str = "") -> str:
+        """Stamp `source`, archive both files locked, record the product; returns the method."""
+        stamped_name, original_name = archive_names(identity)
         local_copy = self.config.workspace / "archive" / stamped_name
         archived = self.drive.find(Folder.ARCHIVE, stamped_name)
-        if archived is None:
+        if archived is None or not local_copy.exists():
             local_copy.parent.mkdir(parents=True, exist_ok=True)
             partial = local_copy.with_suffix(".part")
-            stamp_pdf(self.config.workspace / payload["stored"], partial, self.stamp_spec(draft))
+            result = stamp_pdf(source, partial, self.stamp_spec(identity))
+            log.info("%s stamped (%s, %s pages)", identity.id, result.method, result.pages)
             partial.replace(local_copy)
+        if archived is None:
             archived = self.drive.upload(local_copy, stamped_name, Folder.ARCHIVE)
         self.drive.lock(archived.id)
-        original = self.drive.move(payload["file_id"], Folder.ARCHIVE, original_name)
+        if original_file_id is not None:
+            original = self.drive.move(original_file_id, Folder.ARCHIVE, original_name)
+        else:
+            original = self.drive.find(Folder.ARCHIVE, original_name) or \
+                self.drive.upload(source, original_name, Folder.ARCHIVE)
         self.drive.lock(original.id)
         with self.store.transaction():
-            self.store.track_file(archived.id, draft.reg, "archive", Folder.ARCHIVE.value,
+            self.store.track_file(archived.id, reg, "archive", Folder.ARCHIVE.value,
                                   archived.name, archived.link)
-            self.store.set_file_place(original.id, Folder.ARCHIVE.value, role="archive",
-                                      name=original.name)
+            self.store.track_file(original.id, reg, "archive", Folder.ARCHIVE.value,
+                                  original.name, original.link)
+            if self.ledger.product(identity.id) is None:
+                self._record(identity, local_copy, source, subject)
+        self.export_ledger()
+        return self.ledger.product(identity.id).stamp_method
 
-    def local_copy(self, draft: Draft) -> Path:
-        return self.config.workspace / "archive" / self.names(draft)[0]
+    def _record(self, identity: ProductIdentity, stamped: Path, source: Path,
+                subject: str) -> None:
+        size = source.stat().st_size
+        incremental = sha256_of(stamped, size) == identity.final_sha256
+        self.ledger.append("archived", identity.id, {
+            "product_type": identity.product_type, "number": identity.number,
+            "year": identity.year, "title": identity.title, "date": identity.date,
+            "final_sha256": identity.final_sha256, "final_size": size,
+            "stamped_sha256": sha256_of(stamped), "stamped_size": stamped.stat().st_size,
+            "stamped_name": stamped.name, "signature": self.signer.sign(identity),
+            "stamp_method": "incremental" if incremental else "rewrite", "subject": subject,
+        })
+
+    def export_ledger(self) -> None:
+        for problem in self.ledger.export():
+            log.error("archive ledger: %s %s", problem.where, problem.what)

@@ -12,92 +12,30 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from enum import IntEnum
 from importlib.resources import files
 from pathlib import Path
-from typing import TextIO
 
 import schedule
 
 from drivebot import bootstrap
+from drivebot.archive_cli import ARCHIVE_COMMANDS
 from drivebot.config import CONFIG_NAME, load
+from drivebot.console import TEXTS, Console, ExitStatus
 from drivebot.errors import ConfigError, NotFound, TransientError
 from drivebot.outbox import product_number
 from drivebot.service import Service
 from drivebot.store import Store
-from drivebot.workflow import FLOWS, PRODUCT_NAMES, STAGES, EventKind, Folder, Rejected
+from drivebot.workflow import (
+    FLOWS,
+    PRODUCT_NAMES,
+    STAGES,
+    EventKind,
+    Folder,
+    ProductType,
+    Rejected,
+)
 
 log = logging.getLogger("drivebot")
-
-
-class ExitStatus(IntEnum):
-    OK = 0
-    ERROR = 1
-    CONFIG = 2
-    NOT_FOUND = 3
-    REFUSED = 4
-    TRANSIENT = 75  # EX_TEMPFAIL: cron may simply try again
-    INTERRUPTED = 130
-
-
-TEXTS = {
-    "id": {
-        "init_done": "Ruang kerja siap di {ws}.\nUbah {cfg} (OPD, pemeriksa, admin), lalu "
-                     "jalankan: drivebot run --workspace {ws}",
-        "init_kept": "{cfg} sudah ada di {ws}; konfigurasi tidak diubah.",
-        "drop_here": "Letakkan rancangan (.docx atau .pdf) di folder OPD-nya, misalnya:\n"
-                     "  {path}\nE-mail yang dikirim drivebot tersimpan di {sent}",
-        "running": "drivebot berjalan: memeriksa setiap {n} detik. Tekan Ctrl-C untuk berhenti.",
-        "cycle": "[{time}] berkas: {files}, e-mail: {messages}{problems}",
-        "problems": ", tertunda: {transient}, gagal: {failed}",
-        "stopped": "drivebot berhenti.",
-        "moved_to": "{reg}: tahap sekarang {stage}.",
-        "no_drafts": "Belum ada rancangan.",
-        "config_error": "Konfigurasi salah: {msg}",
-        "not_found": "Tidak ditemukan: {msg}",
-        "refused": "Ditolak: rancangan ini sedang pada tahap {stage}; perintah ini tidak "
-                   "berlaku ({why}).",
-        "transient": "Layanan belum dapat dihubungi ({msg}); coba lagi nanti.",
-        "interrupted": "Dihentikan.",
-        "error": "Terjadi kesalahan: {msg}",
-        "headers": ("Nomor registrasi", "OPD", "Jenis", "Tahap", "Versi", "Menunggu", "Judul"),
-        "days": "{n} hari",
-    },
-    "en": {
-        "init_done": "Workspace ready in {ws}.\nEdit {cfg} (agencies, reviewers, admins), then "
-                     "run: drivebot run --workspace {ws}",
-        "init_kept": "{cfg} already exists in {ws}; the configuration was left as it is.",
-        "drop_here": "Drop a draft (.docx or .pdf) into its agency's folder, for example:\n"
-                     "  {path}\nE-mails drivebot sends are kept in {sent}",
-        "running": "drivebot is running: polling every {n} seconds. Press Ctrl-C to stop.",
-        "cycle": "[{time}] files: {files}, e-mails: {messages}{problems}",
-        "problems": ", postponed: {transient}, failed: {failed}",
-        "stopped": "drivebot stopped.",
-        "moved_to": "{reg}: now at stage {stage}.",
-        "no_drafts": "No drafts yet.",
-        "config_error": "Configuration error: {msg}",
-        "not_found": "Not found: {msg}",
-        "refused": "Refused: the draft is at stage {stage}; this command does not apply ({why}).",
-        "transient": "The service could not be reached ({msg}); try again later.",
-        "interrupted": "Interrupted.",
-        "error": "Error: {msg}",
-        "headers": ("Registration", "Agency", "Type", "Stage", "Version", "Waiting", "Title"),
-        "days": "{n} days",
-    },
-}
-
-
-class Console:
-    """Where the CLI writes, and in which language (tests pass their own streams)."""
-
-    def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr, lang: str = "id"):
-        self.out, self.err, self.lang = out, err, lang
-
-    def say(self, key: str, **values: object) -> None:
-        print(TEXTS[self.lang][key].format(**values), file=self.out, flush=True)
-
-    def text(self, key: str) -> object:
-        return TEXTS[self.lang][key]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -131,6 +69,31 @@ def _parser() -> argparse.ArgumentParser:
     finalize = command("finalize", help="take in the signed final PDF of a draft")
     finalize.add_argument("reg")
     finalize.add_argument("file", type=Path)
+    verify = command("verify", help="is this file an authentic archived product?")
+    verify.add_argument("file", type=Path, nargs="?")
+    verify.add_argument("--archive", action="store_true",
+                        help="check every archived file and the whole ledger")
+    revoke = command("revoke", help="mark an archived product revoked or amended")
+    revoke.add_argument("product_id")
+    revoke.add_argument("--by", required=True, help='e.g. "Perbup Nomor 3 Tahun 2027"')
+    stamp = command("stamp", help="stamp and archive an existing legal product")
+    stamp.add_argument("file", type=Path)
+    stamp.add_argument("--type", required=True, choices=[t.value for t in ProductType])
+    stamp.add_argument("--number", required=True, type=int)
+    stamp.add_argument("--year", required=True, type=int)
+    stamp.add_argument("--title", required=True)
+    stamp.add_argument("--date", help="date of enactment, YYYY-MM-DD (default: 1 January)")
+    stamp.add_argument("--subject", default="")
+    backlog = command("import-archive", help="stamp and archive a backlog of past products")
+    backlog.add_argument("directory", type=Path)
+    backlog.add_argument("--metadata", required=True, type=Path,
+                         help="CSV: file,type,number,year,title,date,subject")
+    serve = command("serve", help="run the verification page the QR codes point to")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    publish = command("publish", help="write the verification pages as a static site")
+    publish.add_argument("directory", type=Path)
+    publish.add_argument("--download-url", help="base URL where the stamped PDFs are published")
     return parser
 
 
@@ -149,6 +112,8 @@ def program(args: argparse.Namespace, console: Console) -> ExitStatus:
         return ExitStatus.TRANSIENT if report.transient else ExitStatus.OK
     if args.command == "status":
         return _status(service, args.reg, args.json, console)
+    if args.command in ARCHIVE_COMMANDS:
+        return ARCHIVE_COMMANDS[args.command](service, args, console)
     if args.command == "finalize":
         draft = service.finalize(args.reg, args.file)
     else:

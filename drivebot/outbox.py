@@ -27,7 +27,7 @@ from drivebot.emails import DraftView, Sender, build_message, render
 from drivebot.errors import TransientError
 from drivebot.gmail import MailboxPort, MailRef
 from drivebot.store import Draft, Store
-from drivebot.workflow import PRODUCT_NAMES, Audience, Folder
+from drivebot.workflow import PRODUCT_NAMES, Audience, Folder, ProductType
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +42,14 @@ def product_number(draft: Draft, lang: str = "id") -> str | None:
     return f"{word} {draft.number} {year} {draft.number_year}"
 
 
-def full_product_name(draft: Draft) -> str:
+def product_label(product_type: ProductType, number: int | None, year: int | None) -> str:
     """E.g. "Peraturan Bupati Nomor 12 Tahun 2026" (the name used in archive file names)."""
-    return f"{PRODUCT_NAMES[draft.product_type]['id']} {product_number(draft) or ''}".strip()
+    name = PRODUCT_NAMES[product_type]["id"]
+    return f"{name} Nomor {number} Tahun {year}" if number is not None else name
+
+
+def full_product_name(draft: Draft) -> str:
+    return product_label(draft.product_type, draft.number, draft.number_year)
 
 
 class Outbox:

@@ -82,8 +82,8 @@ class Service:
         self.outbox = Outbox(config, store, drive, mailbox, clock)
         self.archiver = Archiver(config, store, drive)
         self.outbox.handlers["stamp_archive"] = self.archiver.stamp_and_archive
-        self._reg_pattern = re.compile(
-            rf"\b{re.escape(config.registration_prefix)}-(\d{{4}})-(\d{{4,}})\b", re.I)
+        self.id_pattern = rf"\b{re.escape(config.registration_prefix)}-(\d{{4}})-(\d{{4,}})\b"
+        self._reg_pattern = re.compile(self.id_pattern, re.I)
 
     # --- the cycle ---------------------------------------------------------------------------
 

@@ -106,8 +106,23 @@ def _m001_initial(db: sqlite3.Connection) -> None:
     """)
 
 
+def _m002_ledger(db: sqlite3.Connection) -> None:
+    """The archive ledger (see drivebot.ledger): hash-chained records, append-only."""
+    _run_script(db, """
+        CREATE TABLE ledger (
+            seq INTEGER PRIMARY KEY,
+            product_id TEXT NOT NULL,
+            event TEXT NOT NULL,           -- 'archived' or 'revoked'
+            record TEXT NOT NULL,          -- canonical JSON, including prev and hash
+            hash TEXT NOT NULL
+        );
+        CREATE INDEX ledger_by_product ON ledger(product_id, seq)
+    """)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
+    ("002_ledger", _m002_ledger),
 ]
 
 
