@@ -8,10 +8,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from builders import draft_docx, final_pdf, write_config
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ContentStream, NameObject
 
-from builders import draft_docx, final_pdf, write_config
 from drivebot import bootstrap
 from drivebot.cli import main
 from drivebot.console import Console, ExitStatus
