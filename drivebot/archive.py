@@ -12,14 +12,16 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any
 
 from drivebot.config import Config
+from drivebot.documents import convert_to_pdf, pdf_converter
 from drivebot.drive import DrivePort
 from drivebot.ledger import LEDGER_FILE, Ledger
 from drivebot.outbox import product_label
 from drivebot.signing import ProductIdentity, Signer
-from drivebot.stamping import StampSpec, stamp_pdf
+from drivebot.stamping import StampSpec, stamp_docx, stamp_pdf
 from drivebot.store import Draft, Store
 from drivebot.workflow import Folder, ProductType
 
@@ -37,11 +39,32 @@ def sha256_of(path: Path, limit: int | None = None) -> str:
     return digest.hexdigest()
 
 
-def archive_names(identity: ProductIdentity) -> tuple[str, str]:
+def archive_names(identity: ProductIdentity, stamped_suffix: str = ".pdf",
+                  original_suffix: str = ".pdf") -> tuple[str, str]:
     """(stamped copy, signed original) file names in the archive."""
     label = product_label(ProductType(identity.product_type), identity.number, identity.year)
     base = f"{label} - {identity.id}"
-    return f"{base} (salinan sah).pdf", f"{base} (asli).pdf"
+    return f"{base} (salinan sah){stamped_suffix}", f"{base} (asli){original_suffix}"
+
+
+def stamping_plan(source: Path) -> str:
+    """How a final is stamped: "pdf"; a .docx "converted" to PDF where LibreOffice is
+    installed; otherwise the .docx itself ("docx": QR and footer in its footer)."""
+    if source.suffix.lower() != ".docx":
+        return "pdf"
+    return "converted" if pdf_converter() else "docx"
+
+
+def _stamp(plan: str, source: Path, dest: Path, spec: StampSpec) -> str:
+    """Write the stamped copy to `dest`; returns the method for the ledger."""
+    if plan == "docx":
+        stamp_docx(source, dest, spec)
+        return "docx"
+    if plan == "converted":
+        with TemporaryDirectory(prefix="drivebot-convert-") as tmp:
+            stamp_pdf(convert_to_pdf(source, Path(tmp)), dest, spec)
+        return "converted"
+    return stamp_pdf(source, dest, spec).method
 
 
 class Archiver:
@@ -88,14 +111,17 @@ class Archiver:
     def archive(self, identity: ProductIdentity, source: Path, original_file_id: str | None = None,
                 reg: str | None = None, subject: str = "") -> str:
         """Stamp `source`, archive both files locked, record the product; returns the method."""
-        stamped_name, original_name = archive_names(identity)
+        plan = stamping_plan(source)
+        stamped_name, original_name = archive_names(
+            identity, ".docx" if plan == "docx" else ".pdf", source.suffix.lower())
         local_copy = self.config.workspace / "archive" / stamped_name
         archived = self.drive.find(Folder.ARCHIVE, stamped_name)
+        method = None
         if archived is None or not local_copy.exists():
             local_copy.parent.mkdir(parents=True, exist_ok=True)
-            partial = local_copy.with_suffix(".part")
-            result = stamp_pdf(source, partial, self.stamp_spec(identity))
-            log.info("%s stamped (%s, %s pages)", identity.id, result.method, result.pages)
+            partial = local_copy.with_name(local_copy.name + ".part")
+            method = _stamp(plan, source, partial, self.stamp_spec(identity))
+            log.info("%s stamped (%s)", identity.id, method)
             partial.replace(local_copy)
         if archived is None:
             archived = self.drive.upload(local_copy, stamped_name, Folder.ARCHIVE)
@@ -112,21 +138,23 @@ class Archiver:
             self.store.track_file(original.id, reg, "archive", Folder.ARCHIVE.value,
                                   original.name, original.link)
             if self.ledger.product(identity.id) is None:
-                self._record(identity, local_copy, source, subject)
+                self._record(identity, local_copy, source, original.name, subject, method)
         self.export_ledger()
         return self.ledger.product(identity.id).stamp_method
 
     def _record(self, identity: ProductIdentity, stamped: Path, source: Path,
-                subject: str) -> None:
+                original_name: str, subject: str, method: str | None) -> None:
         size = source.stat().st_size
-        incremental = sha256_of(stamped, size) == identity.final_sha256
+        if method is None:  # stamped before a crash: tell an incremental update by its prefix
+            incremental = sha256_of(stamped, size) == identity.final_sha256
+            method = "incremental" if incremental else "rewrite"
         self.ledger.append("archived", identity.id, {
             "product_type": identity.product_type, "number": identity.number,
             "year": identity.year, "title": identity.title, "date": identity.date,
             "final_sha256": identity.final_sha256, "final_size": size,
             "stamped_sha256": sha256_of(stamped), "stamped_size": stamped.stat().st_size,
             "stamped_name": stamped.name, "signature": self.signer.sign(identity),
-            "stamp_method": "incremental" if incremental else "rewrite", "subject": subject,
+            "original_name": original_name, "stamp_method": method, "subject": subject,
         })
 
     def export_ledger(self) -> None:

@@ -7,6 +7,8 @@ A check failure raises BadDocument with a reason key the e-mails explain in plai
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +51,29 @@ def inspect(path: Path, name: str, max_bytes: int) -> DocumentInfo:
     kind, subject = _heading(lines)
     product_type = kind or detect_product_type(Path(name).stem)
     return DocumentInfo(suffix, _title(product_type, subject, Path(name).stem), product_type)
+
+
+def pdf_converter() -> str | None:
+    """LibreOffice, when installed: it turns a .docx final into a PDF that can be stamped."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert_to_pdf(source: Path, out_dir: Path) -> Path:
+    """The .docx converted to PDF by LibreOffice (headless); raises BadDocument if it fails."""
+    converter = pdf_converter()
+    if converter is None:
+        raise BadDocument("no_converter", "LibreOffice is not installed")
+    profile = out_dir / "lo-profile"  # its own profile: a desktop session may hold the default
+    try:
+        subprocess.run([converter, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                        "--convert-to", "pdf", "--outdir", str(out_dir), str(source)],
+                       check=True, capture_output=True, timeout=300)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        raise BadDocument("docx_corrupt", f"LibreOffice could not convert it: {exc}") from None
+    result = out_dir / f"{source.stem}.pdf"
+    if not result.exists():
+        raise BadDocument("docx_corrupt", "LibreOffice produced no PDF")
+    return result
 
 
 def _docx_lines(path: Path, name: str) -> list[str]:

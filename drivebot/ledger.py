@@ -38,6 +38,7 @@ class ProductRecord:
     subject: str = ""
     final_size: int = 0
     stamp_method: str = ""
+    original_name: str = ""
 
 
 def canonical(record: dict[str, Any]) -> bytes:

@@ -281,8 +281,7 @@ class Service:
                 f"drive:{file.id}:unread")
         opd = self.config.opd_by_name(draft.opd)
         try:
-            if check_file(file.name, file.size, self.config.max_attachment_bytes) != ".pdf":
-                raise BadDocument("unsupported_type", "the signed final must be a PDF")
+            suffix = check_file(file.name, file.size, self.config.max_attachment_bytes)
         except BadDocument as bad:
             return self._quarantine(file, None, draft, bad, f"drive:{file.id}:unread")
         with self._downloaded(file) as (path, sha):
@@ -299,7 +298,7 @@ class Service:
                 decision = decide(draft.state, event)
             except Rejected as rejected:
                 return self._refuse(file, opd, draft, rejected, key)
-            stored = self._keep(path, sha, ".pdf")
+            stored = self._keep(path, sha, suffix)
             with self.store.transaction():
                 self.store.add_version(reg, len(self.store.versions(reg)) + 1, "final",
                                        file.name, sha, path.stat().st_size, stored)

@@ -96,9 +96,8 @@ def verify_archive(ledger: Ledger, drive: DrivePort) -> list[Problem]:
     problems = ledger.check_chain()
     with TemporaryDirectory(prefix="drivebot-verify-") as tmp:
         for product in ledger.products():
-            original_name = product.stamped_name.replace("(salinan sah)", "(asli)")
             for name, expected in ((product.stamped_name, product.stamped_sha256),
-                                   (original_name, product.final_sha256)):
+                                   (product.original_name, product.final_sha256)):
                 problems += _check_archived(drive, Path(tmp), product.id, name, expected)
     return problems
 

@@ -196,3 +196,32 @@ def test_stamp_and_import_archive_a_backlog(tmp_path):
                     "--number", "12", "--year", "2024", "--title", "Peraturan Bupati tentang Pajak")
     assert code == ExitStatus.OK and "sudah ada di arsip" in out
     assert cli(tmp_path, "verify", "--archive")[0] == ExitStatus.OK
+
+
+def test_a_docx_final_is_converted_or_stamped_as_docx(tmp_path):
+    import docx
+
+    from drivebot.documents import pdf_converter
+
+    write_config(tmp_path)
+    service = bootstrap.build(tmp_path)
+    service.drive.ensure_folders([opd.folder for opd in service.config.opds])
+    (tmp_path / "drive" / "00 Masuk" / "Dinas Kesehatan" / "Ranperbup.docx").write_bytes(
+        draft_docx())
+    service.cycle()
+    [draft] = service.store.drafts()
+    service.command(draft.reg, EventKind.APPROVED)
+    final = tmp_path / "final.docx"
+    final.write_bytes(draft_docx(subject="Retribusi (final)"))
+    service.finalize(draft.reg, final)
+    [product] = service.archiver.ledger.products()
+    expected = "converted" if pdf_converter() else "docx"
+    assert product.stamp_method == expected
+    assert product.original_name.endswith("(asli).docx")
+    stamped = tmp_path / "archive" / product.stamped_name
+    if expected == "docx":
+        footer_text = "\n".join(p.text for s in docx.Document(str(stamped)).sections
+                                for p in s.footer.paragraphs)
+        assert product.id in footer_text
+    assert cli(tmp_path, "verify", str(stamped))[0] == ExitStatus.OK
+    assert cli(tmp_path, "verify", "--archive")[0] == ExitStatus.OK
