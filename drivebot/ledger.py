@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from drivebot.signing import ProductIdentity
 from drivebot.store import Store, utcnow
 
 GENESIS = "0" * 64
@@ -21,14 +22,9 @@ LEDGER_FILE = "ledger.jsonl"
 
 
 @dataclass(frozen=True)
-class ProductRecord:
-    id: str
-    product_type: str
-    number: int
-    year: int
-    title: str
-    date: str
-    final_sha256: str
+class ProductRecord(ProductIdentity):
+    """A product as the ledger knows it now: its signed identity, its files, its status."""
+
     stamped_sha256: str
     stamped_name: str
     signature: str

@@ -90,18 +90,35 @@ class Service:
     def cycle(self) -> CycleReport:
         report = CycleReport()
         self.outbox.flush()  # finish what an interrupted cycle left
-        self._each("mail", self._poll_mail, report)
-        self._each("drive", self._poll_drive, report)
+        # Mail first: an e-mailed draft is put in the Drive inbox, and taken in just after.
+        report.messages = self._poll("mail", self.mailbox.poll, self._on_mail,
+                                     lambda ref: f"e-mail {ref.id}", report)
+        report.files = self._poll("drive", self.drive.poll, self._on_file,
+                                  lambda file: f"Drive file {file.name}", report)
         self.queue_digest_if_due()
         report.outbox_failures = self.outbox.flush()
         return report
 
-    def _each(self, what: str, poll: Callable[[CycleReport], None], report: CycleReport) -> None:
+    def _poll(self, what: str, poll: Callable[[str | None], tuple[list[Any], str | None]],
+              handle: Callable[[Any], None], label: Callable[[Any], str],
+              report: CycleReport) -> int:
+        """Handle every new input of one port; returns how many there were.
+
+        The port's cursor is kept only after a pass without transient failures, so that
+        inputs which could not be handled are read again next cycle."""
+        before = len(report.transient)
         try:
-            poll(report)
+            items, cursor = poll(self.store.get(f"{what}_cursor"))
         except TransientError as exc:
             log.warning("%s poll: %s; trying again next cycle", what, exc)
             report.transient.append(f"{what}: {exc}")
+            return 0
+        for item in items:
+            self._isolated(label(item), lambda i=item: handle(i), report)
+        if len(report.transient) == before:
+            with self.store.transaction():
+                self.store.put(f"{what}_cursor", cursor)
+        return len(items)
 
     def _isolated(self, label: str, handle: Callable[[], None], report: CycleReport) -> None:
         """Run one input's handling so that its failure touches nothing else."""
@@ -117,26 +134,6 @@ class Service:
                 self.outbox.email("error_report", Audience.ADMINS, None,
                                   dedupe_key=f"error:{label}:{type(exc).__name__}:{exc}"[:300],
                                   summary=label, detail=f"{type(exc).__name__}: {exc}")
-
-    def _poll_drive(self, report: CycleReport) -> None:
-        files, cursor = self.drive.poll(self.store.get("drive_cursor"))
-        before = len(report.transient)
-        for file in files:
-            report.files += 1
-            self._isolated(f"Drive file {file.name}", lambda f=file: self._on_file(f), report)
-        if len(report.transient) == before:  # otherwise the same changes are read again
-            with self.store.transaction():
-                self.store.put("drive_cursor", cursor)
-
-    def _poll_mail(self, report: CycleReport) -> None:
-        refs, cursor = self.mailbox.poll(self.store.get("mail_cursor"))
-        before = len(report.transient)
-        for ref in refs:
-            report.messages += 1
-            self._isolated(f"e-mail {ref.id}", lambda r=ref: self._on_mail(r), report)
-        if len(report.transient) == before:
-            with self.store.transaction():
-                self.store.put("mail_cursor", cursor)
 
     # --- Drive files -------------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -37,17 +36,7 @@ class ProductIdentity:
     final_sha256: str
 
 
-class Identity(Protocol):
-    id: str
-    product_type: str
-    number: int
-    year: int
-    title: str
-    date: str
-    final_sha256: str
-
-
-def identity(record: Identity) -> bytes:
+def identity(record: ProductIdentity) -> bytes:
     """The canonical bytes signed for a product."""
     return json.dumps({
         "id": record.id, "type": record.product_type, "number": record.number,
@@ -64,7 +53,7 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def verify_signature(public_key_pem: bytes, record: Identity, signature: str) -> bool:
+def verify_signature(public_key_pem: bytes, record: ProductIdentity, signature: str) -> bool:
     key = serialization.load_pem_public_key(public_key_pem)
     if not isinstance(key, Ed25519PublicKey):
         return False
@@ -114,6 +103,6 @@ class Signer:
         return self._key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
-    def sign(self, record: Identity) -> str:
+    def sign(self, record: ProductIdentity) -> str:
         """A base64url signature (86 characters), short enough for a readable QR code."""
         return _b64(self._key.sign(identity(record)))
