@@ -124,7 +124,9 @@ def serve(service: Service, args: argparse.Namespace, console: Console) -> ExitS
     public_key, path = _web_inputs(service)
     app = create_app(service.archiver.ledger, public_key, path, console.lang,
                      service.config.org_name, service.config.max_attachment_mb)
-    server = make_server(args.host, args.port, app, threaded=True)
+    # One thread: the state store's SQLite connection belongs to the thread that opened it,
+    # and a verification page is light work.
+    server = make_server(args.host, args.port, app, threaded=False)
     console.say("serving", host=args.host, port=server.server_port, path=path)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

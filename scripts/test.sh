@@ -4,15 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Real tools check real outputs: qpdf (PDF structure), poppler (rendering), zbar (QR decoding).
+# Real tools check real outputs: qpdf (PDF structure), poppler (rendering), zbar (QR decoding),
+# and Debian's chromium loads the verification page as a person would (with a font to draw).
 declare -A tools=([qpdf]=qpdf [pdftoppm]=poppler-utils [pdftotext]=poppler-utils
-                  [zbarimg]=zbar-tools)
+                  [zbarimg]=zbar-tools [chromium]=chromium)
 missing=()
 for tool in "${!tools[@]}"; do
     command -v "$tool" >/dev/null || missing+=("${tools[$tool]}")
 done
-[ -e /usr/lib/x86_64-linux-gnu/libzbar.so.0 ] || ldconfig -p | grep -q libzbar.so.0 \
-    || missing+=(libzbar0)
+ldconfig -p | grep -q libzbar.so.0 || missing+=(libzbar0)
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
