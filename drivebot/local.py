@@ -1,6 +1,7 @@
 """The local backend: a folder tree stands in for the shared Drive folder, Maildirs for Gmail.
 
-File ids are the files' inode numbers, which survive a move or rename inside the tree, as a
+Files have no link (a path would be stale after the next move). File ids are the files' inode
+numbers, which survive a move or rename inside the tree, as a
 Drive file id does. An editor that saves through a temporary file gives the file a new id;
 the service then matches it to its draft by the registration number in its name.
 
@@ -62,8 +63,7 @@ class LocalDrive(DrivePort):
             id=f"ino-{info.st_ino}", name=path.name, folder=folder,
             mime_type=_MIME_BY_SUFFIX.get(path.suffix.lower(), "application/octet-stream"),
             size=info.st_size, opd_folder=opd_folder,
-            locked=not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH),
-            link=str(path.relative_to(self.root.parent)))
+            locked=not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
     def _entries(self, folders: tuple[Folder, ...]) -> list[tuple[Path, Folder, str | None]]:
         entries = []

@@ -44,6 +44,7 @@ from drivebot.workflow import (
     Rejected,
     StampAndArchive,
     SupersedePreviousVersion,
+    awaits_final,
     decide,
     is_open,
 )
@@ -212,6 +213,10 @@ class Service:
             yield path, sha256_of(path)
 
     def _on_inbox_file(self, file: DriveFile) -> None:
+        reg = self.find_reg(file.name)
+        draft = self.store.draft(reg) if reg else None
+        if draft is not None and awaits_final(draft.stage):
+            return self._on_final_file(file, draft)  # an approved draft's file is its final
         opd = self.config.opd_by_folder(file.opd_folder or "")
         try:
             check_file(file.name, file.size, self.config.max_attachment_bytes)

@@ -305,6 +305,11 @@ def decide(draft: DraftState, event: Event) -> Decision:
     return Decision(state, rule.actions)
 
 
+def awaits_final(stage: str) -> bool:
+    """Approved, and waiting for the signed final (some tracked stages may still be open)."""
+    return _group(stage) == AWAITING_FINAL
+
+
 def is_open(stage: str) -> bool:
     """A draft still needs someone's work (it is not archived)."""
     return stage != "arsip"

@@ -288,3 +288,19 @@ def test_the_digest_goes_once_a_day_after_its_time(tmp_path):
     digests = [m for m in sent(tmp_path) if "Ringkasan" in m["Subject"]]
     assert len(digests) == 2
     assert "HK-2026-0001" in digests[0].get_body(("plain",)).get_content()
+
+
+def test_an_opd_may_send_the_signed_final_by_email_once_approved(tmp_path):
+    app = service(tmp_path)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    app.command(draft.reg, EventKind.APPROVED)
+    app.mailbox.deliver(email_with_attachment(
+        OPD_ADDRESS, "hukum@sbtkab.example", f"[{draft.reg}] Naskah final bertanda tangan",
+        [("final.pdf", final_pdf())]))
+    app.cycle()
+    draft = app.store.draft(draft.reg)
+    assert (draft.stage, draft.number) == ("arsip", 1)
+    archive = os.listdir(tmp_path / "drive" / "05 Arsip")
+    assert any(name.endswith("(salinan sah).pdf") for name in archive)
