@@ -7,9 +7,19 @@ and parsed with the standard `email` package.
 
 from __future__ import annotations
 
+import base64
+import io
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
+from email.utils import getaddresses
+from typing import Any
+
+from googleapiclient.http import MediaIoBaseUpload
+
+from drivebot.errors import NotFound
+from drivebot.google_api import call
 
 
 @dataclass(frozen=True)
@@ -50,3 +60,244 @@ class MailboxPort(ABC):
     @abstractmethod
     def was_sent(self, message_id: str) -> bool:
         """Whether a message with this Message-ID is already in the sent mailbox."""
+
+
+# --- Gmail v1 --------------------------------------------------------------------------------
+
+PROCESSED_LABEL = "drivebot/diproses"
+QUARANTINE_LABEL = "drivebot/karantina"
+GOOGLE_AUTHSERV_ID = "mx.google.com"
+# What the service reads before deciding to fetch a message: sender, authentication, threading,
+# and the marks of automatic mail it must not answer.
+HEADER_NAMES = ["From", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To",
+                "References", "Authentication-Results", "Received-SPF", "Auto-Submitted",
+                "Precedence"]
+# messages.send takes base64url JSON; Google refuses large JSON bodies (413), and base64 grows a
+# message by a third, so anything over 3 MB (4 MB as JSON) goes as a media upload instead.
+JSON_SEND_LIMIT = 3 * 1024 * 1024
+
+
+def _strip_comments(value: str) -> str:
+    """RFC 5322 comments (nested parentheses) removed, quoted strings kept."""
+    out, depth, quoted = [], 0, False
+    for char in value:
+        if char == '"' and not depth:
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+            continue
+        elif not quoted and char == ")" and depth:
+            depth -= 1
+            continue
+        if not depth:
+            out.append(char)
+    return "".join(out)
+
+
+def parse_auth_results(value: str) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:
+    """An Authentication-Results header (RFC 8601) as (authserv-id, [(method, result, props)])."""
+    segments = _strip_comments(value).split(";")
+    authserv_id = (segments[0].split() or [""])[0].lower()
+    results = []
+    for segment in segments[1:]:
+        pairs = re.findall(r'([\w.-]+)\s*=\s*("[^"]*"|[^\s;]+)', segment)
+        if pairs:
+            method, result = pairs[0][0].split("/")[0].lower(), pairs[0][1].lower()
+            props = {k.lower(): v.strip('"') for k, v in pairs[1:]}
+            results.append((method, result, props))
+    return authserv_id, results
+
+
+def _domain_of(value: str) -> str:
+    return value.rpartition("@")[2].strip().lower().rstrip(".")
+
+
+def _aligned(domain: str, from_domain: str) -> bool:
+    """Relaxed alignment without a public-suffix list: the same domain, or one a subdomain of
+    the other; a bare top-level domain never aligns."""
+    return "." in domain and (domain == from_domain or from_domain.endswith("." + domain)
+                              or domain.endswith("." + from_domain))
+
+
+def sender_authenticated(headers: Message) -> bool:
+    """Whether Gmail vouches for the From address. A pure function of the headers.
+
+    Only the topmost Authentication-Results header is read, and only when Google wrote it
+    (authserv-id mx.google.com): Gmail prepends its own on arrival, so any a sender wrote sits
+    below it. When the topmost one is not Google's (Google added none), nothing is trusted,
+    not even a lower header claiming to be Google's. It must report dmarc=pass for the From
+    domain, or an aligned dkim=pass or spf=pass (and no dmarc=fail).
+    """
+    results = headers.get_all("Authentication-Results") or []
+    senders = getaddresses(headers.get_all("From") or [])
+    if not results or len(senders) != 1 or "@" not in senders[0][1]:
+        return False
+    from_domain = _domain_of(senders[0][1])
+    authserv_id, methods = parse_auth_results(str(results[0]))
+    if authserv_id != GOOGLE_AUTHSERV_ID or ("dmarc", "fail") in {(m, r) for m, r, _ in methods}:
+        return False
+    for method, result, props in methods:
+        if result != "pass":
+            continue
+        if method == "dmarc" and props.get("header.from", "").lower() == from_domain:
+            return True
+        if method == "dkim" and _aligned(
+                _domain_of(props.get("header.d") or props.get("header.i", "")), from_domain):
+            return True
+        if method == "spf" and _aligned(_domain_of(props.get("smtp.mailfrom", "")), from_domain):
+            return True
+    return False
+
+
+def _search_label(name: str) -> str:
+    """A label as Gmail's search writes it ('/' and spaces become '-')."""
+    return re.sub(r"[/\s]", "-", name)
+
+
+class GmailMailbox(MailboxPort):
+    """Gmail v1 for the account drivebot runs as ("me").
+
+    The poll cursor is a historyId: an idle poll is one history.list. Without one, or when
+    Gmail has forgotten it (404), a bounded full sync lists recent inbox mail instead. Processed
+    and quarantined mail keeps its place in the inbox and gets a label (drivebot/diproses,
+    drivebot/karantina): people still see it where they look, and the label keeps it out of the
+    next poll. Quarantine leaves the message unread and unanswered for an admin.
+    """
+
+    def __init__(self, service: Any, full_sync_days: int = 14, full_sync_pages: int = 5):
+        self.service = service
+        self.full_sync_days = full_sync_days
+        self.full_sync_pages = full_sync_pages
+        self._labels: dict[str, str] = {}  # label name (lower case) -> id
+        self._headers: dict[str, Message] = {}  # from the last poll, so headers() costs nothing
+
+    def _messages(self) -> Any:
+        return self.service.users().messages()
+
+    def poll(self, cursor: str | None) -> tuple[list[MailRef], str | None]:
+        found = self._history(cursor) if cursor else None
+        if found is None:
+            # The historyId first: mail arriving during the full sync is in the next poll.
+            start = call(self.service.users().getProfile(userId="me"))["historyId"]
+            found = self._full_sync(), start
+        ids, cursor = found
+        self._headers.clear()
+        refs = []
+        skip = {self._label_id(name, create=False)
+                for name in (PROCESSED_LABEL, QUARANTINE_LABEL)} if ids else set()
+        for message_id in ids:
+            item = call(self._messages().get(userId="me", id=message_id, format="metadata",
+                                             metadataHeaders=HEADER_NAMES), allow=(404,))
+            labels = set(item.get("labelIds", [])) if item else set()
+            if "INBOX" in labels and not labels & skip:
+                self._headers[message_id] = _headers_of(item)
+                refs.append(MailRef(message_id, int(item.get("sizeEstimate", 0))))
+        return refs, cursor
+
+    def _history(self, cursor: str) -> tuple[list[str], str] | None:
+        ids: list[str] = []
+        token = None
+        while True:
+            try:
+                page = call(self.service.users().history().list(
+                    userId="me", startHistoryId=cursor, historyTypes=["messageAdded"],
+                    labelId="INBOX", maxResults=500, pageToken=token))
+            except NotFound:
+                return None  # Gmail no longer keeps history that old: sync in full
+            for record in page.get("history", []):
+                for added in record.get("messagesAdded", []):
+                    if added["message"]["id"] not in ids:
+                        ids.append(added["message"]["id"])
+            token = page.get("nextPageToken")
+            if not token:
+                return ids, page["historyId"]
+
+    def _full_sync(self) -> list[str]:
+        query = (f"in:inbox -label:{_search_label(PROCESSED_LABEL)} "
+                 f"-label:{_search_label(QUARANTINE_LABEL)} newer_than:{self.full_sync_days}d")
+        ids: list[str] = []
+        token = None
+        for _ in range(self.full_sync_pages):
+            page = call(self._messages().list(userId="me", q=query, maxResults=500,
+                                               pageToken=token))
+            ids += [m["id"] for m in page.get("messages", [])]
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        return ids[::-1]  # Gmail lists newest first; drivebot handles mail oldest first
+
+    def headers(self, ref: MailRef) -> Message:
+        if ref.id not in self._headers:
+            self._headers[ref.id] = _headers_of(self._get(ref, format="metadata",
+                                                          metadataHeaders=HEADER_NAMES))
+        return self._headers[ref.id]
+
+    def _get(self, ref: MailRef, **params: Any) -> dict[str, Any]:
+        try:
+            return call(self._messages().get(userId="me", id=ref.id, **params))
+        except NotFound:
+            raise NotFound(f"message {ref.id} is no longer in the mailbox") from None
+
+    def sender_authenticated(self, headers: Message) -> bool:
+        return sender_authenticated(headers)
+
+    def fetch(self, ref: MailRef) -> bytes:
+        raw = self._get(ref, format="raw")["raw"]
+        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+
+    def mark_processed(self, ref: MailRef) -> None:
+        self._add_label(ref, PROCESSED_LABEL)
+
+    def quarantine(self, ref: MailRef) -> None:
+        self._add_label(ref, QUARANTINE_LABEL)
+
+    def _add_label(self, ref: MailRef, name: str) -> None:
+        call(self._messages().modify(userId="me", id=ref.id,
+                                     body={"addLabelIds": [self._label_id(name)]}))
+
+    def _label_id(self, name: str, create: bool = True) -> str | None:
+        if name.lower() not in self._labels:
+            labels = call(self.service.users().labels().list(userId="me")).get("labels", [])
+            self._labels.update({label["name"].lower(): label["id"] for label in labels})
+        if name.lower() not in self._labels and create:
+            made = call(self.service.users().labels().create(userId="me", body={
+                "name": name, "labelListVisibility": "labelShow",
+                "messageListVisibility": "show"}), allow=(409,))
+            if made is None:  # created meanwhile by another run: read it back
+                return self._label_id(name, create=False)
+            self._labels[name.lower()] = made["id"]
+        return self._labels.get(name.lower())
+
+    def send(self, message: EmailMessage) -> None:
+        raw = message.as_bytes()
+        thread_id = self._thread_of(message)
+        body = {"threadId": thread_id} if thread_id else {}
+        if len(raw) <= JSON_SEND_LIMIT:
+            call(self._messages().send(userId="me", body={
+                **body, "raw": base64.urlsafe_b64encode(raw).decode()}))
+        else:
+            media = MediaIoBaseUpload(io.BytesIO(raw), mimetype="message/rfc822")
+            call(self._messages().send(userId="me", body=body or None, media_body=media))
+
+    def _thread_of(self, message: EmailMessage) -> str | None:
+        """The Gmail thread of the message this one answers, so the reply stays in it."""
+        refs = re.findall(r"<[^<>\s]+>", f"{message.get('References', '')} "
+                                         f"{message.get('In-Reply-To', '')}")
+        if not refs:
+            return None
+        page = call(self._messages().list(userId="me", q=f"rfc822msgid:{refs[-1].strip('<>')}",
+                                          maxResults=1))
+        return page["messages"][0]["threadId"] if page.get("messages") else None
+
+    def was_sent(self, message_id: str) -> bool:
+        page = call(self._messages().list(
+            userId="me", q=f"rfc822msgid:{message_id.strip().strip('<>')} in:sent",
+            maxResults=1))
+        return bool(page.get("messages"))
+
+
+def _headers_of(item: dict[str, Any]) -> Message:
+    headers = Message()
+    for header in item.get("payload", {}).get("headers", []):
+        headers[header["name"]] = header["value"]
+    return headers

@@ -8,11 +8,15 @@ same observable behaviour.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from drivebot.config import DEFAULT_FOLDERS
-from drivebot.drive import DriveFile, DrivePort
-from drivebot.gmail import MailboxPort
+from fakegoogle import FakeGoogle
+
+from drivebot.config import DEFAULT_FOLDERS, GoogleSettings
+from drivebot.drive import DriveFile, DrivePort, GoogleDrive, setup_google_folders
+from drivebot.gmail import GmailMailbox, MailboxPort
+from drivebot.google_api import build_services
 from drivebot.local import LocalDrive, LocalMailbox
 from drivebot.workflow import Folder
 
@@ -59,4 +63,53 @@ class LocalWorld:
         pass
 
 
-WORLDS = {"local": LocalWorld}
+class GoogleWorld:
+    """The Google adapters, through the real client library, against the local Google."""
+
+    name = "google"
+
+    def __init__(self, tmp: Path):
+        self.google = FakeGoogle().start()
+        self.users = self.google.users
+        root = self.users.upload(self.google.drive.root_id, "Bagian Hukum", b"",
+                                 "application/vnd.google-apps.folder")
+        settings = GoogleSettings(api_endpoint=self.google.url, root_folder_id=root)
+        drive_service, gmail_service = build_services(settings, tmp, max_backoff=0.01)
+        ids = setup_google_folders(drive_service, settings, DEFAULT_FOLDERS, OPD_FOLDERS)
+        self.settings = replace(settings, folder_ids=ids)
+        self.drive: DrivePort = GoogleDrive(drive_service, self.settings, DEFAULT_FOLDERS)
+        self.mailbox: MailboxPort = GmailMailbox(gmail_service)
+
+    def drop(self, opd_folder: str, name: str, data: bytes) -> None:
+        self.users.upload(self.settings.folder_ids[f"inbox/{opd_folder}"], name, data)
+
+    def reviewer_move(self, file: DriveFile, folder: Folder) -> None:
+        self.users.move(file.id, self.settings.folder_ids[folder.value])
+
+    def deliver(self, raw: bytes) -> None:
+        self.users.send_email(raw)
+
+    def sent_messages(self) -> list[bytes]:
+        """Every message the adapter sent, as RFC 822 bytes, oldest first."""
+        return self.users.sent_messages()
+
+    def names_in(self, folder: Folder) -> list[str]:
+        """The names of the files in a folder (for the inbox: in every OPD's subfolder)."""
+        ids = [v for k, v in self.settings.folder_ids.items()
+               if k == folder.value or (folder is Folder.INBOX and k.startswith("inbox/"))]
+        drive = self.google.drive
+        return sorted(f.name for folder_id in ids for f in drive.children(folder_id)
+                      if not f.is_folder)
+
+    def config_overrides(self) -> dict:
+        """What drivebot.toml needs to run drivebot against this world."""
+        return {"backend": "google", "settle_seconds": 0, "google": {
+            "api_endpoint": self.settings.api_endpoint,
+            "root_folder_id": self.settings.root_folder_id,
+            "folder_ids": dict(self.settings.folder_ids)}}
+
+    def close(self) -> None:
+        self.google.stop()
+
+
+WORLDS = {"local": LocalWorld, "google": GoogleWorld}

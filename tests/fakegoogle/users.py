@@ -1,0 +1,114 @@
+"""The people around drivebot, acting in the Drive and Gmail web apps (not through the API, so
+the request counters show only what drivebot asked)."""
+
+from __future__ import annotations
+
+import mimetypes
+from email.parser import BytesHeaderParser
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
+
+from fakegoogle.drive import DOC_MIME, DOCX_MIME, add_reply, new_comment
+
+if TYPE_CHECKING:
+    from fakegoogle.server import FakeGoogle
+
+GOOGLE_AUTHSERV = "mx.google.com"
+
+
+def google_auth_results(sender_domain: str, passed: bool) -> str:
+    """The Authentication-Results header Gmail's receiving servers prepend."""
+    if passed:
+        return (f"{GOOGLE_AUTHSERV};\n       dkim=pass header.i=@{sender_domain} "
+                f"header.s=google header.b=AbCdEf12;\n       spf=pass (google.com: domain of "
+                f"staf@{sender_domain} designates 203.0.113.7 as permitted sender) "
+                f"smtp.mailfrom=staf@{sender_domain};\n       dmarc=pass (p=REJECT sp=REJECT "
+                f"dis=NONE) header.from={sender_domain}")
+    return (f"{GOOGLE_AUTHSERV};\n       spf=softfail (google.com: domain of transitioning "
+            f"x@{sender_domain} does not designate 198.51.100.9 as permitted sender) "
+            f"smtp.mailfrom=x@{sender_domain};\n       dmarc=fail (p=NONE sp=NONE dis=NONE) "
+            f"header.from={sender_domain}")
+
+
+class Users:
+    def __init__(self, google: FakeGoogle):
+        self.google = google
+
+    # --- Drive -------------------------------------------------------------------------------
+
+    def upload(self, folder_id: str, name: str, data: bytes, mime_type: str | None = None
+               ) -> str:
+        """Someone (an OPD) drags a file into a folder; returns its id."""
+        mime_type = mime_type or (DOCX_MIME if name.endswith(".docx") else
+                                  mimetypes.guess_type(name)[0] or "application/octet-stream")
+        with self.google.lock:
+            return self.google.drive.new_file(name, mime_type, [folder_id], content=data).id
+
+    def create_doc(self, folder_id: str, name: str, text: str) -> str:
+        with self.google.lock:
+            return self.google.drive.new_file(name, DOC_MIME, [folder_id], text=text).id
+
+    def move(self, file_id: str, folder_id: str) -> None:
+        with self.google.lock:
+            drive = self.google.drive
+            drive.move(drive.files[file_id], folder_id)
+
+    def trash(self, file_id: str) -> None:
+        with self.google.lock:
+            file = self.google.drive.files[file_id]
+            file.trashed = True
+            self.google.drive.touch(file)
+
+    def revoke(self, file_id: str, *capabilities: str) -> None:
+        """Take capabilities (e.g. canAddChildren) on a file or folder away from the bot."""
+        with self.google.lock:
+            self.google.drive.files[file_id].denied.update(capabilities)
+
+    def comment(self, file_id: str, content: str, quoted: str = "",
+                author: str = "Analis Hukum") -> str:
+        with self.google.lock:
+            file = self.google.drive.files[file_id]
+            comment = new_comment(f"c{len(file.comments) + 1}", author, content, quoted,
+                               self.google.now_rfc3339(), [])
+            file.comments.append(comment)
+            return comment["id"]
+
+    def _comment(self, file_id: str, comment_id: str) -> dict:
+        file = self.google.drive.files[file_id]
+        return next(c for c in file.comments if c["id"] == comment_id)
+
+    def reply(self, file_id: str, comment_id: str, content: str, author: str = "Perancang"
+              ) -> None:
+        with self.google.lock:
+            add_reply(self._comment(file_id, comment_id), author, content,
+                      self.google.now_rfc3339())
+
+    def resolve(self, file_id: str, comment_id: str, author: str = "Analis Hukum") -> None:
+        """Resolve as the Docs UI does: a reply with action "resolve" and no text."""
+        with self.google.lock:
+            comment = self._comment(file_id, comment_id)
+            add_reply(comment, author, "", self.google.now_rfc3339(), action="resolve")
+            comment["resolved"] = True
+
+    def delete_comment(self, file_id: str, comment_id: str) -> None:
+        with self.google.lock:
+            self._comment(file_id, comment_id)["deleted"] = True
+
+    # --- Gmail -------------------------------------------------------------------------------
+
+    def send_email(self, raw: bytes, authenticated: bool = True) -> str:
+        """A message arrives in the inbox; Gmail prepends its own Authentication-Results
+        (passing, or failing as for a spoofed sender). Any such header the sender wrote
+        stays below it. Returns the Gmail message id."""
+        sender = parseaddr(BytesHeaderParser().parsebytes(raw).get("From", ""))[1]
+        value = google_auth_results(sender.rpartition("@")[2].lower(), authenticated)
+        eol = "\r\n" if raw.find(b"\r\n") == raw.find(b"\n") - 1 else "\n"
+        header = f"Authentication-Results: {value}{eol}".replace("\n", eol).replace(
+            "\r\r", "\r")
+        with self.google.lock:
+            return self.google.gmail.add(header.encode() + raw, ["INBOX", "UNREAD"]).id
+
+    def sent_messages(self) -> list[bytes]:
+        """Every message the account sent, as RFC 822 bytes, oldest first."""
+        with self.google.lock:
+            return [m.raw for m in self.google.gmail.messages.values() if "SENT" in m.labels]

@@ -1,0 +1,468 @@
+"""What only the Google adapters do (the shared behaviour is in tests/contract): authentication
+results, sync fallbacks, paging, export limits, uploads, retries, quotas and error mapping."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
+from pathlib import Path
+
+import pytest
+from builders import draft_docx, email_with_attachment
+from fakegoogle import FakeGoogle, Fault
+from fakegoogle.drive import FOLDER_MIME
+
+from drivebot.config import DEFAULT_FOLDERS, GoogleSettings
+from drivebot.drive import GoogleDrive, setup_google_folders
+from drivebot.errors import BadDocument, ConfigError, NotFound, TransientError
+from drivebot.gmail import GmailMailbox, sender_authenticated
+from drivebot.google_api import GMAIL_UNITS, RateLimiter, build_services, run_auth_flow
+from drivebot.workflow import Folder
+
+OPDS = ["Dinas Kesehatan"]
+SENDER = "Staf Dinkes <staf@dinkes.example.go.id>"
+
+
+class Setup:
+    def __init__(self, google: FakeGoogle, tmp_path, shared_drive: bool = False):
+        self.google = google
+        self.users = google.users
+        if shared_drive:
+            settings = GoogleSettings(api_endpoint=google.url,
+                                      shared_drive_id=google.drive.new_shared_drive("Hukum"))
+        else:
+            root = self.users.upload(google.drive.root_id, "Hukum", b"", FOLDER_MIME)
+            settings = GoogleSettings(api_endpoint=google.url, root_folder_id=root)
+        self.drive_service, self.gmail_service = build_services(settings, tmp_path,
+                                                                max_backoff=0.001)
+        ids = setup_google_folders(self.drive_service, settings, DEFAULT_FOLDERS, OPDS)
+        self.settings = replace(settings, folder_ids=ids)
+        self.drive = GoogleDrive(self.drive_service, self.settings, DEFAULT_FOLDERS)
+        self.mailbox = GmailMailbox(self.gmail_service)
+        google.counts.clear()
+
+    def folder(self, key: str) -> str:
+        return self.settings.folder_ids[key]
+
+    def drop(self, name: str = "Ranperbup.docx", data: bytes | None = None) -> str:
+        return self.users.upload(self.folder("inbox/Dinas Kesehatan"), name,
+                                 data or draft_docx())
+
+
+@pytest.fixture
+def google():
+    with FakeGoogle(seed=11) as server:
+        yield server
+
+
+@pytest.fixture
+def world(google, tmp_path):
+    return Setup(google, tmp_path)
+
+
+# --- sender_authenticated: a pure function of the headers -------------------------------------
+
+def headers(*results: str, sender: str = SENDER) -> Message:
+    message = Message()
+    for value in results:
+        message["Authentication-Results"] = value
+    if sender:
+        message["From"] = sender
+    return message
+
+
+GOOD = ("mx.google.com; dkim=pass header.i=@dinkes.example.go.id header.s=s1 header.b=x; "
+        "spf=pass (google.com: domain of staf@dinkes.example.go.id designates 203.0.113.7 as "
+        "permitted sender) smtp.mailfrom=staf@dinkes.example.go.id; dmarc=pass (p=REJECT "
+        "sp=REJECT dis=NONE) header.from=dinkes.example.go.id")
+
+
+@pytest.mark.parametrize(("results", "sender", "expected"), [
+    ((GOOD,), SENDER, True),
+    (("mx.google.com; dmarc=pass header.from=dinkes.example.go.id",), SENDER, True),
+    (("mx.google.com; dkim=pass header.d=dinkes.example.go.id",), SENDER, True),
+    (("mx.google.com; dkim=pass header.i=@example.go.id",), SENDER, True),  # relaxed alignment
+    (("mx.google.com; spf=pass smtp.mailfrom=bounce@dinkes.example.go.id",), SENDER, True),
+    (("MX.Google.com; DMARC=PASS header.from=DINKES.example.go.id",), SENDER, True),
+    # unaligned, failing or missing results
+    (("mx.google.com; dkim=pass header.d=mailer.example.com",), SENDER, False),
+    (("mx.google.com; spf=pass smtp.mailfrom=x@other.example",), SENDER, False),
+    (("mx.google.com; dmarc=pass header.from=other.example",), SENDER, False),
+    (("mx.google.com; dkim=pass header.d=com",), "a <a@com>", False),  # a bare TLD never aligns
+    (("mx.google.com; dkim=pass header.d=dinkes.example.go.id; dmarc=fail "
+      "header.from=dinkes.example.go.id",), SENDER, False),
+    (("mx.google.com; dkim=fail header.d=dinkes.example.go.id; spf=softfail "
+      "smtp.mailfrom=x@dinkes.example.go.id",), SENDER, False),
+    (("mx.google.com; dkim=none (no signature dmarc=pass header.from=dinkes.example.go.id)",),
+     SENDER, False),  # a pass inside a comment is no result
+    ((), SENDER, False),
+    ((GOOD,), "", False),
+    ((GOOD,), "a@dinkes.example.go.id, b@dinkes.example.go.id", False),
+    # a sender's own headers: Gmail's sits on top, anything below is ignored
+    (("mx.google.com; dmarc=fail header.from=dinkes.example.go.id", GOOD), SENDER, False),
+    (("mx.google.com; spf=neutral smtp.mailfrom=x@evil.example", GOOD), SENDER, False),
+    (("spoof.example; dmarc=pass header.from=dinkes.example.go.id",), SENDER, False),
+    (("relay.example; none", GOOD), SENDER, False),  # Google's is not the topmost: no trust
+])
+def test_sender_authenticated(results, sender, expected):
+    assert sender_authenticated(headers(*results, sender=sender)) is expected
+
+
+def _mail(subject: str = "Pengajuan", extra: dict[str, str] | None = None) -> bytes:
+    return email_with_attachment(SENDER, "hukum@example.go.id", subject,
+                                 [("draf.docx", b"PK docx")], extra_headers=extra)
+
+
+def test_injected_authentication_results_do_not_pass_through_gmail(world):
+    world.users.send_email(_mail("asli"))
+    world.users.send_email(_mail("palsu", {"Authentication-Results": GOOD}),
+                           authenticated=False)
+    refs, _ = world.mailbox.poll(None)
+    verdicts = {world.mailbox.headers(r)["Subject"]: world.mailbox.sender_authenticated(
+        world.mailbox.headers(r)) for r in refs}
+    assert verdicts == {"asli": True, "palsu": False}
+
+
+# --- Gmail sync ------------------------------------------------------------------------------
+
+def test_an_idle_poll_is_one_request_per_api(world):
+    world.drop()
+    cursor = world.drive.poll(None)[1]
+    mail_cursor = world.mailbox.poll(None)[1]
+    world.google.counts.clear()
+    assert world.drive.poll(cursor) == ([], cursor)
+    assert world.mailbox.poll(mail_cursor)[0] == []
+    assert dict(world.google.counts) == {"drive.changes.list": 1, "gmail.users.history.list": 1}
+
+
+def test_forgotten_history_falls_back_to_a_full_sync(world):
+    world.users.send_email(_mail("lama"))
+    [old], cursor = world.mailbox.poll(None)
+    world.mailbox.mark_processed(old)
+    world.users.send_email(_mail("baru"))
+    world.google.gmail.expire_history()
+    world.google.counts.clear()
+    refs, new_cursor = world.mailbox.poll(cursor)
+    assert [world.mailbox.headers(r)["Subject"] for r in refs] == ["baru"]
+    assert world.google.counts["gmail.users.messages.list"] == 1  # the bounded full sync
+    assert int(new_cursor) > int(cursor)
+    world.mailbox.mark_processed(refs[0])
+    world.users.send_email(_mail("terbaru"))
+    refs, _ = world.mailbox.poll(new_cursor)
+    assert [world.mailbox.headers(r)["Subject"] for r in refs] == ["terbaru"]
+
+
+def test_history_pages_and_headers_come_with_the_poll(world):
+    cursor = world.mailbox.poll(None)[1]
+    for n in range(510):
+        world.users.send_email(_mail(f"m{n}"))
+    world.google.counts.clear()
+    refs, _ = world.mailbox.poll(cursor)
+    assert len(refs) == 510 and refs[0].size > 0
+    assert world.google.counts["gmail.users.history.list"] == 2  # 500 per page
+    assert world.mailbox.headers(refs[-1])["Subject"] == "m509"
+    assert world.google.counts["gmail.users.messages.get"] == 510  # no second get for headers
+
+
+def test_labels_are_found_or_created_once(world):
+    world.google.gmail.labels["Label_9"] = {"id": "Label_9", "name": "drivebot/diproses",
+                                            "type": "user"}
+    world.users.send_email(_mail("satu"))
+    world.users.send_email(_mail("dua"))
+    first, second = world.mailbox.poll(None)[0]
+    world.mailbox.mark_processed(first)
+    world.mailbox.quarantine(second)
+    labels = {m.id: m.labels for m in world.google.gmail.messages.values()}
+    assert "Label_9" in labels[first.id] and "INBOX" in labels[first.id]
+    assert world.google.counts["gmail.users.labels.create"] == 1  # only karantina was missing
+
+
+def test_a_large_message_is_uploaded_and_a_reply_stays_in_its_thread(world):
+    original_id = world.users.send_email(_mail("Pengajuan"))
+    original = world.google.gmail.messages[original_id]
+    reply = EmailMessage()
+    reply["From"] = "hukum@example.go.id"
+    reply["To"] = "staf@dinkes.example.go.id"
+    reply["Subject"] = "Re: Pengajuan"
+    reply["Message-ID"] = "<drivebot.9@example.go.id>"
+    reply["In-Reply-To"] = original.header("Message-ID")
+    reply.set_content("Diterima.")
+    reply.add_attachment(b"%PDF" + b"x" * (4 * 1024 * 1024), maintype="application",
+                         subtype="pdf", filename="lampiran.pdf")
+    world.mailbox.send(reply)
+    [sent] = [m for m in world.google.gmail.messages.values() if "SENT" in m.labels]
+    assert sent.thread_id == original.thread_id
+    assert BytesHeaderParser().parsebytes(sent.raw)["Message-ID"] == "<drivebot.9@example.go.id>"
+    assert world.mailbox.was_sent("<drivebot.9@example.go.id>")
+
+
+def test_fetch_of_a_deleted_message_is_not_found(world):
+    world.users.send_email(_mail())
+    [ref], _ = world.mailbox.poll(None)
+    del world.google.gmail.messages[ref.id]
+    with pytest.raises(NotFound):
+        world.mailbox.fetch(ref)
+
+
+# --- Drive -----------------------------------------------------------------------------------
+
+def test_cold_start_lists_each_watched_folder_with_paging(world):
+    for n in range(1050):
+        world.users.upload(world.folder("review"), f"{n:04d}.pdf", b"%PDF")
+    world.drop()
+    world.users.upload(world.folder("archive"), "arsip.pdf", b"%PDF")  # not watched
+    world.users.upload(world.folder("inbox"), "lepas.docx", b"PK")  # in no OPD's folder
+    files, cursor = world.drive.poll(None)
+    assert len(files) == 1051
+    assert {f.folder for f in files} == {Folder.REVIEW, Folder.INBOX}
+    watched = 6  # review, revision, approved, final, one OPD inbox; review takes two pages
+    assert world.google.counts["drive.files.list"] == watched
+    assert world.google.counts["drive.changes.getStartPageToken"] == 1
+    assert world.drive.poll(cursor)[0] == []
+
+
+def test_changes_report_moves_into_and_out_of_the_watched_folders(world):
+    cursor = world.drive.poll(None)[1]
+    stays = world.drop("a.docx")
+    leaves = world.drop("b.docx")
+    trashed = world.drop("c.docx")
+    for n in range(1200):  # more than one page of changes
+        world.users.upload(world.folder("archive"), f"{n}.pdf", b"%PDF")
+    world.users.move(leaves, world.folder("archive"))
+    world.users.trash(trashed)
+    world.google.counts.clear()
+    files, _ = world.drive.poll(cursor)
+    assert [(f.id, f.folder, f.opd_folder) for f in files] == [
+        (stays, Folder.INBOX, "Dinas Kesehatan")]
+    assert world.google.counts["drive.changes.list"] == 2
+
+
+def test_a_google_doc_downloads_as_pdf_within_the_export_limit(world, tmp_path):
+    doc = world.users.create_doc(world.folder("review"), "Draf", "PASAL 1")
+    world.drive.download(doc, tmp_path / "draf.pdf")
+    assert (tmp_path / "draf.pdf").read_bytes().startswith(b"%PDF")
+    world.google.drive.export_limit = 100
+    with pytest.raises(BadDocument) as error:
+        world.drive.download(doc, tmp_path / "besar.pdf")
+    assert error.value.reason == "too_large"
+    assert not (tmp_path / "besar.pdf").exists()
+
+
+def test_a_six_megabyte_upload_is_resumable(world, tmp_path):
+    source = tmp_path / "final.pdf"
+    source.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 24 * 1024)  # 6 MiB
+    small = tmp_path / "note.txt"
+    small.write_text("kecil")
+    uploaded = world.drive.upload(source, "final.pdf", Folder.FINAL)
+    assert world.google.counts["drive.files.create"] == 2  # the session, then one chunk
+    world.drive.upload(small, "note.txt", Folder.QUARANTINE)
+    assert world.google.counts["drive.files.create"] == 3  # one multipart request
+    world.drive.download(uploaded.id, tmp_path / "back.pdf")
+    assert (tmp_path / "back.pdf").read_bytes() == source.read_bytes()
+    assert uploaded.size == source.stat().st_size
+
+
+def test_review_copy_is_imported_once(world, tmp_path):
+    file = world.drive.move(world.drive.get(world.drop()).id, Folder.REVIEW)
+    copy = world.drive.review_copy(file)
+    assert (copy.folder, copy.name, copy.mime_type) == (
+        Folder.REVIEW, "Ranperbup", "application/vnd.google-apps.document")
+    assert copy.link and "docs.google.com" in copy.link
+    assert world.drive.review_copy(file) == copy
+    assert world.google.counts["drive.files.create"] == 1
+    (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4\n")
+    pdf = world.drive.upload(tmp_path / "x.pdf", "x.pdf", Folder.REVIEW)
+    assert world.drive.review_copy(pdf) == pdf
+
+
+def test_a_docx_docs_cannot_import_is_a_bad_document(world):
+    file = world.drive.move(world.drop("rusak.docx", b"PK not really a docx"), Folder.REVIEW)
+    with pytest.raises(BadDocument) as error:
+        world.drive.review_copy(file)
+    assert error.value.reason == "docx_corrupt"
+
+
+def test_comments_page_and_skip_resolved_deleted_and_empty_replies(world):
+    doc = world.users.create_doc(world.folder("review"), "Draf", "Pasal 1")
+    ids = [world.users.comment(doc, f"catatan {n}", quoted=f"Pasal {n} & <b>") for n in
+           range(130)]
+    world.users.reply(doc, ids[0], "setuju", author="Perancang")
+    world.users.resolve(doc, ids[1])
+    world.users.delete_comment(doc, ids[2])
+    comments = world.drive.comments(doc)
+    assert len(comments) == 128
+    assert world.google.counts["drive.comments.list"] == 2
+    assert comments[0].quoted == "Pasal 0 & <b>"
+    assert [(r.author, r.content) for r in comments[0].replies] == [("Perancang", "setuju")]
+
+
+def test_lock_restricts_content_and_copying(world):
+    file_id = world.users.upload(world.folder("archive"), "final.pdf", b"%PDF")
+    world.drive.lock(file_id)
+    stored = world.google.drive.files[file_id]
+    assert stored.content_restrictions[0]["readOnly"] and \
+        stored.content_restrictions[0]["ownerRestricted"]
+    assert stored.copy_requires_writer_permission
+    assert world.drive.get(file_id).locked
+
+
+def test_move_out_of_the_inbox_and_idempotence(world):
+    file_id = world.drop()
+    moved = world.drive.move(file_id, Folder.REVIEW, "HK-1 v1.docx")
+    world.google.counts.clear()
+    assert world.drive.move(file_id, Folder.REVIEW, "HK-1 v1.docx") == moved
+    assert dict(world.google.counts) == {"drive.files.get": 1}  # no update when already there
+    assert moved.opd_folder is None
+
+
+def test_setup_is_idempotent_and_works_in_a_shared_drive(google, tmp_path):
+    shared = Setup(google, tmp_path, shared_drive=True)
+    again = setup_google_folders(shared.drive_service, replace(shared.settings, folder_ids={}),
+                                 DEFAULT_FOLDERS, OPDS)
+    assert again == shared.settings.folder_ids
+    assert len(again) == len(Folder) + len(OPDS)
+    assert google.counts["drive.files.create"] == 0
+    file_id = shared.drop()
+    files, cursor = shared.drive.poll(None)
+    assert [f.id for f in files] == [file_id]
+    shared.users.move(file_id, shared.folder("review"))
+    assert [f.folder for f in shared.drive.poll(cursor)[0]] == [Folder.REVIEW]
+
+
+def test_setup_checks_the_bots_access(google, tmp_path):
+    root = google.users.upload(google.drive.root_id, "Hukum", b"", FOLDER_MIME)
+    google.users.revoke(root, "canAddChildren")
+    drive, _ = build_services(GoogleSettings(api_endpoint=google.url), tmp_path)
+    settings = GoogleSettings(api_endpoint=google.url, root_folder_id=root)
+    with pytest.raises(ConfigError, match="canAddChildren"):
+        setup_google_folders(drive, settings, DEFAULT_FOLDERS, OPDS)
+    with pytest.raises(ConfigError, match="not found"):
+        setup_google_folders(drive, replace(settings, root_folder_id="nope"), DEFAULT_FOLDERS,
+                             OPDS)
+    with pytest.raises(ConfigError, match="root_folder_id"):
+        setup_google_folders(drive, replace(settings, root_folder_id=""), DEFAULT_FOLDERS, OPDS)
+
+
+def test_a_refused_permission_stops_with_a_config_error(world):
+    file_id = world.drop()
+    world.users.revoke(file_id, "canEdit")
+    with pytest.raises(ConfigError, match="insufficientFilePermissions"):
+        world.drive.move(file_id, Folder.REVIEW)
+
+
+def test_unknown_folder_keys_are_config_errors(world):
+    with pytest.raises(ConfigError, match="folder_ids"):
+        GoogleDrive(world.drive_service, replace(world.settings, folder_ids={"kotak": "x"}),
+                    DEFAULT_FOLDERS)
+
+
+# --- retries, quotas, credentials ------------------------------------------------------------
+
+def test_work_goes_through_injected_faults(world, tmp_path):
+    world.google.faults.set_rate(0.3, kinds=(Fault.UNAVAILABLE, Fault.SERVER_ERROR,
+                                             Fault.RATE_LIMIT, Fault.DROP))
+    cursor = world.drive.poll(None)[1]
+    file_id = world.drop()
+    [file] = world.drive.poll(cursor)[0]
+    world.drive.download(file_id, tmp_path / "draf.docx")
+    review = world.drive.review_copy(world.drive.move(file.id, Folder.REVIEW))
+    world.users.send_email(_mail())
+    [ref], _ = world.mailbox.poll(None)
+    world.mailbox.mark_processed(ref)
+    assert (tmp_path / "draf.docx").read_bytes() == draft_docx()
+    assert review.mime_type == "application/vnd.google-apps.document"
+    assert sum(world.google.faults.injected.values()) >= 5
+
+
+def test_retries_end_in_a_transient_error_with_capped_backoff(world):
+    cursor = world.drive.poll(None)[1]
+    world.google.faults.schedule("drive.changes.list", *[Fault.UNAVAILABLE] * 6)
+    started = time.monotonic()
+    with pytest.raises(TransientError, match="503"):
+        world.drive.poll(cursor)
+    assert time.monotonic() - started < 1  # unbounded, the client would sleep up to 63 s
+    assert world.google.counts["drive.changes.list"] == 6  # the try and five retries
+    assert world.drive.poll(cursor) == ([], cursor)
+
+
+def test_the_token_bucket_waits_only_past_its_burst():
+    now = [0.0]
+    waited: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter(per_minute=600, burst_seconds=1, clock=lambda: now[0], sleep=sleep)
+    for _ in range(10):  # the burst: ten units at once
+        limiter.take()
+    assert waited == []
+    limiter.take(5)  # 5 units at 10 per second
+    assert waited == [pytest.approx(0.5)]
+    now[0] += 10
+    limiter.take(10)
+    assert len(waited) == 1  # refilled, but never above the burst
+
+
+def test_each_gmail_call_takes_its_quota_units(world):
+    request = world.gmail_service.users().messages().send(userId="me", body={"raw": ""})
+    limiter = request.guard.limiter
+    assert limiter.capacity == pytest.approx(15_000 / 60 * 10)
+    before = limiter._tokens
+    world.gmail_service.users().getProfile(userId="me").execute()
+    assert before - limiter._tokens == pytest.approx(1, abs=0.5)
+    assert GMAIL_UNITS["gmail.users.messages.send"] == 100
+    assert request.guard.cost(request.methodId) == 100
+
+
+def test_missing_or_revoked_logins_are_config_errors(tmp_path, monkeypatch):
+    from google.auth.exceptions import RefreshError
+    from google.oauth2.credentials import Credentials
+
+    def refused(self, request):  # Google's token endpoint on a revoked refresh token
+        raise RefreshError("invalid_grant: Token has been expired or revoked.")
+
+    monkeypatch.setattr(Credentials, "refresh", refused)
+    with pytest.raises(ConfigError, match="drivebot auth"):
+        build_services(GoogleSettings(), tmp_path)
+    token = {"token": "expired", "refresh_token": "revoked", "client_id": "c",
+             "client_secret": "s", "expiry": "2000-01-01T00:00:00Z",
+             "scopes": ["https://www.googleapis.com/auth/drive",
+                        "https://www.googleapis.com/auth/gmail.modify"]}
+    (tmp_path / "google-token.json").write_text(json.dumps(token))
+    with pytest.raises(ConfigError, match="drivebot auth"):
+        build_services(GoogleSettings(), tmp_path)
+    (tmp_path / "google-token.json").write_text(json.dumps({**token, "scopes": [
+        "https://www.googleapis.com/auth/drive.file"]}))
+    with pytest.raises(ConfigError, match="lacks the permissions"):
+        build_services(GoogleSettings(), tmp_path)
+    with pytest.raises(ConfigError, match="subject"):
+        build_services(GoogleSettings(service_account_file="sa.json"), tmp_path)
+
+
+def test_the_auth_flow_saves_the_token_private(tmp_path, monkeypatch):
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    with pytest.raises(ConfigError, match="OAuth client"):
+        run_auth_flow(GoogleSettings(), tmp_path)
+    (tmp_path / "credentials.json").write_text(json.dumps({"installed": {
+        "client_id": "c", "client_secret": "s", "auth_uri": "https://a.example/auth",
+        "token_uri": "https://a.example/token", "redirect_uris": ["http://localhost"]}}))
+
+    class Creds:
+        def to_json(self) -> str:
+            return '{"refresh_token": "r"}'
+
+    monkeypatch.setattr(InstalledAppFlow, "run_local_server", lambda self, **kw: Creds())
+    path = run_auth_flow(GoogleSettings(), tmp_path)
+    assert path.read_text() == '{"refresh_token": "r"}'
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_example_credentials_file_has_the_installed_client_shape():
+    example = json.loads((Path(__file__).parents[1] / "credentials.example.json").read_text())
+    assert set(example["installed"]) >= {"client_id", "client_secret", "auth_uri", "token_uri",
+                                         "redirect_uris"}
