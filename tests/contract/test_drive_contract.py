@@ -1,8 +1,8 @@
 """The Drive port's contract: every adapter must behave like this."""
 
 import pytest
-
 from builders import NoteSpec, draft_docx
+
 from drivebot.errors import NotFound
 from drivebot.workflow import Folder
 
