@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import schedule
 
 from drivebot import bootstrap
 from drivebot.archive_cli import ARCHIVE_COMMANDS
-from drivebot.config import CONFIG_NAME, load
+from drivebot.config import CONFIG_NAME, load, write_google_settings
 from drivebot.console import TEXTS, Console, ExitStatus
 from drivebot.errors import ConfigError, NotFound, TransientError
 from drivebot.outbox import product_number
@@ -69,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     finalize = command("finalize", help="take in the signed final PDF of a draft")
     finalize.add_argument("reg")
     finalize.add_argument("file", type=Path)
+    auth = command("auth", help="sign in to Google and save the token (backend google)")
+    auth.add_argument("--port", type=int, default=0, help="fixed port, to forward over SSH")
+    auth.add_argument("--no-browser", action="store_true", help="print the URL only")
+    setup = command("setup-google", help="create the folder tree on Drive, write its ids")
+    setup.add_argument("--root", required=True, help="id of the shared folder to work in")
+    setup.add_argument("--shared-drive", default="", help="id of its shared drive, if any")
     verify = command("verify", help="is this file an authentic archived product?")
     verify.add_argument("file", type=Path, nargs="?")
     verify.add_argument("--archive", action="store_true",
@@ -101,6 +108,8 @@ def program(args: argparse.Namespace, console: Console) -> ExitStatus:
     """The CLI without error handling."""
     if args.command == "init":
         return _init(args.directory, console)
+    if args.command in ("auth", "setup-google"):
+        return _google_setup(args, console)
     service = bootstrap.build(args.workspace)
     if args.lang is None:
         console.lang = service.config.language
@@ -138,6 +147,25 @@ def _init(directory: Path, console: Console) -> ExitStatus:
     if config.backend == "local":
         drive, _ = bootstrap.adapters(config)
         drive.ensure_folders([opd.folder for opd in config.opds])
+    return ExitStatus.OK
+
+
+def _google_setup(args: argparse.Namespace, console: Console) -> ExitStatus:
+    from drivebot.drive import setup_google_folders
+    from drivebot.google_api import build_services, run_auth_flow
+
+    config = load(args.workspace)
+    if args.command == "auth":
+        path = run_auth_flow(config.google, args.workspace, args.port, not args.no_browser)
+        console.say("token_saved", path=path)
+        return ExitStatus.OK
+    settings = replace(config.google, root_folder_id=args.root,
+                       shared_drive_id=args.shared_drive)
+    drive_service, _ = build_services(settings, args.workspace)
+    ids = setup_google_folders(drive_service, settings, config.folders,
+                               [opd.folder for opd in config.opds])
+    write_google_settings(args.workspace, args.root, args.shared_drive, ids)
+    console.say("google_ready", n=len(ids), cfg=CONFIG_NAME)
     return ExitStatus.OK
 
 

@@ -69,6 +69,10 @@ TEXTS = {
         "serving": "Halaman verifikasi berjalan di http://{host}:{port}{path} (Ctrl-C berhenti).",
         "published": "{n} halaman produk ditulis ke {dir}.",
         "need_file": "Sebutkan berkas PDF yang akan diperiksa, atau gunakan --archive.",
+        "token_saved": "Masuk ke Google berhasil; token disimpan di {path} (hanya pemilik yang "
+                       "dapat membacanya).",
+        "google_ready": "Folder Drive siap ({n} folder); id-nya ditulis ke {cfg} dan backend "
+                        "diubah ke \"google\".",
     },
     "en": {
         "init_done": "Workspace ready in {ws}.\nEdit {cfg} (agencies, reviewers, admins), then "
@@ -118,6 +122,10 @@ TEXTS = {
         "serving": "Verification page at http://{host}:{port}{path} (Ctrl-C stops).",
         "published": "{n} product pages written to {dir}.",
         "need_file": "Name the PDF to check, or use --archive.",
+        "token_saved": "Signed in to Google; the token is saved in {path} (readable by its "
+                       "owner only).",
+        "google_ready": "Drive folders ready ({n} folders); their ids are written to {cfg} and "
+                        "the backend set to \"google\".",
     },
 }
 

@@ -294,8 +294,13 @@ def build_services(settings: GoogleSettings, workspace: Path, *, max_backoff: fl
     return drive, gmail
 
 
-def run_auth_flow(settings: GoogleSettings, workspace: Path) -> Path:
-    """Sign in in a browser (the OAuth "installed app" flow) and save the token, mode 0600."""
+def run_auth_flow(settings: GoogleSettings, workspace: Path, port: int = 0,
+                  open_browser: bool = True) -> Path:
+    """Sign in in a browser (the OAuth "installed app" flow) and save the token, mode 0600.
+
+    On a server without a browser: pass a fixed `port` and open_browser=False, forward that
+    port from a workstation (`ssh -L PORT:localhost:PORT server`), and open the printed URL
+    there; or run it on the workstation and copy the token file over."""
     from google_auth_oauthlib.flow import InstalledAppFlow
 
     secrets = workspace / settings.client_secrets_file
@@ -303,7 +308,7 @@ def run_auth_flow(settings: GoogleSettings, workspace: Path) -> Path:
         raise ConfigError(f"no OAuth client file at {secrets}: download the \"Desktop app\" "
                           f"client from the Google Cloud console (see credentials.example.json)")
     flow = InstalledAppFlow.from_client_secrets_file(str(secrets), SCOPES)
-    creds = flow.run_local_server(host="localhost", port=0, open_browser=True,
+    creds = flow.run_local_server(host="localhost", port=port, open_browser=open_browser,
                                   timeout_seconds=300)
     path = _token_path(settings, workspace)
     # Created 0600 before anything is written: the refresh token is a password.
