@@ -1,0 +1,50 @@
+"""Optional: one submission through a real Drive folder and mailbox.
+
+Skipped unless DRIVEBOT_LIVE_WORKSPACE names a workspace set up for the Google backend
+(`drivebot auth`, `drivebot setup-google`). Use a test workspace whose OPD, reviewer and admin
+addresses are your own: the run sends real e-mails. It keeps its state in a temporary file, names
+its draft uniquely, and moves what it created to the trash afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from builders import draft_docx
+
+LIVE = os.environ.get("DRIVEBOT_LIVE_WORKSPACE")
+pytestmark = pytest.mark.skipif(not LIVE, reason="DRIVEBOT_LIVE_WORKSPACE is not set")
+
+
+def test_one_submission_on_real_google(tmp_path):
+    from drivebot.bootstrap import build
+    from drivebot.google_api import build_services
+    from drivebot.workflow import Folder
+
+    workspace = tmp_path / "workspace"
+    shutil.copytree(Path(LIVE), workspace, ignore=shutil.ignore_patterns("*.sqlite3*"))
+    service = build(workspace)
+    assert service.config.backend == "google"
+    drive_service, _ = build_services(service.config.google, workspace)
+    opd = service.config.opds[0]
+    name = f"drivebot-uji-{uuid.uuid4().hex[:8]} Ranperbup.docx"
+    source = tmp_path / name
+    source.write_bytes(draft_docx())
+    uploaded = service.drive.upload(source, name, Folder.INBOX, opd.folder)
+    created = [uploaded.id]
+    try:
+        service.cycle()
+        [draft] = [d for d in service.store.drafts() if d.opd == opd.name]
+        created += [f.file_id for f in service.store.files_of(draft.reg, "working", "review")]
+        assert service.drive.get(uploaded.id).folder is Folder.REVIEW
+        assert service.store.pending() == []
+        sent = [row["payload"] for row in service.store.sent_emails()]
+        assert sent and all(service.mailbox.was_sent(p["message_id"]) for p in sent)
+    finally:
+        for file_id in set(created):
+            drive_service.files().update(fileId=file_id, body={"trashed": True},
+                                         supportsAllDrives=True).execute()
