@@ -8,6 +8,7 @@ its draft uniquely, and moves what it created to the trash afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -42,7 +43,7 @@ def test_one_submission_on_real_google(tmp_path):
         created += [f.file_id for f in service.store.files_of(draft.reg, "working", "review")]
         assert service.drive.get(uploaded.id).folder is Folder.REVIEW
         assert service.store.pending() == []
-        sent = [row["payload"] for row in service.store.sent_emails()]
+        sent = [json.loads(row["payload"]) for row in service.store.sent_emails()]
         assert sent and all(service.mailbox.was_sent(p["message_id"]) for p in sent)
     finally:
         for file_id in set(created):
