@@ -158,5 +158,9 @@ class Archiver:
         })
 
     def export_ledger(self) -> None:
-        for problem in self.ledger.export():
+        """Bring the mirror file, and its copy in the archive folder, up to date."""
+        problems = self.ledger.export()
+        for problem in problems:
             log.error("archive ledger: %s %s", problem.where, problem.what)
+        if not problems and self.ledger.mirror.exists():
+            self.drive.put(self.ledger.mirror, LEDGER_FILE, Folder.ARCHIVE)

@@ -80,6 +80,11 @@ class DrivePort(ABC):
         """Create a file from `source` in `folder`."""
 
     @abstractmethod
+    def put(self, source: Path, name: str, folder: Folder) -> DriveFile:
+        """Create `name` in `folder` from `source`, or replace its content if it exists (used
+        for drivebot's own records, such as the archive ledger's copy)."""
+
+    @abstractmethod
     def move(self, file_id: str, folder: Folder, name: str | None = None) -> DriveFile:
         """Put the file in `folder` (renamed when `name` is given). Moving a file to where it
         already is changes nothing, so a retried move is harmless."""
@@ -259,14 +264,19 @@ class GoogleDrive(DrivePort):
             raise
 
     def _create(self, body: dict[str, Any], source: Path, mime_type: str,
-                allow: tuple[int, ...] = ()) -> dict[str, Any] | None:
+                allow: tuple[int, ...] = (), file_id: str | None = None
+                ) -> dict[str, Any] | None:
+        """A new file from `source`, or (with `file_id`) new content for an existing one."""
         size = source.stat().st_size
+        files = self.service.files()
         with source.open("rb") as handle:
             media = MediaIoBaseUpload(handle, mimetype=mime_type, chunksize=UPLOAD_CHUNK,
                                       resumable=size > RESUMABLE_ABOVE)
-            return call(self.service.files().create(body=body, media_body=media,
-                                                    fields=FILE_FIELDS, supportsAllDrives=True),
-                        allow)
+            request = files.create(body=body, media_body=media, fields=FILE_FIELDS,
+                                   supportsAllDrives=True) if file_id is None else \
+                files.update(fileId=file_id, media_body=media, fields=FILE_FIELDS,
+                             supportsAllDrives=True)
+            return call(request, allow)
 
     def _placed(self, item: dict[str, Any] | None, what: str) -> DriveFile:
         file = self._describe(item) if item else None
@@ -278,6 +288,12 @@ class GoogleDrive(DrivePort):
                ) -> DriveFile:
         body = {"name": name, "parents": [self._folder_id(folder, opd_folder)]}
         return self._placed(self._create(body, source, _mime_for(name)), name)
+
+    def put(self, source: Path, name: str, folder: Folder) -> DriveFile:
+        existing = self.find(folder, name)
+        if existing is None:
+            return self.upload(source, name, folder)
+        return self._placed(self._create({}, source, _mime_for(name), file_id=existing.id), name)
 
     def move(self, file_id: str, folder: Folder, name: str | None = None) -> DriveFile:
         item = self._get(file_id)

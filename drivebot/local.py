@@ -115,6 +115,14 @@ class LocalDrive(DrivePort):
         os.replace(partial, target)  # appears whole, as a Drive upload does
         return self._describe(target, folder, opd_folder)
 
+    def put(self, source: Path, name: str, folder: Folder) -> DriveFile:
+        directory = self._dir(folder)
+        directory.mkdir(parents=True, exist_ok=True)
+        partial = directory / f".{name}.part"
+        shutil.copyfile(source, partial)
+        os.replace(partial, directory / name)
+        return self._describe(directory / name, folder, None)
+
     def move(self, file_id: str, folder: Folder, name: str | None = None) -> DriveFile:
         path, current, opd_folder = self._locate(file_id)
         name = name or path.name

@@ -95,11 +95,24 @@ def verify_archive(ledger: Ledger, drive: DrivePort) -> list[Problem]:
     """Every problem with the ledger and the archived files; empty when all is intact."""
     problems = ledger.check_chain()
     with TemporaryDirectory(prefix="drivebot-verify-") as tmp:
+        if ledger.mirror.exists():
+            problems += _check_copy(drive, Path(tmp), ledger.mirror)
         for product in ledger.products():
             for name, expected in ((product.stamped_name, product.stamped_sha256),
                                    (product.original_name, product.final_sha256)):
                 problems += _check_archived(drive, Path(tmp), product.id, name, expected)
     return problems
+
+
+def _check_copy(drive: DrivePort, tmp: Path, mirror: Path) -> list[Problem]:
+    """The ledger's copy in the archive folder must be the mirror file, byte for byte."""
+    file = drive.find(Folder.ARCHIVE, mirror.name)
+    if file is None:
+        return [Problem(mirror.name, "has no copy in the archive folder")]
+    drive.download(file.id, tmp / "ledger")
+    if (tmp / "ledger").read_bytes() != mirror.read_bytes():
+        return [Problem(f"archive folder: {mirror.name}", "differs from the ledger")]
+    return []
 
 
 def _check_archived(drive: DrivePort, tmp: Path, product_id: str, name: str,

@@ -225,3 +225,13 @@ def test_a_docx_final_is_converted_or_stamped_as_docx(tmp_path):
         assert product.id in footer_text
     assert cli(tmp_path, "verify", str(stamped))[0] == ExitStatus.OK
     assert cli(tmp_path, "verify", "--archive")[0] == ExitStatus.OK
+
+
+def test_the_ledger_has_a_copy_in_the_archive_folder_and_edits_to_it_are_caught(archived):
+    workspace = archived[0]
+    copy = workspace / "drive" / "05 Arsip" / "ledger.jsonl"
+    assert copy.read_bytes() == (workspace / "archive" / "ledger.jsonl").read_bytes()
+    copy.write_text("", encoding="utf-8")
+    code, out = cli(workspace, "verify", "--archive")
+    assert code == ExitStatus.NOT_AUTHENTIC
+    assert "archive folder: ledger.jsonl: differs from the ledger" in out

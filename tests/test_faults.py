@@ -252,7 +252,8 @@ def test_a_final_dropped_in_the_final_folder_is_archived(tmp_path):
     draft = app.store.draft(draft.reg)
     assert (draft.stage, draft.number) == ("arsip", 1)
     archive = sorted(os.listdir(tmp_path / "drive" / "05 Arsip"))
-    assert len(archive) == 2 and all(draft.reg in name for name in archive)
+    assert len(archive) == 3 and all(draft.reg in name for name in archive[:2])
+    assert archive[2] == "ledger.jsonl"
     assert os.listdir(tmp_path / "drive" / "04 Final") == []
 
 

@@ -92,3 +92,15 @@ def test_comments_are_the_unresolved_ones_with_quote_and_replies(world):
     ]
     assert [(r.author, r.content) for r in comments[0].replies] == [
         ("Perancang B", "Setuju, mohon disesuaikan.")]
+
+
+def test_put_creates_then_replaces_the_content(world, tmp_path):
+    source = tmp_path / "ledger.jsonl"
+    source.write_text('{"seq": 1}\n', encoding="utf-8")
+    world.drive.put(source, "ledger.jsonl", Folder.ARCHIVE)
+    source.write_text('{"seq": 1}\n{"seq": 2}\n', encoding="utf-8")
+    world.drive.put(source, "ledger.jsonl", Folder.ARCHIVE)
+    assert world.names_in(Folder.ARCHIVE) == ["ledger.jsonl"]
+    found = world.drive.find(Folder.ARCHIVE, "ledger.jsonl")
+    world.drive.download(found.id, tmp_path / "back.jsonl")
+    assert (tmp_path / "back.jsonl").read_text(encoding="utf-8") == '{"seq": 1}\n{"seq": 2}\n'

@@ -125,7 +125,8 @@ def test_the_whole_loop(world, workspace, tmp_path):
     assert (draft["stage"], draft["number"]) == ("arsip", f"Nomor 1 Tahun {YEAR}")
     stamped_name = f"Peraturan Bupati Nomor 1 Tahun {YEAR} - {REG} (salinan sah).pdf"
     assert sorted(world.names_in(Folder.ARCHIVE)) == sorted(
-        [stamped_name, f"Peraturan Bupati Nomor 1 Tahun {YEAR} - {REG} (asli).pdf"])
+        [stamped_name, f"Peraturan Bupati Nomor 1 Tahun {YEAR} - {REG} (asli).pdf",
+         "ledger.jsonl"])
     archived = world.drive.find(Folder.ARCHIVE, stamped_name)
     assert archived.locked
     stamped = tmp_path / "stamped.pdf"

@@ -381,6 +381,11 @@ class FakeDrive:
                            "cannotAddParent")
         file.parents = parents
         self._apply(file, body)
+        if request.media is not None:  # new content: refused, as Google does, while locked
+            if any(r.get("readOnly") for r in file.content_restrictions):
+                raise ApiError(403, "The file is locked: its content cannot be modified.",
+                               "contentRestricted")
+            file.content = request.media
         self.touch(file)
         return Reply(json=file.resource())
 
