@@ -52,6 +52,8 @@ class LocalDrive(DrivePort):
         self.root = root
         self.folders = folders
         self.settle_seconds = settle_seconds
+        # Where each id was last seen: checked before use, so a stale entry only costs a scan.
+        self._seen: dict[str, tuple[Path, Folder, str | None]] = {}
 
     def _dir(self, folder: Folder, opd_folder: str | None = None) -> Path:
         path = self.root / self.folders[folder]
@@ -77,9 +79,13 @@ class LocalDrive(DrivePort):
                 for path in sorted(directory.iterdir()):
                     if path.is_file() and not _is_temporary(path.name):
                         entries.append((path, folder, opd_folder))
+                        self._seen[f"ino-{path.stat().st_ino}"] = entries[-1]
         return entries
 
     def _locate(self, file_id: str) -> tuple[Path, Folder, str | None]:
+        seen = self._seen.get(file_id)
+        if seen is not None and seen[0].is_file() and f"ino-{seen[0].stat().st_ino}" == file_id:
+            return seen
         for entry in self._entries(tuple(Folder)):
             if f"ino-{entry[0].stat().st_ino}" == file_id:
                 return entry
@@ -132,7 +138,8 @@ class LocalDrive(DrivePort):
         directory.mkdir(parents=True, exist_ok=True)
         target = _unused_name(directory, name)
         os.rename(path, target)
-        return self._describe(target, folder, opd_folder if folder is Folder.INBOX else None)
+        self._seen[file_id] = (target, folder, opd_folder if folder is Folder.INBOX else None)
+        return self._describe(*self._seen[file_id])
 
     def comments(self, file_id: str) -> list[Comment]:
         path = self._locate(file_id)[0]
