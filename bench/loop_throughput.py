@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from builders import draft_docx, write_config  # noqa: E402
+from builders import draft_docx, write_config
 
-from drivebot import bootstrap  # noqa: E402
+from drivebot import bootstrap
 
 
 def run(count: int) -> None:
