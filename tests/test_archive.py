@@ -235,3 +235,16 @@ def test_the_ledger_has_a_copy_in_the_archive_folder_and_edits_to_it_are_caught(
     code, out = cli(workspace, "verify", "--archive")
     assert code == ExitStatus.NOT_AUTHENTIC
     assert "archive folder: ledger.jsonl: differs from the ledger" in out
+
+
+def test_publish_writes_pages_and_jdih_records(archived, tmp_path):
+    workspace, _, product, _, _ = archived
+    site = tmp_path / "situs"
+    code, out = cli(workspace, "publish", str(site), "--download-url",
+                    "https://jdih.sbtkab.example/berkas/")
+    assert code == ExitStatus.OK and out.startswith("1 halaman produk ditulis")
+    record = json.loads((site / product.id / "jdih.json").read_text(encoding="utf-8"))
+    assert (record["nomor"], record["tahun"], record["status"]) == (
+        product.number, product.year, "Berlaku")
+    assert record["url_download"].startswith("https://jdih.sbtkab.example/berkas/")
+    assert product.title in (site / product.id / "index.html").read_text(encoding="utf-8")
