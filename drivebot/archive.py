@@ -72,8 +72,9 @@ class Archiver:
         self.config = config
         self.store = store
         self.drive = drive
-        self.signer = Signer.load_or_create(config.workspace)
         self.ledger = Ledger(store, config.workspace / "archive" / LEDGER_FILE)
+        # Until something is signed a lost key costs nothing, so it may be made then.
+        self.signer = Signer.load(config.workspace, create=not self.ledger.records())
 
     # --- a draft's final ---------------------------------------------------------------------
 

@@ -32,7 +32,8 @@ def _label(product) -> str:
 def verify(service: Service, args: argparse.Namespace, console: Console) -> ExitStatus:
     ledger = service.archiver.ledger
     if args.archive:
-        problems = verify_archive(ledger, service.drive)
+        problems = verify_archive(ledger, service.drive,
+                                  service.archiver.signer.public_key_pem())
         for problem in problems:
             console.say("archive_problem", where=problem.where, what=problem.what)
         if problems:

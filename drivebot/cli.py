@@ -22,9 +22,10 @@ from drivebot import bootstrap
 from drivebot.archive_cli import ARCHIVE_COMMANDS
 from drivebot.config import CONFIG_NAME, load, write_google_settings
 from drivebot.console import TEXTS, Console, ExitStatus
-from drivebot.errors import ConfigError, NotFound, TransientError
+from drivebot.errors import BadDocument, ConfigError, NotFound, TransientError
 from drivebot.outbox import product_number
 from drivebot.service import Service
+from drivebot.signing import Signer
 from drivebot.store import Store
 from drivebot.workflow import (
     FLOWS,
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     advance = command("advance", help="mark a tracked stage done")
     advance.add_argument("reg")
     advance.add_argument("stage", choices=sorted(k for k, s in STAGES.items() if s.tracked))
+    command("retry", help="try again what drivebot gave up on (after fixing the cause)")
     finalize = command("finalize", help="take in the signed final PDF of a draft")
     finalize.add_argument("reg")
     finalize.add_argument("file", type=Path)
@@ -121,8 +123,14 @@ def program(args: argparse.Namespace, console: Console) -> ExitStatus:
         return ExitStatus.TRANSIENT if report.transient else ExitStatus.OK
     if args.command == "status":
         return _status(service, args.reg, args.json, console)
+    if args.command == "retry":
+        with service.exclusive(), service.store.transaction():
+            count = service.store.retry_given_up()
+        console.say("retrying", n=count)
+        return ExitStatus.OK
     if args.command in ARCHIVE_COMMANDS:
-        return ARCHIVE_COMMANDS[args.command](service, args, console)
+        with service.exclusive():
+            return ARCHIVE_COMMANDS[args.command](service, args, console)
     if args.command == "finalize":
         draft = service.finalize(args.reg, args.file)
     else:
@@ -144,6 +152,7 @@ def _init(directory: Path, console: Console) -> ExitStatus:
         console.say("init_done", cfg=CONFIG_NAME, ws=directory)
     config = load(directory)
     Store(config.state_file).close()
+    Signer.load(directory, create=True)
     if config.backend == "local":
         drive, _ = bootstrap.adapters(config)
         drive.ensure_folders([opd.folder for opd in config.opds])
@@ -177,9 +186,17 @@ def _run(service: Service, console: Console) -> ExitStatus:
     console.say("running", n=config.poll_interval_seconds)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    def cycle() -> None:
+        try:
+            _report(console, service.cycle())
+        except ConfigError:
+            raise  # the daemon cannot go on as configured
+        except Exception:  # one bad cycle must not stop the daemon; the next one retries
+            log.exception("poll cycle failed; trying again in %s s", config.poll_interval_seconds)
+
     job = schedule.Scheduler()
-    job.every(config.poll_interval_seconds).seconds.do(lambda: _report(console, service.cycle()))
-    _report(console, service.cycle())
+    job.every(config.poll_interval_seconds).seconds.do(cycle)
+    cycle()
     try:
         while not stopping:
             job.run_pending()
@@ -275,6 +292,8 @@ def _describe(exc: Exception) -> tuple[ExitStatus, str, dict[str, object]]:
     if isinstance(exc, Rejected):
         return ExitStatus.REFUSED, "refused", {"stage": STAGES[exc.stage].label_id,
                                                "why": exc.reason_key}
+    if isinstance(exc, BadDocument):
+        return ExitStatus.BAD_DOCUMENT, "bad_document", {"msg": exc}
     if isinstance(exc, TransientError):
         return ExitStatus.TRANSIENT, "transient", {"msg": exc}
     log.debug("unexpected error", exc_info=exc)

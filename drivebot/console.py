@@ -13,6 +13,7 @@ class ExitStatus(IntEnum):
     CONFIG = 2
     NOT_FOUND = 3
     REFUSED = 4
+    BAD_DOCUMENT = 65  # EX_DATAERR: the file given cannot be used
     REVOKED_PRODUCT = 5  # verify: authentic, but no longer in force
     NOT_AUTHENTIC = 6    # verify: the file or the archive does not check out
     TRANSIENT = 75  # EX_TEMPFAIL: cron may simply try again
@@ -69,6 +70,8 @@ TEXTS = {
         "serving": "Halaman verifikasi berjalan di http://{host}:{port}{path} (Ctrl-C berhenti).",
         "published": "{n} halaman produk ditulis ke {dir}.",
         "need_file": "Sebutkan berkas PDF yang akan diperiksa, atau gunakan --archive.",
+        "retrying": "{n} pekerjaan yang tertunda akan dicoba lagi pada siklus berikutnya.",
+        "bad_document": "Berkas tidak dapat dipakai: {msg}",
         "token_saved": "Masuk ke Google berhasil; token disimpan di {path} (hanya pemilik yang "
                        "dapat membacanya).",
         "google_ready": "Folder Drive siap ({n} folder); id-nya ditulis ke {cfg} dan backend "
@@ -122,6 +125,8 @@ TEXTS = {
         "serving": "Verification page at http://{host}:{port}{path} (Ctrl-C stops).",
         "published": "{n} product pages written to {dir}.",
         "need_file": "Name the PDF to check, or use --archive.",
+        "retrying": "{n} postponed items will be tried again in the next cycle.",
+        "bad_document": "The file cannot be used: {msg}",
         "token_saved": "Signed in to Google; the token is saved in {path} (readable by its "
                        "owner only).",
         "google_ready": "Drive folders ready ({n} folders); their ids are written to {cfg} and "

@@ -59,7 +59,7 @@ TEMPLATE_AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "approved": (Audience.OPD, Audience.ADMINS),
     "stage_done": (Audience.OPD, Audience.ADMINS),
     "archived": (Audience.OPD, Audience.ADMINS),
-    "rejected_event": (Audience.OPD,),
+    "rejected_event": (Audience.OPD, Audience.REVIEWERS),
     "file_quarantined": (Audience.OPD,),
     "unknown_sender": (Audience.ADMINS,),
     "bad_input_report": (Audience.ADMINS,),

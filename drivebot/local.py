@@ -73,13 +73,18 @@ class LocalDrive(DrivePort):
             base = self._dir(folder)
             if not base.is_dir():
                 continue
-            places = [(d, d.name) for d in sorted(base.iterdir()) if d.is_dir()] \
-                if folder is Folder.INBOX else [(base, None)]
+            # The inbox root is listed too: a file dropped there (outside every OPD's folder)
+            # must be answered, not left unseen.
+            places = [(base, None)] + ([(d, d.name) for d in sorted(base.iterdir())
+                                        if d.is_dir()] if folder is Folder.INBOX else [])
             for directory, opd_folder in places:
                 for path in sorted(directory.iterdir()):
-                    if path.is_file() and not _is_temporary(path.name):
-                        entries.append((path, folder, opd_folder))
-                        self._seen[f"ino-{path.stat().st_ino}"] = entries[-1]
+                    try:
+                        if path.is_file() and not _is_temporary(path.name):
+                            self._seen[f"ino-{path.stat().st_ino}"] = (path, folder, opd_folder)
+                            entries.append((path, folder, opd_folder))
+                    except FileNotFoundError:
+                        continue  # moved away while the folder was being read
         return entries
 
     def _locate(self, file_id: str) -> tuple[Path, Folder, str | None]:
@@ -93,8 +98,14 @@ class LocalDrive(DrivePort):
 
     def poll(self, cursor: str | None) -> tuple[list[DriveFile], str | None]:
         settled_before = time.time() - self.settle_seconds
-        return [self._describe(path, folder, opd) for path, folder, opd in self._entries(WATCHED)
-                if path.stat().st_mtime <= settled_before], None
+        files = []
+        for path, folder, opd in self._entries(WATCHED):
+            try:
+                if path.stat().st_mtime <= settled_before:
+                    files.append(self._describe(path, folder, opd))
+            except FileNotFoundError:
+                continue  # moved away since the listing: the next poll sees where it went
+        return files, None
 
     def get(self, file_id: str) -> DriveFile:
         return self._describe(*self._locate(file_id))
@@ -193,6 +204,8 @@ class LocalMailbox(MailboxPort):
         return self._path(ref).read_bytes()
 
     def _move(self, ref: MailRef, box: str) -> None:
+        if ref.id in _maildir_files(self.root / box):
+            return  # moved before a crash: done already
         os.replace(self._path(ref), self.root / box / "cur" / f"{ref.id}:2,S")
 
     def mark_processed(self, ref: MailRef) -> None:

@@ -117,7 +117,7 @@ class Outbox:
 
     def flush(self) -> int:
         """Carry out what is pending; returns how many items failed (they stay queued)."""
-        held_back: set[str] = set()
+        held_back = self.store.held_back_drafts()
         failures = 0
         for item in self.store.pending():
             if item.reg is not None and item.reg in held_back:
@@ -147,7 +147,8 @@ class Outbox:
             if attempts >= MAX_ATTEMPTS and not isinstance(exc, TransientError):
                 self.store.outbox_given_up(item_id)
                 self.email("error_report", Audience.ADMINS, None,
-                           summary=f"outbox item {item_id} ({kind}) failed {attempts} times",
+                           summary=f"outbox item {item_id} ({kind}) failed {attempts} times; "
+                                   f"its draft waits until `drivebot retry` is run",
                            detail=error)
 
     def _send(self, message_id: str, raw: bytes, retry: bool) -> None:

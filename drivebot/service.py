@@ -9,6 +9,7 @@ effects it causes are written in one transaction, and carried out by the outbox 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import re
@@ -85,10 +86,32 @@ class Service:
         self.outbox.handlers["stamp_archive"] = self.archiver.stamp_and_archive
         self.id_pattern = rf"\b{re.escape(config.registration_prefix)}-(\d{{4}})-(\d{{4,}})\b"
         self._reg_pattern = re.compile(self.id_pattern, re.I)
+        self._lock_depth = 0
+        self._lock_file: Any = None
 
     # --- the cycle ---------------------------------------------------------------------------
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the workspace for this process: the daemon's cycle and a command given
+        meanwhile must not both carry out the same outbox rows. Re-entrant."""
+        if self._lock_depth == 0:
+            self._lock_file = (self.config.workspace / ".drivebot.lock").open("a")
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+        self._lock_depth += 1
+        try:
+            yield
+        finally:
+            self._lock_depth -= 1
+            if self._lock_depth == 0:
+                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+                self._lock_file.close()
+
     def cycle(self) -> CycleReport:
+        with self.exclusive():
+            return self._cycle()
+
+    def _cycle(self) -> CycleReport:
         report = CycleReport()
         self.outbox.flush()  # finish what an interrupted cycle left
         # Mail first: an e-mailed draft is put in the Drive inbox, and taken in just after.
@@ -146,14 +169,17 @@ class Service:
 
     def _on_file(self, file: DriveFile) -> None:
         known = self.store.file(file.id)
-        if known is not None:
-            if known.folder == file.folder.value:
-                return
-            if known.reg is None or known.role not in ("working", "review"):
+        if known is not None and known.folder == file.folder.value:
+            return
+        if known is not None and file.folder is not Folder.INBOX:
+            if known.reg is not None and known.role in ("working", "review"):
+                return self._on_move(self.store.draft(known.reg), file)
+            if file.folder is not Folder.FINAL:
                 with self.store.transaction():  # a person moved a file drivebot is done with
                     self.store.set_file_place(file.id, file.folder.value)
                 return
-            return self._on_move(self.store.draft(known.reg), file)
+        # drivebot never puts a file in the inbox: whatever appears there is new input, even
+        # under a known id (a quarantined file put back, or a local inode number reused).
         if file.folder is Folder.INBOX:
             return self._on_inbox_file(file)
         if file.folder is Folder.FINAL:
@@ -190,10 +216,12 @@ class Service:
         try:
             decision = decide(draft.state, event)
         except Rejected as rejected:
-            with self.store.transaction():
+            with self.store.transaction():  # recorded, and the reviewers told it did nothing
                 self.store.set_file_place(file.id, file.folder.value)
                 self.store.audit(draft.reg, REVIEWER, kind.value, draft.stage, draft.stage,
-                                 f"ignored: {rejected.reason_key}")
+                                 f"refused: {rejected.reason_key}")
+                self.outbox.email("rejected_event", Audience.REVIEWERS, draft,
+                                  reason_key=rejected.reason_key)
             return
         comments = self._comments(draft) if kind is EventKind.REVISION_REQUESTED else []
         with self.store.transaction():
@@ -213,18 +241,19 @@ class Service:
             yield path, sha256_of(path)
 
     def _on_inbox_file(self, file: DriveFile) -> None:
+        opd = self.config.opd_by_folder(file.opd_folder or "")
         reg = self.find_reg(file.name)
         draft = self.store.draft(reg) if reg else None
-        if draft is not None and awaits_final(draft.stage):
-            return self._on_final_file(file, draft)  # an approved draft's file is its final
-        opd = self.config.opd_by_folder(file.opd_folder or "")
+        if draft is not None and awaits_final(draft.stage) and opd is not None \
+                and opd.name == draft.opd and file.name.lower().endswith(".pdf"):
+            return self._on_final_file(file, draft)  # the OPD sends its approved draft's final
         try:
             check_file(file.name, file.size, self.config.max_attachment_bytes)
         except BadDocument as bad:
             return self._quarantine(file, opd, None, bad, f"drive:{file.id}:unread")
         with self._downloaded(file) as (path, sha):
             key = f"drive:{file.id}:{sha}"
-            if self.store.processed(key):
+            if self._done(key):
                 return  # handled before; its effects are queued
             try:
                 info = inspect(path, file.name, self.config.max_attachment_bytes)
@@ -288,7 +317,7 @@ class Service:
             return self._quarantine(file, None, draft, bad, f"drive:{file.id}:unread")
         with self._downloaded(file) as (path, sha):
             key = f"drive:{file.id}:{sha}"
-            if self.store.processed(key):
+            if self._done(key):
                 return
             try:
                 inspect(path, file.name, self.config.max_attachment_bytes)
@@ -308,6 +337,11 @@ class Service:
                 self.store.track_file(file.id, reg, "final", file.folder.value, file.name,
                                       file.link)
                 self._commit(draft, event, decision, final=(file.id, stored, sha))
+
+    def _done(self, key: str) -> bool:
+        """Taken in before. A quarantined input that a person put back is looked at again."""
+        row = self.store.processed(key)
+        return row is not None and row["status"] == "done"
 
     def _keep(self, path: Path, sha: str, suffix: str) -> str:
         """Copy the input into the workspace's version store (content-addressed, so idempotent)."""
@@ -434,9 +468,11 @@ class Service:
         subject = str(headers.get("Subject", ""))
         # base64 makes an attachment a third larger in the message
         if ref.size > self.config.max_attachment_bytes * 4 // 3 + 256 * 1024:
-            return self._refuse_mail(ref, key, opd, BadDocument("too_large", subject))
+            return self._refuse_mail(ref, key, opd, BadDocument("too_large", subject), subject)
         message = message_from_bytes(self.mailbox.fetch(ref), policy=policy.default)
-        named = [part for part in message.iter_attachments() if part.get_filename()]
+        # Every part with a file name, however deeply nested (Apple Mail nests them).
+        named = [part for part in message.walk()
+                 if not part.is_multipart() and part.get_filename()]
         reg = self.find_reg(subject)
         documents = []
         for part in named:
@@ -445,34 +481,46 @@ class Service:
                 check_file(part.get_filename(), len(payload), self.config.max_attachment_bytes)
             except BadDocument as bad:
                 if len(named) == 1:
-                    return self._refuse_mail(ref, key, opd, bad)
+                    return self._refuse_mail(ref, key, opd, bad, part.get_filename())
                 continue  # a signature image or similar beside the draft
             documents.append((part.get_filename(), payload))
         if not documents:
-            return self._refuse_mail(ref, key, opd, BadDocument("no_attachment", subject))
+            return self._refuse_mail(ref, key, opd, BadDocument("no_attachment", subject),
+                                     subject)
         if reg is not None:
             documents = documents[:1]  # a revision is one file
-        for filename, payload in documents:
-            self._drop_in_inbox(ref, opd, reg, filename, payload)
+        for index, (filename, payload) in enumerate(documents):
+            self._drop_in_inbox(ref, index, opd, reg, filename, payload)
         with self.store.transaction():
             self.store.mark_processed(key, "done", reg, ", ".join(n for n, _ in documents))
             self.outbox.effect(None, "mail_processed", ref=ref.id)
 
-    def _drop_in_inbox(self, ref: MailRef, opd: Opd, reg: str | None, filename: str,
-                       payload: bytes) -> None:
+    def _drop_in_inbox(self, ref: MailRef, index: int, opd: Opd, reg: str | None,
+                       filename: str, payload: bytes) -> None:
         """Put an e-mailed file where a dropped one would be; the Drive intake does the rest.
 
-        The name is fixed per message, so a retry after a crash finds the file instead of
-        uploading it twice."""
-        stem, suffix = Path(filename).stem, Path(filename).suffix.lower()
-        prefix = f"{reg} " if reg and not self.find_reg(filename) else ""
-        name = f"{prefix}{stem} (surel {ref.id[-6:]}){suffix}"
-        if self.drive.find(Folder.INBOX, name, opd.folder) is not None:
+        Each attachment is recorded once it is uploaded, so a retry (after a crash or a failure
+        of a later attachment) never uploads it, nor registers its draft, a second time."""
+        key = f"mail:{ref.id}:{index}"
+        if self.store.processed(key):
             return
-        with TemporaryDirectory(prefix="drivebot-") as tmp:
-            path = Path(tmp) / "attachment"
-            path.write_bytes(payload)
-            self.drive.upload(path, name, Folder.INBOX, opd.folder)
+        name = self._inbox_name(ref, index, reg, filename)
+        if self.drive.find(Folder.INBOX, name, opd.folder) is None:
+            with TemporaryDirectory(prefix="drivebot-") as tmp:
+                path = Path(tmp) / "attachment"
+                path.write_bytes(payload)
+                self.drive.upload(path, name, Folder.INBOX, opd.folder)
+        with self.store.transaction():
+            self.store.mark_processed(key, "done", reg, name)
+
+    def _inbox_name(self, ref: MailRef, index: int, reg: str | None, filename: str) -> str:
+        """A safe, unique name for an e-mailed attachment: its own name (cut to a length every
+        file system takes, without path separators or a leading dot), marked with a short
+        digest of the message id and the attachment's place in it."""
+        stem = re.sub(r"[\x00-\x1f/\\:*?\"<>|]+", " ", Path(filename).stem).strip(" .")[:80]
+        prefix = f"{reg} " if reg and not self.find_reg(filename) else ""
+        tag = hashlib.sha256(f"{ref.id}\0{index}".encode()).hexdigest()[:8]
+        return f"{prefix}{stem or 'lampiran'} (surel {tag}){Path(filename).suffix.lower()}"
 
     def _quarantine_mail(self, ref: MailRef, key: str, headers: Any, sender: str,
                          reason: str) -> None:
@@ -485,11 +533,13 @@ class Service:
                               subject=str(headers.get("Subject", "")),
                               received=str(headers.get("Date", "")), reason=reason)
 
-    def _refuse_mail(self, ref: MailRef, key: str, opd: Opd, bad: BadDocument) -> None:
+    def _refuse_mail(self, ref: MailRef, key: str, opd: Opd, bad: BadDocument,
+                     what: str) -> None:
+        """`what` names the refused input for the OPD: the attachment, or the e-mail's subject."""
         with self.store.transaction():
             self.store.mark_processed(key, "quarantined", None, str(bad))
             self.outbox.effect(None, "mail_quarantine", ref=ref.id)
-            self._tell_about_bad_input(bad.detail or "-", opd, None, bad)
+            self._tell_about_bad_input(what or "-", opd, None, bad)
 
     # --- commands (what moving a file does, from the command line) ---------------------------
 
@@ -502,6 +552,10 @@ class Service:
     def command(self, reg: str, kind: EventKind, stage: str | None = None,
                 actor: str = "admin (CLI)") -> Draft:
         """Apply an event given on the command line; raises Rejected when it does not apply."""
+        with self.exclusive():
+            return self._command(reg, kind, stage, actor)
+
+    def _command(self, reg: str, kind: EventKind, stage: str | None, actor: str) -> Draft:
         draft = self.draft(reg)
         if stage is not None and stage not in STAGES:
             raise NotFound(f"no stage {stage!r}; stages: {', '.join(STAGES)}")
@@ -514,9 +568,15 @@ class Service:
         return self.draft(reg)
 
     def finalize(self, reg: str, source: Path) -> Draft:
+        with self.exclusive():
+            return self._finalize(reg, source)
+
+    def _finalize(self, reg: str, source: Path) -> Draft:
         draft = self.draft(reg)
         if not source.is_file():
             raise NotFound(f"no file {source}")
+        decide(draft.state, Event(EventKind.FINAL_RECEIVED))  # refused before anything moves
+        check_file(source.name, source.stat().st_size, self.config.max_attachment_bytes)
         name = source.name if self.find_reg(source.name) else f"{draft.reg} {source.name}"
         uploaded = self.drive.upload(source, name, Folder.FINAL)
         self._on_final_file(uploaded, draft)

@@ -73,10 +73,15 @@ class Signer:
         return cls(Ed25519PrivateKey.generate())
 
     @classmethod
-    def load_or_create(cls, workspace: Path) -> Signer:
-        """The workspace's key; created (mode 0600) the first time it is needed."""
+    def load(cls, workspace: Path, create: bool = False) -> Signer:
+        """The workspace's key. `create` makes one (mode 0600) when there is none; otherwise a
+        missing key is an error, since a new key would make every QR code issued so far
+        read as forged."""
         path = workspace / KEY_DIR / PRIVATE_NAME
         if not path.exists():
+            if not create:
+                raise ConfigError(f"the signing key {path} is missing: restore it from a "
+                                  f"backup (a new key would invalidate every QR code issued)")
             signer = cls.generate()
             signer.save(workspace)
             return signer

@@ -334,7 +334,8 @@ class Store:
         return cursor.lastrowid if cursor.rowcount else None
 
     def pending(self) -> list[OutboxItem]:
-        rows = self.db.execute("SELECT * FROM outbox WHERE done_at IS NULL ORDER BY id")
+        rows = self.db.execute(
+            "SELECT * FROM outbox WHERE done_at IS NULL AND given_up = 0 ORDER BY id")
         return [OutboxItem(row["id"], row["reg"], row["kind"], json.loads(row["payload"]),
                            row["raw"], row["attempts"]) for row in rows]
 
@@ -342,8 +343,18 @@ class Store:
         self.db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (item_id,))
 
     def outbox_given_up(self, item_id: int) -> None:
-        self.db.execute("UPDATE outbox SET done_at = ?, given_up = 1 WHERE id = ?",
-                        (utcnow(), item_id))
+        """Stop trying the item; it stays undone, and holds back its draft's later items."""
+        self.db.execute("UPDATE outbox SET given_up = 1 WHERE id = ?", (item_id,))
+
+    def held_back_drafts(self) -> set[str]:
+        rows = self.db.execute("SELECT DISTINCT reg FROM outbox WHERE given_up = 1"
+                               " AND done_at IS NULL AND reg IS NOT NULL")
+        return {row[0] for row in rows}
+
+    def retry_given_up(self) -> int:
+        """Put every given-up item back in the queue (after an admin fixed the cause)."""
+        return self.db.execute("UPDATE outbox SET given_up = 0 WHERE given_up = 1"
+                               " AND done_at IS NULL").rowcount
 
     def outbox_done(self, item_id: int) -> None:
         self.db.execute("UPDATE outbox SET done_at = ?, last_error = NULL WHERE id = ?",

@@ -27,6 +27,7 @@ from drivebot.archive import sha256_of
 from drivebot.drive import DrivePort
 from drivebot.errors import NotFound
 from drivebot.ledger import Ledger, Problem, ProductRecord
+from drivebot.signing import verify_signature
 from drivebot.workflow import Folder
 
 AUTHENTIC = ("stamped", "original")
@@ -91,9 +92,13 @@ def verify_file(path: Path, ledger: Ledger, original_of: Callable[[ProductRecord
     return Verdict("edited", product, detail)
 
 
-def verify_archive(ledger: Ledger, drive: DrivePort) -> list[Problem]:
-    """Every problem with the ledger and the archived files; empty when all is intact."""
+def verify_archive(ledger: Ledger, drive: DrivePort, public_key_pem: bytes) -> list[Problem]:
+    """Every problem with the ledger, its signatures and the archived files; empty when all is
+    intact."""
     problems = ledger.check_chain()
+    problems += [Problem(product.id, "its QR signature does not match the archive's key")
+                 for product in ledger.products()
+                 if not verify_signature(public_key_pem, product, product.signature)]
     with TemporaryDirectory(prefix="drivebot-verify-") as tmp:
         if ledger.mirror.exists():
             problems += _check_copy(drive, Path(tmp), ledger.mirror)

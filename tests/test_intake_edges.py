@@ -1,0 +1,246 @@
+"""Plausible but unusual inputs and failures around intake and the outbox, each of which once lost
+a draft, registered one twice, or sent an e-mail too early (local backend)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import threading
+import time
+from email.message import EmailMessage
+
+import pytest
+from builders import draft_docx, email_with_attachment, final_pdf, write_config
+from test_faults import INBOX, OPD_ADDRESS, drop, sent, sent_to, service
+
+from drivebot.cli import main
+from drivebot.console import Console, ExitStatus
+from drivebot.errors import ConfigError, TransientError
+from drivebot.local import LocalDrive, LocalMailbox
+from drivebot.workflow import EventKind
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class FailingUploads(LocalDrive):
+    """A real folder tree whose n-th upload fails once (transient), as a network would."""
+
+    def __init__(self, *args, fail_at: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fail_at, self.uploads = fail_at, 0
+
+    def upload(self, source, name, folder, opd_folder=None):
+        self.uploads += 1
+        if self.uploads == self.fail_at:
+            raise TransientError("upload timed out")
+        return super().upload(source, name, folder, opd_folder)
+
+
+class CursorDrive(LocalDrive):
+    """Hands out a new cursor on every poll and remembers which cursor it was given."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.given: list[str | None] = []
+        self.fail_downloads = 0
+
+    def poll(self, cursor):
+        self.given.append(cursor)
+        return super().poll(cursor)[0], f"c{len(self.given)}"
+
+    def download(self, file_id, dest):
+        if self.fail_downloads:
+            self.fail_downloads -= 1
+            raise TransientError("timed out")
+        return super().download(file_id, dest)
+
+
+class StickyMailbox(LocalMailbox):
+    """Cannot label (move) processed mail the first time."""
+
+    failures = 1
+
+    def mark_processed(self, ref):
+        if self.failures:
+            self.failures -= 1
+            raise TransientError("Gmail did not answer")
+        super().mark_processed(ref)
+
+
+class LockRefused(LocalDrive):
+    lock_refused = True
+
+    def lock(self, file_id):
+        if self.lock_refused:
+            raise PermissionError("the archive folder is not writable")
+        super().lock(file_id)
+
+
+def _drive(cls, tmp_path, **kwargs):
+    write_config(tmp_path)
+    from drivebot.config import load
+    return cls(tmp_path / "drive", load(tmp_path).folders, 0, **kwargs)
+
+
+def test_two_emails_with_the_same_attachment_name_make_two_drafts(tmp_path):
+    app = service(tmp_path)
+    for subject in ("Retribusi Pasar", "Pajak Hotel"):
+        app.mailbox.deliver(email_with_attachment(
+            OPD_ADDRESS, "hukum@sbtkab.example", f"Ranperbup {subject}",
+            [("Ranperbup.docx", draft_docx(subject=subject))]))
+    app.cycle()
+    titles = sorted(d.title for d in app.store.drafts())
+    assert titles == ["Rancangan Peraturan Bupati tentang Pajak Hotel",
+                      "Rancangan Peraturan Bupati tentang Retribusi Pasar"]
+
+
+def test_a_failed_second_attachment_does_not_register_the_first_again(tmp_path):
+    drive = _drive(FailingUploads, tmp_path, fail_at=2)
+    app = service(tmp_path, drive=drive)
+    app.mailbox.deliver(email_with_attachment(
+        OPD_ADDRESS, "hukum@sbtkab.example", "Dua rancangan",
+        [("A.docx", draft_docx(subject="Retribusi Pasar")),
+         ("B.docx", draft_docx(subject="Pajak Hotel"))]))
+    report = app.cycle()
+    assert report.transient
+    app.cycle()
+    app.cycle()
+    titles = sorted(d.title for d in app.store.drafts())
+    assert titles == ["Rancangan Peraturan Bupati tentang Pajak Hotel",
+                      "Rancangan Peraturan Bupati tentang Retribusi Pasar"]
+
+
+def test_the_drive_cursor_is_kept_only_after_a_cycle_without_transient_failures(tmp_path):
+    drive = _drive(CursorDrive, tmp_path)
+    app = service(tmp_path, drive=drive)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    drive.fail_downloads = 1
+    app.cycle()
+    app.cycle()
+    app.cycle()
+    assert drive.given == [None, None, "c2"]  # the failed pass's cursor was not kept
+    assert len(app.store.drafts()) == 1
+
+
+def test_mail_left_in_the_inbox_after_a_failed_label_is_not_taken_in_twice(tmp_path):
+    app = service(tmp_path, mailbox=StickyMailbox(tmp_path / "mail"))
+    app.mailbox.deliver(email_with_attachment(OPD_ADDRESS, "hukum@sbtkab.example", "Draf",
+                                              [("Ranperbup.docx", draft_docx())]))
+    app.cycle()
+    assert list((tmp_path / "mail" / "inbox" / "new").iterdir())  # still there: not labelled
+    app.cycle()
+    app.cycle()
+    assert len(app.store.drafts()) == 1
+    assert len(sent_to(tmp_path, OPD_ADDRESS)) == 1
+
+
+def test_an_attachment_nested_as_apple_mail_sends_it_is_found(tmp_path):
+    message = EmailMessage()
+    message["From"], message["To"] = OPD_ADDRESS, "hukum@sbtkab.example"
+    message["Subject"] = "Pengajuan Ranperbup"
+    message.set_content("Terlampir.")
+    message.add_alternative("<p>Terlampir.</p>", subtype="html")
+    html = message.get_payload()[1]
+    html.make_mixed()
+    html.add_attachment(draft_docx(), maintype="application",
+                        subtype=DOCX.split("/")[1], filename="Ranperbup.docx")
+    app = service(tmp_path)
+    app.mailbox.deliver(message.as_bytes())
+    app.cycle()
+    assert [d.stage for d in app.store.drafts()] == ["pemeriksaan"]
+
+
+def test_a_file_named_with_an_approved_draft_from_another_opd_is_not_archived(tmp_path):
+    app = service(tmp_path)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    app.command(draft.reg, EventKind.APPROVED)
+    other = tmp_path / "drive" / "00 Masuk" / "Dinas Pendidikan" / f"{draft.reg} koreksi.pdf"
+    other.write_bytes(final_pdf())
+    own_docx = drop(tmp_path, f"{draft.reg} revisi.docx", draft_docx())
+    app.cycle()
+    assert app.store.draft(draft.reg).stage == "harmonisasi"
+    assert app.archiver.ledger.products() == []
+    quarantine = tmp_path / "drive" / "99 Karantina"
+    assert (quarantine / other.name).exists() and (quarantine / own_docx.name).exists()
+
+
+def test_a_file_put_back_after_quarantine_is_taken_in(tmp_path):
+    app = service(tmp_path)
+    stray = tmp_path / "drive" / "00 Masuk" / "Ranperbup.docx"  # outside every OPD's folder
+    stray.write_bytes(draft_docx())
+    app.cycle()
+    kept = tmp_path / "drive" / "99 Karantina" / "Ranperbup.docx"
+    assert kept.exists() and app.store.drafts() == []
+    shutil.move(kept, tmp_path / INBOX / "Ranperbup.docx")  # the admin puts it right
+    app.cycle()
+    assert [d.opd for d in app.store.drafts()] == ["Dinas Kesehatan"]
+
+
+def test_a_given_up_archive_step_holds_back_its_emails_until_retry(tmp_path):
+    drive = _drive(LockRefused, tmp_path)
+    app = service(tmp_path, drive=drive)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    app.command(draft.reg, EventKind.APPROVED)
+    (tmp_path / "f.pdf").write_bytes(final_pdf())
+    app.finalize(draft.reg, tmp_path / "f.pdf")
+    for _ in range(6):
+        app.cycle()
+    archived_mail = [m for m in sent(tmp_path) if "diarsipkan" in m["Subject"].lower()]
+    assert archived_mail == []
+    assert any("drivebot retry" in m.get_body(("plain",)).get_content()
+               for m in sent_to(tmp_path, "kabag.hukum@sbtkab.example"))
+    drive.lock_refused = False
+    code = main(["retry", "-w", str(tmp_path)], Console(io.StringIO(), io.StringIO()))
+    assert code == ExitStatus.OK
+    app.cycle()
+    archived_mail = [m for m in sent(tmp_path) if "diarsipkan" in m["Subject"].lower()]
+    assert len(archived_mail) == 2  # to the OPD and to the admins, once each
+    assert len(app.archiver.ledger.products()) == 1
+
+
+def test_a_command_waits_for_the_running_cycle(tmp_path):
+    daemon = service(tmp_path)
+    order: list[str] = []
+
+    def other_process() -> None:  # its own Service, as a second process would have
+        service(tmp_path).cycle()
+        order.append("command")
+
+    with daemon.exclusive():
+        worker = threading.Thread(target=other_process)
+        worker.start()
+        time.sleep(0.3)
+        order.append("daemon done")
+    worker.join(5)
+    assert order == ["daemon done", "command"]
+
+
+def test_a_missing_signing_key_stops_drivebot_once_products_are_signed(tmp_path):
+    app = service(tmp_path)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    app.command(draft.reg, EventKind.APPROVED)
+    (tmp_path / "f.pdf").write_bytes(final_pdf())
+    app.finalize(draft.reg, tmp_path / "f.pdf")
+    shutil.rmtree(tmp_path / "keys")
+    with pytest.raises(ConfigError, match=r"signing key .* is missing"):
+        service(tmp_path)
+
+
+def test_finalize_before_approval_is_refused_and_moves_nothing(tmp_path):
+    app = service(tmp_path)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    (tmp_path / "f.pdf").write_bytes(final_pdf())
+    err = io.StringIO()
+    code = main(["finalize", draft.reg, str(tmp_path / "f.pdf"), "-w", str(tmp_path)],
+                Console(io.StringIO(), err))
+    assert code == ExitStatus.REFUSED and err.getvalue().startswith("Ditolak:")
+    assert list((tmp_path / "drive" / "04 Final").iterdir()) == []
+    assert list((tmp_path / "drive" / "99 Karantina").iterdir()) == []
