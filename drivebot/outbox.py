@@ -22,7 +22,7 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 from drivebot.config import Config
-from drivebot.drive import DrivePort
+from drivebot.drive import DriveFile, DrivePort
 from drivebot.emails import DraftView, Sender, build_message, render
 from drivebot.errors import TransientError
 from drivebot.gmail import MailboxPort, MailRef
@@ -157,11 +157,12 @@ class Outbox:
             return
         self.mailbox.send(message_from_bytes(raw, policy=policy.SMTP))
 
-    def _move(self, payload: dict[str, Any]) -> None:
+    def _move(self, payload: dict[str, Any]) -> DriveFile:
         moved = self.drive.move(payload["file_id"], Folder(payload["folder"]), payload.get("name"))
         with self.store.transaction():
             self.store.set_file_place(moved.id, moved.folder.value, payload.get("role"),
                                       name=moved.name, link=moved.link)
+        return moved
 
     def _review_copy(self, payload: dict[str, Any]) -> None:
         copy = self.drive.review_copy(self.drive.get(payload["file_id"]))
@@ -171,8 +172,9 @@ class Outbox:
                                       copy.name, copy.link)
 
     def _quarantine_file(self, payload: dict[str, Any]) -> None:
-        self._move({"file_id": payload["file_id"], "folder": Folder.QUARANTINE.value})
-        note_name = payload["note_name"]
+        moved = self._move({"file_id": payload["file_id"], "folder": Folder.QUARANTINE.value})
+        # Named after the file as kept (a second "x.pdf" becomes "x (2).pdf"), so each has its own.
+        note_name = f"{moved.name}.catatan.txt"
         if self.drive.find(Folder.QUARANTINE, note_name) is None:
             with TemporaryDirectory() as tmp:
                 note = Path(tmp) / note_name

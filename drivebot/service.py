@@ -186,11 +186,21 @@ class Service:
             return self._on_final_file(file)
         reg = self.find_reg(file.name)
         draft = self.store.draft(reg) if reg else None
-        if draft is not None and draft.stage in _FOLDER_OF_STAGE:
+        if draft is not None and draft.stage in _FOLDER_OF_STAGE and not self._has_working(draft):
             return self._reattach(draft, file)
         log.info("ignoring %s in %s: not a registered draft's file", file.name, file.folder.value)
         with self.store.transaction():
             self.store.track_file(file.id, None, "ignored", file.folder.value, file.name)
+
+    def _has_working(self, draft: Draft) -> bool:
+        """Whether the draft's working file still exists (a copy beside it is not the draft)."""
+        for tracked in self.store.files_of(draft.reg, "working", "review"):
+            try:
+                self.drive.get(tracked.file_id)
+                return True
+            except NotFound:
+                continue
+        return False
 
     def _reattach(self, draft: Draft, file: DriveFile) -> None:
         """A draft's file came back with a new id (an editor saved it anew): adopt it."""
@@ -266,6 +276,10 @@ class Service:
             reg = self.find_reg(file.name)
             if reg is not None:
                 return self._on_revision_file(file, opd, reg, path, sha, key)
+            twin = self.store.draft_with_version(sha, opd.name)
+            if twin is not None:  # the same file again (dropped and e-mailed, or twice)
+                return self._refuse(file, opd, twin, Rejected(
+                    "already_registered", twin.stage, EventKind.SUBMITTED), key)
             stored = self._keep(path, sha, info.suffix)
             with self.store.transaction():
                 reg = self._next_reg()
@@ -369,8 +383,7 @@ class Service:
         with self.store.transaction():
             self.store.mark_processed(key, "quarantined", draft.reg if draft else None, str(bad))
             self.store.track_file(file.id, None, "quarantine", file.folder.value, file.name)
-            self.outbox.effect(None, "quarantine_file", file_id=file.id,
-                               note_name=f"{file.name}.catatan.txt", note=note)
+            self.outbox.effect(None, "quarantine_file", file_id=file.id, note=note)
             self._tell_about_bad_input(file.name, opd, draft, bad)
 
     def _tell_about_bad_input(self, name: str, opd: Opd | None, draft: Draft | None,
@@ -392,7 +405,6 @@ class Service:
             self.store.audit(draft.reg, "drivebot", rejected.event.value, draft.stage,
                              draft.stage, f"refused: {rejected.reason_key} ({file.name})")
             self.outbox.effect(draft.reg, "quarantine_file", file_id=file.id,
-                               note_name=f"{file.name}.catatan.txt",
                                note=f"{file.name}\n{rejected}\n")
             audience = Audience.OPD if opd else Audience.ADMINS
             self.outbox.email("rejected_event", audience, draft, reason_key=rejected.reason_key,

@@ -247,6 +247,13 @@ class Store:
             "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (reg, version, kind, file_name, sha256, size, stored_path, utcnow()))
 
+    def draft_with_version(self, sha256: str, opd: str) -> Draft | None:
+        """The OPD's draft that already holds a version with these exact bytes."""
+        row = self.db.execute(
+            "SELECT drafts.* FROM drafts JOIN versions USING (reg) WHERE versions.sha256 = ?"
+            " AND drafts.opd = ? LIMIT 1", (sha256, opd)).fetchone()
+        return _draft(row) if row else None
+
     def versions(self, reg: str) -> list[sqlite3.Row]:
         return self.db.execute(
             "SELECT * FROM versions WHERE reg = ? ORDER BY kind, version", (reg,)).fetchall()

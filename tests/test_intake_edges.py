@@ -244,3 +244,41 @@ def test_finalize_before_approval_is_refused_and_moves_nothing(tmp_path):
     assert code == ExitStatus.REFUSED and err.getvalue().startswith("Ditolak:")
     assert list((tmp_path / "drive" / "04 Final").iterdir()) == []
     assert list((tmp_path / "drive" / "99 Karantina").iterdir()) == []
+
+
+def test_the_same_file_dropped_and_emailed_is_registered_once(tmp_path):
+    app = service(tmp_path)
+    data = draft_docx()
+    drop(tmp_path, "Ranperbup.docx", data)
+    app.mailbox.deliver(email_with_attachment(OPD_ADDRESS, "hukum@sbtkab.example", "Draf",
+                                              [("Ranperbup.docx", data)]))
+    app.cycle()
+    app.cycle()
+    assert len(app.store.drafts()) == 1
+    told = [m["Subject"] for m in sent_to(tmp_path, OPD_ADDRESS)]
+    assert any("tidak dapat diproses" in s for s in told), told
+
+
+def test_each_quarantined_file_keeps_its_own_note(tmp_path):
+    app = service(tmp_path)
+    drop(tmp_path, "anggaran.xlsx", b"PK first")
+    app.cycle()
+    drop(tmp_path, "anggaran.xlsx", b"PK second, another file")
+    app.cycle()
+    names = sorted(p.name for p in (tmp_path / "drive" / "99 Karantina").iterdir())
+    assert names == ["anggaran (2).xlsx", "anggaran (2).xlsx.catatan.txt", "anggaran.xlsx",
+                     "anggaran.xlsx.catatan.txt"]
+
+
+def test_a_copy_beside_the_working_file_does_not_take_the_draft_over(tmp_path):
+    app = service(tmp_path)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    review = tmp_path / "drive" / "01 Pemeriksaan"
+    [working] = list(review.iterdir())
+    shutil.copy(working, review / f"Salinan dari {working.name}")
+    app.cycle()
+    shutil.move(working, tmp_path / "drive" / "03 Disetujui" / working.name)
+    app.cycle()
+    assert app.store.draft(draft.reg).stage == "harmonisasi"
