@@ -91,6 +91,15 @@ def drop(tmp_path, name: str, data: bytes) -> Path:
     return path
 
 
+def approved(app: Service, tmp_path: Path):
+    """A draft dropped by Dinas Kesehatan, registered, and approved: the common start."""
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    app.command(draft.reg, EventKind.APPROVED)
+    return app.store.draft(draft.reg)
+
+
 def encrypted_pdf() -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(595, 842)
@@ -243,10 +252,7 @@ def test_a_final_for_a_draft_not_yet_approved_is_refused(tmp_path):
 
 def test_a_final_dropped_in_the_final_folder_is_archived(tmp_path):
     app = service(tmp_path)
-    drop(tmp_path, "Ranperbup.docx", draft_docx())
-    app.cycle()
-    [draft] = app.store.drafts()
-    app.command(draft.reg, EventKind.APPROVED)
+    draft = approved(app, tmp_path)
     (tmp_path / "drive" / "04 Final" / f"{draft.reg} ditandatangani.pdf").write_bytes(final_pdf())
     app.cycle()
     draft = app.store.draft(draft.reg)
@@ -293,10 +299,7 @@ def test_the_digest_goes_once_a_day_after_its_time(tmp_path):
 
 def test_an_opd_may_send_the_signed_final_by_email_once_approved(tmp_path):
     app = service(tmp_path)
-    drop(tmp_path, "Ranperbup.docx", draft_docx())
-    app.cycle()
-    [draft] = app.store.drafts()
-    app.command(draft.reg, EventKind.APPROVED)
+    draft = approved(app, tmp_path)
     app.mailbox.deliver(email_with_attachment(
         OPD_ADDRESS, "hukum@sbtkab.example", f"[{draft.reg}] Naskah final bertanda tangan",
         [("final.pdf", final_pdf())]))

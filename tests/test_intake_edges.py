@@ -11,13 +11,12 @@ from email.message import EmailMessage
 
 import pytest
 from builders import draft_docx, email_with_attachment, final_pdf, write_config
-from test_faults import INBOX, OPD_ADDRESS, drop, sent, sent_to, service
+from test_faults import INBOX, OPD_ADDRESS, approved, drop, sent, sent_to, service
 
 from drivebot.cli import main
 from drivebot.console import Console, ExitStatus
 from drivebot.errors import ConfigError, TransientError
 from drivebot.local import LocalDrive, LocalMailbox
-from drivebot.workflow import EventKind
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -152,10 +151,7 @@ def test_an_attachment_nested_as_apple_mail_sends_it_is_found(tmp_path):
 
 def test_a_file_named_with_an_approved_draft_from_another_opd_is_not_archived(tmp_path):
     app = service(tmp_path)
-    drop(tmp_path, "Ranperbup.docx", draft_docx())
-    app.cycle()
-    [draft] = app.store.drafts()
-    app.command(draft.reg, EventKind.APPROVED)
+    draft = approved(app, tmp_path)
     other = tmp_path / "drive" / "00 Masuk" / "Dinas Pendidikan" / f"{draft.reg} koreksi.pdf"
     other.write_bytes(final_pdf())
     own_docx = drop(tmp_path, f"{draft.reg} revisi.docx", draft_docx())
@@ -181,10 +177,7 @@ def test_a_file_put_back_after_quarantine_is_taken_in(tmp_path):
 def test_a_given_up_archive_step_holds_back_its_emails_until_retry(tmp_path):
     drive = _drive(LockRefused, tmp_path)
     app = service(tmp_path, drive=drive)
-    drop(tmp_path, "Ranperbup.docx", draft_docx())
-    app.cycle()
-    [draft] = app.store.drafts()
-    app.command(draft.reg, EventKind.APPROVED)
+    draft = approved(app, tmp_path)
     (tmp_path / "f.pdf").write_bytes(final_pdf())
     app.finalize(draft.reg, tmp_path / "f.pdf")
     for _ in range(6):
@@ -221,10 +214,7 @@ def test_a_command_waits_for_the_running_cycle(tmp_path):
 
 def test_a_missing_signing_key_stops_drivebot_once_products_are_signed(tmp_path):
     app = service(tmp_path)
-    drop(tmp_path, "Ranperbup.docx", draft_docx())
-    app.cycle()
-    [draft] = app.store.drafts()
-    app.command(draft.reg, EventKind.APPROVED)
+    draft = approved(app, tmp_path)
     (tmp_path / "f.pdf").write_bytes(final_pdf())
     app.finalize(draft.reg, tmp_path / "f.pdf")
     shutil.rmtree(tmp_path / "keys")
