@@ -18,7 +18,7 @@ from typing import Any
 from drivebot.config import Config
 from drivebot.documents import convert_to_pdf, pdf_converter
 from drivebot.drive import DrivePort
-from drivebot.ledger import LEDGER_FILE, Ledger
+from drivebot.ledger import LEDGER_FILE, Ledger, Problem
 from drivebot.outbox import product_label
 from drivebot.signing import ProductIdentity, Signer
 from drivebot.stamping import StampSpec, stamp_docx, stamp_pdf
@@ -159,9 +159,25 @@ class Archiver:
         })
 
     def export_ledger(self) -> None:
-        """Bring the mirror file, and its copy in the archive folder, up to date."""
+        """Bring the mirror file, and its copy in the archive folder, up to date. Like the
+        mirror, the copy is only ever extended: one that is not a prefix of the ledger was
+        altered, and is left as evidence and reported."""
         problems = self.ledger.export()
+        if not problems and self.ledger.mirror.exists():
+            problems = self._extend_copy()
         for problem in problems:
             log.error("archive ledger: %s %s", problem.where, problem.what)
-        if not problems and self.ledger.mirror.exists():
-            self.drive.put(self.ledger.mirror, LEDGER_FILE, Folder.ARCHIVE)
+
+    def _extend_copy(self) -> list[Problem]:
+        mirror = self.ledger.mirror.read_bytes()
+        copy = self.drive.find(Folder.ARCHIVE, LEDGER_FILE)
+        if copy is not None:
+            with TemporaryDirectory(prefix="drivebot-ledger-") as tmp:
+                self.drive.download(copy.id, Path(tmp) / LEDGER_FILE)
+                current = (Path(tmp) / LEDGER_FILE).read_bytes()
+            if not mirror.startswith(current):
+                return [Problem(f"archive folder: {LEDGER_FILE}", "differs from the ledger")]
+            if current == mirror:
+                return []
+        self.drive.put(self.ledger.mirror, LEDGER_FILE, Folder.ARCHIVE)
+        return []

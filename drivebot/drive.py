@@ -18,7 +18,7 @@ from typing import Any
 from googleapiclient.http import MediaIoBaseUpload
 
 from drivebot.config import GoogleSettings
-from drivebot.errors import BadDocument, ConfigError, DrivebotError, NotFound, TransientError
+from drivebot.errors import BadDocument, ConfigError, DrivebotError, NotFound
 from drivebot.google_api import call, download
 from drivebot.workflow import Folder
 
@@ -281,7 +281,7 @@ class GoogleDrive(DrivePort):
     def _placed(self, item: dict[str, Any] | None, what: str) -> DriveFile:
         file = self._describe(item) if item else None
         if file is None:
-            raise TransientError(f"Drive did not place {what} in drivebot's folders")
+            raise NotFound(f"{what} is no longer in drivebot's folders (trashed or moved out)")
         return file
 
     def upload(self, source: Path, name: str, folder: Folder, opd_folder: str | None = None

@@ -175,7 +175,10 @@ def translate(error: Exception) -> DrivebotError:
                 "domain-wide delegation" if reason == "storageQuotaExceeded" else
                 f"check the bot's access to the folder, or {AUTH_HINT}")
         return ConfigError(f"{text}; {hint}")
-    # 429, 5xx, rate-limit 403s and anything unexpected: leave the work for the next cycle.
+    if 400 <= status < 500 and status not in (408, 429) and reason not in TRANSIENT_REASONS:
+        # Asking again will get the same answer: let the caller give up and tell an admin.
+        return DrivebotError(text)
+    # 408, 429, 5xx and rate-limit 403s: leave the work for the next cycle.
     return TransientError(text)
 
 
@@ -193,9 +196,16 @@ def _mapped(action: Callable[[], Any], allow: Container[int] = ()) -> Any:
         raise translate(error) from error
 
 
+# Calls that create something: a retry after an answer was lost on the way back would create it
+# twice. They are tried once; the caller's own retry looks first (find by name, was_sent).
+NOT_RETRIED = frozenset({"drive.files.create", "drive.files.copy",
+                         "gmail.users.messages.send"})
+
+
 def call(request: HttpRequest, allow: Container[int] = ()) -> Any:
     """Execute `request` with retries; None for an HTTP status in `allow`, else mapped errors."""
-    return _mapped(lambda: request.execute(num_retries=_retries(request)), allow)
+    retries = 0 if request.methodId in NOT_RETRIED else _retries(request)
+    return _mapped(lambda: request.execute(num_retries=retries), allow)
 
 
 def download(request: HttpRequest, handle: Any, chunk_size: int = 8 * 1024 * 1024) -> None:

@@ -102,6 +102,8 @@ def verify_archive(ledger: Ledger, drive: DrivePort, public_key_pem: bytes) -> l
     with TemporaryDirectory(prefix="drivebot-verify-") as tmp:
         if ledger.mirror.exists():
             problems += _check_copy(drive, Path(tmp), ledger.mirror)
+        elif ledger.records():
+            problems.append(Problem(ledger.mirror.name, "is missing"))
         for product in ledger.products():
             for name, expected in ((product.stamped_name, product.stamped_sha256),
                                    (product.original_name, product.final_sha256)):

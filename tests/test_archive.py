@@ -248,3 +248,16 @@ def test_publish_writes_pages_and_jdih_records(archived, tmp_path):
         product.number, product.year, "Berlaku")
     assert record["url_download"].startswith("https://jdih.sbtkab.example/berkas/")
     assert product.title in (site / product.id / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_cut_ledger_copy_is_not_overwritten_by_the_next_record(archived):
+    workspace, _, product, _, _ = archived
+    copy = workspace / "drive" / "05 Arsip" / "ledger.jsonl"
+    altered = copy.read_text(encoding="utf-8").replace('"number":1,', '"number":7,')
+    copy.write_text(altered, encoding="utf-8")  # someone edits the archive's copy
+    cli(workspace, "revoke", product.id, "--by", "Perbup Nomor 3 Tahun 2027")
+    assert copy.read_text(encoding="utf-8") == altered  # kept as evidence, not papered over
+    code, out = cli(workspace, "verify", "--archive")
+    assert code == ExitStatus.NOT_AUTHENTIC and "differs from the ledger" in out
+    (workspace / "archive" / "ledger.jsonl").unlink()
+    assert "ledger.jsonl: is missing" in cli(workspace, "verify", "--archive")[1]
