@@ -31,7 +31,9 @@ class MailRef:
 class MailboxPort(ABC):
     @abstractmethod
     def poll(self, cursor: str | None) -> tuple[list[MailRef], str | None]:
-        """Inbox messages not yet marked processed or quarantined, and the next cursor."""
+        """Inbox messages not yet marked processed or quarantined, and the next cursor. With
+        no cursor (the first start) an adapter of a mailbox that people already use may
+        return none: mail is taken in from then on."""
 
     @abstractmethod
     def headers(self, ref: MailRef) -> Message:
@@ -175,7 +177,11 @@ class GmailMailbox(MailboxPort):
         return self.service.users().messages()
 
     def poll(self, cursor: str | None) -> tuple[list[MailRef], str | None]:
-        found = self._history(cursor) if cursor else None
+        if cursor is None:
+            # The first start takes in mail from now on: the division's inbox already holds
+            # ordinary mail, which must not be answered as if it were a submission.
+            return [], call(self.service.users().getProfile(userId="me"))["historyId"]
+        found = self._history(cursor)
         if found is None:
             # The historyId first: mail arriving during the full sync is in the next poll.
             start = call(self.service.users().getProfile(userId="me"))["historyId"]
@@ -199,15 +205,21 @@ class GmailMailbox(MailboxPort):
         token = None
         while True:
             try:
+                # labelAdded too: mail taken out of Spam, or moved back, reaches the inbox
+                # without being added anew.
                 page = call(self.service.users().history().list(
-                    userId="me", startHistoryId=cursor, historyTypes=["messageAdded"],
-                    labelId="INBOX", maxResults=500, pageToken=token))
+                    userId="me", startHistoryId=cursor,
+                    historyTypes=["messageAdded", "labelAdded"], labelId="INBOX",
+                    maxResults=500, pageToken=token))
             except NotFound:
                 return None  # Gmail no longer keeps history that old: sync in full
             for record in page.get("history", []):
-                for added in record.get("messagesAdded", []):
-                    if added["message"]["id"] not in ids:
-                        ids.append(added["message"]["id"])
+                arrived = record.get("messagesAdded", []) + [
+                    change for change in record.get("labelsAdded", [])
+                    if "INBOX" in change.get("labelIds", [])]
+                for change in arrived:
+                    if change["message"]["id"] not in ids:
+                        ids.append(change["message"]["id"])
             token = page.get("nextPageToken")
             if not token:
                 return ids, page["historyId"]

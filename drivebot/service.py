@@ -59,6 +59,19 @@ _EVENT_OF_FOLDER = {Folder.REVISION: EventKind.REVISION_REQUESTED,
 REVIEWER = "pemeriksa (Drive)"
 
 
+# A subject that speaks of a draft: mail with no attachment is answered only then.
+_ABOUT_A_DRAFT = re.compile(
+    r"\b(ran\s*(perbup|perda|kepbup)|rancangan|draf|draft|perbaikan|revisi|final|"
+    r"peraturan|keputusan)\b", re.I)
+
+
+def _automatic(headers: Any) -> bool:
+    """An out-of-office reply, a list or bulk mail: answering it could start a loop."""
+    auto = str(headers.get("Auto-Submitted", "no")).strip().lower()
+    precedence = str(headers.get("Precedence", "")).strip().lower()
+    return auto not in ("", "no") or precedence in ("bulk", "junk", "list", "auto_reply")
+
+
 @dataclass
 class CycleReport:
     files: int = 0
@@ -478,6 +491,8 @@ class Service:
             return self._quarantine_mail(ref, key, headers, sender,
                                          "unknown_address" if opd is None else "not_authenticated")
         subject = str(headers.get("Subject", ""))
+        if _automatic(headers):
+            return self._leave_mail(key, "automatic reply (RFC 3834): never answered")
         # base64 makes an attachment a third larger in the message
         if ref.size > self.config.max_attachment_bytes * 4 // 3 + 256 * 1024:
             return self._refuse_mail(ref, key, opd, BadDocument("too_large", subject), subject)
@@ -496,6 +511,9 @@ class Service:
                     return self._refuse_mail(ref, key, opd, bad, part.get_filename())
                 continue  # a signature image or similar beside the draft
             documents.append((part.get_filename(), payload))
+        if not documents and not named and not (reg or _ABOUT_A_DRAFT.search(subject)):
+            # Ordinary mail from an OPD (a question, an invitation) is for people to answer.
+            return self._leave_mail(key, "no attachment and not about a draft: left for people")
         if not documents:
             return self._refuse_mail(ref, key, opd, BadDocument("no_attachment", subject),
                                      subject)
@@ -544,6 +562,11 @@ class Service:
             self.outbox.email("unknown_sender", Audience.ADMINS, None, sender=sender,
                               subject=str(headers.get("Subject", "")),
                               received=str(headers.get("Date", "")), reason=reason)
+
+    def _leave_mail(self, key: str, why: str) -> None:
+        """Recorded, so it is not looked at again, but neither answered nor labelled."""
+        with self.store.transaction():
+            self.store.mark_processed(key, "ignored", None, why)
 
     def _refuse_mail(self, ref: MailRef, key: str, opd: Opd, bad: BadDocument,
                      what: str) -> None:

@@ -171,14 +171,28 @@ def test_an_emailed_draft_and_its_emailed_revision(tmp_path):
     assert len(names) == 1 and names[0].startswith(f"{draft.reg} v2")
 
 
-def test_an_email_without_a_draft_gets_a_plain_answer(tmp_path):
+def test_an_email_about_a_draft_without_the_file_gets_a_plain_answer(tmp_path):
     app = service(tmp_path)
     app.mailbox.deliver(email_with_attachment(OPD_ADDRESS, "hukum@sbtkab.example",
-                                              "Mohon diperiksa", []))
+                                              "Pengajuan rancangan Perbup retribusi", []))
     app.cycle()
     [answer] = sent_to(tmp_path, OPD_ADDRESS)
     assert "lampiran" in answer.get_body(("plain",)).get_content().lower()
     assert app.store.drafts() == []
+
+
+@pytest.mark.parametrize(("subject", "headers"), [
+    ("Undangan rapat koordinasi", {}),  # ordinary mail: for people to answer
+    ("Automatic reply: Pengajuan rancangan", {"Auto-Submitted": "auto-replied"}),
+    ("Buletin JDIH", {"Precedence": "bulk"}),
+])
+def test_ordinary_and_automatic_mail_is_left_unanswered(tmp_path, subject, headers):
+    app = service(tmp_path)
+    app.mailbox.deliver(email_with_attachment(OPD_ADDRESS, "hukum@sbtkab.example", subject, [],
+                                              extra_headers=headers))
+    app.cycle()
+    app.cycle()
+    assert sent(tmp_path) == [] and app.store.drafts() == []
 
 
 def test_a_file_still_being_written_waits_for_the_next_cycle(tmp_path):

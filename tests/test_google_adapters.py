@@ -117,16 +117,36 @@ def _mail(subject: str = "Pengajuan", extra: dict[str, str] | None = None) -> by
 
 
 def test_injected_authentication_results_do_not_pass_through_gmail(world):
+    cursor = world.mailbox.poll(None)[1]
     world.users.send_email(_mail("asli"))
     world.users.send_email(_mail("palsu", {"Authentication-Results": GOOD}),
                            authenticated=False)
-    refs, _ = world.mailbox.poll(None)
+    refs, _ = world.mailbox.poll(cursor)
     verdicts = {world.mailbox.headers(r)["Subject"]: world.mailbox.sender_authenticated(
         world.mailbox.headers(r)) for r in refs}
     assert verdicts == {"asli": True, "palsu": False}
 
 
 # --- Gmail sync ------------------------------------------------------------------------------
+
+def test_the_first_start_leaves_mail_already_in_the_inbox_alone(world):
+    world.users.send_email(_mail("undangan rapat, sebelum drivebot"))
+    refs, cursor = world.mailbox.poll(None)
+    assert refs == []
+    world.users.send_email(_mail("pengajuan"))
+    refs, _ = world.mailbox.poll(cursor)
+    assert [world.mailbox.headers(r)["Subject"] for r in refs] == ["pengajuan"]
+
+
+def test_mail_taken_out_of_spam_is_polled(world):
+    cursor = world.mailbox.poll(None)[1]
+    spam_id = world.users.send_email(_mail("tersaring"), spam=True)
+    refs, cursor = world.mailbox.poll(cursor)
+    assert refs == []
+    world.users.not_spam(spam_id)
+    refs, _ = world.mailbox.poll(cursor)
+    assert [r.id for r in refs] == [spam_id]
+
 
 def test_an_idle_poll_is_one_request_per_api(world):
     world.drop()
@@ -139,8 +159,9 @@ def test_an_idle_poll_is_one_request_per_api(world):
 
 
 def test_forgotten_history_falls_back_to_a_full_sync(world):
+    cursor = world.mailbox.poll(None)[1]
     world.users.send_email(_mail("lama"))
-    [old], cursor = world.mailbox.poll(None)
+    [old], cursor = world.mailbox.poll(cursor)
     world.mailbox.mark_processed(old)
     world.users.send_email(_mail("baru"))
     world.google.gmail.expire_history()
@@ -170,9 +191,10 @@ def test_history_pages_and_headers_come_with_the_poll(world):
 def test_labels_are_found_or_created_once(world):
     world.google.gmail.labels["Label_9"] = {"id": "Label_9", "name": "drivebot/diproses",
                                             "type": "user"}
+    cursor = world.mailbox.poll(None)[1]
     world.users.send_email(_mail("satu"))
     world.users.send_email(_mail("dua"))
-    first, second = world.mailbox.poll(None)[0]
+    first, second = world.mailbox.poll(cursor)[0]
     world.mailbox.mark_processed(first)
     world.mailbox.quarantine(second)
     labels = {m.id: m.labels for m in world.google.gmail.messages.values()}
@@ -200,8 +222,9 @@ def test_a_large_message_is_uploaded_and_a_reply_stays_in_its_thread(world):
 
 
 def test_fetch_of_a_deleted_message_is_not_found(world):
+    cursor = world.mailbox.poll(None)[1]
     world.users.send_email(_mail())
-    [ref], _ = world.mailbox.poll(None)
+    [ref], _ = world.mailbox.poll(cursor)
     del world.google.gmail.messages[ref.id]
     with pytest.raises(NotFound):
         world.mailbox.fetch(ref)
@@ -369,8 +392,9 @@ def test_work_goes_through_injected_faults(world, tmp_path):
     [file] = world.drive.poll(cursor)[0]
     world.drive.download(file_id, tmp_path / "draf.docx")
     review = world.drive.review_copy(world.drive.move(file.id, Folder.REVIEW))
+    mail_cursor = world.mailbox.poll(None)[1]
     world.users.send_email(_mail())
-    [ref], _ = world.mailbox.poll(None)
+    [ref], _ = world.mailbox.poll(mail_cursor)
     world.mailbox.mark_processed(ref)
     assert (tmp_path / "draf.docx").read_bytes() == draft_docx()
     assert review.mime_type == "application/vnd.google-apps.document"

@@ -260,6 +260,11 @@ class FakeGmail:
         for label in (*add, *remove):
             if label not in SYSTEM_LABELS and label not in self.labels:
                 raise bad_request(f"Invalid label: {label}")
+        self.relabel(mail, add, remove)
+        return Reply(json={**mail.summary(), "labelIds": list(mail.labels)})
+
+    def relabel(self, mail: Mail, add: list[str], remove: list[str]) -> None:
+        """Change a message's labels and log it in the history, as Gmail does."""
         added = [x for x in add if x not in mail.labels]
         removed = [x for x in remove if x in mail.labels]
         mail.labels = [x for x in mail.labels if x not in remove] + added
@@ -272,7 +277,6 @@ class FakeGmail:
             if removed:
                 record["labelsRemoved"] = [{**entry, "labelIds": removed}]
             self.history.append(record)
-        return Reply(json={**mail.summary(), "labelIds": list(mail.labels)})
 
     def send(self, request: Request) -> Reply:
         self._user(request)

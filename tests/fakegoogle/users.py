@@ -96,7 +96,7 @@ class Users:
 
     # --- Gmail -------------------------------------------------------------------------------
 
-    def send_email(self, raw: bytes, authenticated: bool = True) -> str:
+    def send_email(self, raw: bytes, authenticated: bool = True, spam: bool = False) -> str:
         """A message arrives in the inbox; Gmail prepends its own Authentication-Results
         (passing, or failing as for a spoofed sender). Any such header the sender wrote
         stays below it. Returns the Gmail message id."""
@@ -106,7 +106,14 @@ class Users:
         header = f"Authentication-Results: {value}{eol}".replace("\n", eol).replace(
             "\r\r", "\r")
         with self.google.lock:
-            return self.google.gmail.add(header.encode() + raw, ["INBOX", "UNREAD"]).id
+            labels = ["SPAM" if spam else "INBOX", "UNREAD"]
+            return self.google.gmail.add(header.encode() + raw, labels).id
+
+    def not_spam(self, message_id: str) -> None:
+        """Someone marks a message "not spam": it moves to the inbox."""
+        with self.google.lock:
+            gmail = self.google.gmail
+            gmail.relabel(gmail.messages[message_id], ["INBOX"], ["SPAM"])
 
     def sent_messages(self) -> list[bytes]:
         """Every message the account sent, as RFC 822 bytes, oldest first."""
