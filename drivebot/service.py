@@ -230,7 +230,11 @@ class Service:
         if file.folder is Folder.FINAL:
             return self._on_final_file(file, draft)
         kind = _EVENT_OF_FOLDER.get(file.folder)
-        if kind is None:
+        twins = [f for f in self.store.files_of(draft.reg, "working", "review")
+                 if f.file_id != file.id and f.folder == file.folder.value]
+        if kind is None or twins:
+            # Not a decision, or the draft's other file (the .docx beside its Google Doc)
+            # dragged along into the same folder: nothing to decide again.
             with self.store.transaction():
                 self.store.set_file_place(file.id, file.folder.value)
             return
@@ -252,9 +256,12 @@ class Service:
             self._commit(draft, event, decision, comments=comments)
 
     def _comments(self, draft: Draft) -> list[Comment]:
-        files = self.store.files_of(draft.reg, "review") or \
-            self.store.files_of(draft.reg, "working")
-        return self.drive.comments(files[-1].file_id) if files else []
+        """The notes on every file of the current version: reviewers may comment on the Google
+        Doc or on the .docx itself."""
+        notes: list[Comment] = []
+        for tracked in self.store.files_of(draft.reg, "review", "working"):
+            notes += [note for note in self.drive.comments(tracked.file_id) if note not in notes]
+        return notes
 
     @contextmanager
     def _downloaded(self, file: DriveFile) -> Iterator[tuple[Path, str]]:

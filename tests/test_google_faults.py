@@ -77,3 +77,27 @@ def test_the_loop_completes_through_ten_percent_faults(world, tmp_path):
     assert len(queued) == len(messages), "every queued e-mail was sent, once"
     feedback = [m for m in messages if "Perbaiki tarif." in m.get_body(("plain",)).get_content()]
     assert len(feedback) == 1
+
+
+def test_both_files_dragged_together_make_one_decision_with_every_note(world, tmp_path):
+    write_config(tmp_path, world.config_overrides())
+    app = Service(load(tmp_path), Store(tmp_path / "drivebot.sqlite3"), world.drive,
+                  world.mailbox)
+    world.drop("Dinas Kesehatan", "Ranperbup Retribusi.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    files = app.store.files_of(draft.reg, "working", "review")
+    assert len(files) == 2  # the .docx and its Google Doc
+    for tracked, note in zip(files, ("Catatan pada docx.", "Catatan pada Google Doc."),
+                             strict=True):
+        world.users.comment(tracked.file_id, note, quoted="Pasal 1")
+    for tracked in files:
+        world.reviewer_move(world.drive.get(tracked.file_id), Folder.REVISION)
+    app.cycle()
+    assert app.store.draft(draft.reg).stage == "perbaikan"
+    messages = [message_from_bytes(raw, policy=policy.default) for raw in world.sent_messages()]
+    feedback = [m.get_body(("plain",)).get_content() for m in messages
+                if "Catatan pada" in m.get_body(("plain",)).get_content()]
+    assert len(feedback) == 1
+    assert "Catatan pada docx." in feedback[0] and "Catatan pada Google Doc." in feedback[0]
+    assert not [m for m in messages if "tidak dapat diproses" in m["Subject"]]
