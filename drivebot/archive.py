@@ -94,8 +94,18 @@ class Archiver:
     def stamp_and_archive(self, payload: dict[str, Any]) -> None:
         """The outbox effect queued when a draft's signed final was taken in."""
         draft = self.store.draft(payload["reg"])
-        self.archive(self.identity(draft), self.config.workspace / payload["stored"],
-                     original_file_id=payload["file_id"], reg=draft.reg)
+        identity = self.identity(draft)
+        if not payload.get("exported"):
+            self.archive(identity, self.config.workspace / payload["stored"],
+                         original_file_id=payload["file_id"], reg=draft.reg)
+            return
+        # A Google Doc final: its exported PDF is the original on record (an export is not
+        # byte-stable, so the Doc itself could never be checked against the ledger's hash);
+        # the Doc goes to the archive beside it, locked.
+        self.archive(identity, self.config.workspace / payload["stored"], reg=draft.reg)
+        base = archive_names(identity)[1].removesuffix(" (asli).pdf")
+        doc = self.drive.move(payload["file_id"], Folder.ARCHIVE, f"{base} (dokumen Google)")
+        self.drive.lock(doc.id)
 
     # --- any product -------------------------------------------------------------------------
 

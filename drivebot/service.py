@@ -27,7 +27,7 @@ from typing import Any
 from drivebot.archive import Archiver
 from drivebot.config import Config, Opd
 from drivebot.documents import check_file, inspect
-from drivebot.drive import Comment, DriveFile, DrivePort
+from drivebot.drive import GOOGLE_DOC_MIME, Comment, DriveFile, DrivePort
 from drivebot.errors import BadDocument, NotFound, TransientError
 from drivebot.gmail import MailboxPort, MailRef
 from drivebot.outbox import Outbox
@@ -202,8 +202,13 @@ class Service:
         if draft is not None and draft.stage in _FOLDER_OF_STAGE and not self._has_working(draft):
             return self._reattach(draft, file)
         log.info("ignoring %s in %s: not a registered draft's file", file.name, file.folder.value)
-        with self.store.transaction():
+        with self.store.transaction():  # once: the file is known from now on
             self.store.track_file(file.id, None, "ignored", file.folder.value, file.name)
+            self.outbox.email("bad_input_report", Audience.ADMINS, None, file_name=file.name,
+                              opd_name="-", reason="unknown_draft", detail=(
+                                  f"found in {self.config.folders[file.folder]} but not "
+                                  f"registered: to register it, move it into its OPD's folder "
+                                  f"in {self.config.folders[Folder.INBOX]}"))
 
     def _has_working(self, draft: Draft) -> bool:
         """Whether the draft's working file still exists (a copy beside it is not the draft)."""
@@ -345,8 +350,10 @@ class Service:
                 "unknown_draft", "a final needs the registration number in its file name"),
                 f"drive:{file.id}:unread")
         opd = self.config.opd_by_name(draft.opd)
+        exported = file.mime_type == GOOGLE_DOC_MIME  # Drive hands it over as a PDF
         try:
-            suffix = check_file(file.name, file.size, self.config.max_attachment_bytes)
+            suffix = check_file(f"{file.name}.pdf" if exported else file.name, file.size,
+                                self.config.max_attachment_bytes)
         except BadDocument as bad:
             return self._quarantine(file, None, draft, bad, f"drive:{file.id}:unread")
         with self._downloaded(file) as (path, sha):
@@ -354,7 +361,7 @@ class Service:
             if self._done(key):
                 return
             try:
-                inspect(path, file.name, self.config.max_attachment_bytes)
+                inspect(path, f"final{suffix}", self.config.max_attachment_bytes)
             except BadDocument as bad:
                 return self._quarantine(file, None, draft, bad, key)
             event = Event(EventKind.FINAL_RECEIVED, actor="admin (Drive)",
@@ -370,7 +377,7 @@ class Service:
                 self.store.mark_processed(key, "done", reg)
                 self.store.track_file(file.id, reg, "final", file.folder.value, file.name,
                                       file.link)
-                self._commit(draft, event, decision, final=(file.id, stored, sha))
+                self._commit(draft, event, decision, final=(file.id, stored, sha, exported))
 
     def _done(self, key: str) -> bool:
         """Taken in before. A quarantined input that a person put back is looked at again."""
@@ -469,9 +476,9 @@ class Service:
         elif isinstance(action, AssignNumber):
             self._assign_number(draft)
         elif isinstance(action, StampAndArchive):
-            file_id, stored, sha = context["final"]
+            file_id, stored, sha, exported = context["final"]
             self.outbox.effect(reg, "stamp_archive", reg=reg, file_id=file_id, stored=stored,
-                               sha256=sha)
+                               sha256=sha, exported=exported)
 
     def _working_name(self, draft: Draft, name: str) -> str:
         original = self._reg_pattern.sub("", name).strip(" -_") or name

@@ -101,3 +101,27 @@ def test_both_files_dragged_together_make_one_decision_with_every_note(world, tm
     assert len(feedback) == 1
     assert "Catatan pada docx." in feedback[0] and "Catatan pada Google Doc." in feedback[0]
     assert not [m for m in messages if "tidak dapat diproses" in m["Subject"]]
+
+
+def test_a_google_doc_final_is_archived_from_its_pdf_export(world, tmp_path):
+    from drivebot.verification import verify_archive
+    from drivebot.workflow import EventKind
+
+    write_config(tmp_path, world.config_overrides())
+    app = Service(load(tmp_path), Store(tmp_path / "drivebot.sqlite3"), world.drive,
+                  world.mailbox)
+    world.drop("Dinas Kesehatan", "Ranperbup Retribusi.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    app.command(draft.reg, EventKind.APPROVED)
+    world.users.create_doc(world.settings.folder_ids["final"], f"{draft.reg} Final Perbup",
+                           "PERATURAN BUPATI SERAM BAGIAN TIMUR NOMOR 1 TAHUN 2026")
+    app.cycle()
+    assert app.store.draft(draft.reg).stage == "arsip"
+    names = world.names_in(Folder.ARCHIVE)
+    assert any(n.endswith("(salinan sah).pdf") for n in names)
+    assert any(n.endswith("(asli).pdf") for n in names)
+    assert any(n.endswith("(dokumen Google)") for n in names)
+    problems = verify_archive(app.archiver.ledger, world.drive,
+                              app.archiver.signer.public_key_pem())
+    assert problems == []

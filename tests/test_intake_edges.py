@@ -272,3 +272,14 @@ def test_a_copy_beside_the_working_file_does_not_take_the_draft_over(tmp_path):
     shutil.move(working, tmp_path / "drive" / "03 Disetujui" / working.name)
     app.cycle()
     assert app.store.draft(draft.reg).stage == "harmonisasi"
+
+
+def test_a_draft_dropped_straight_into_review_is_reported_once(tmp_path):
+    app = service(tmp_path)
+    (tmp_path / "drive" / "01 Pemeriksaan" / "Ranperbup.docx").write_bytes(draft_docx())
+    app.cycle()
+    app.cycle()
+    reports = [m for m in sent_to(tmp_path, "kabag.hukum@sbtkab.example")
+               if "Ranperbup.docx" in m.get_body(("plain",)).get_content()]
+    assert len(reports) == 1 and app.store.drafts() == []
+    assert "00 Masuk" in reports[0].get_body(("plain",)).get_content()
