@@ -9,6 +9,7 @@ the ledger is skipped, so an interrupted import can simply be run again.
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,33 +76,43 @@ def read_metadata(path: Path, directory: Path) -> tuple[list[Product], list[tupl
     """The products listed, and the rows that cannot be used with why."""
     if not path.is_file():
         raise ConfigError(f"no metadata file {path}")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        absent = [c for c in COLUMNS[:6] if c not in (reader.fieldnames or [])]
-        if absent:
-            raise ConfigError(f"{path.name}: the header lacks {', '.join(absent)} "
-                              f"(expected: {','.join(COLUMNS)})")
-        products, bad = [], []
-        for line, row in enumerate(reader, start=2):
-            try:
-                products.append(parse_row(row, directory))
-            except ValueError as exc:
-                bad.append((f"{path.name}:{line}", str(exc)))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")  # what spreadsheet programs on Windows write
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    absent = [c for c in COLUMNS[:6] if c not in (reader.fieldnames or [])]
+    if absent:
+        raise ConfigError(f"{path.name}: the header lacks {', '.join(absent)} "
+                          f"(expected: {','.join(COLUMNS)})")
+    products, bad = [], []
+    for line, row in enumerate(reader, start=2):
+        try:
+            products.append(parse_row(row, directory))
+        except ValueError as exc:
+            bad.append((f"{path.name}:{line}", str(exc)))
     return products, bad
 
 
 def archive_product(archiver: Archiver, product: Product) -> str | None:
     """Stamp and archive one product; returns the stamping method, or None when it was there."""
-    if archiver.ledger.product(product.id) is not None:
-        return None
     if not product.file.is_file():
         raise BadDocument("file_missing", f"{product.file.name} does not exist")
+    sha = sha256_of(product.file)
+    known = archiver.ledger.product(product.id)
+    if known is not None:
+        if known.final_sha256 != sha:
+            raise BadDocument("conflict", f"{product.id} is already archived from another file")
+        return None
+    twin = archiver.ledger.find_by_sha256(sha)
+    if twin is not None:
+        raise BadDocument("conflict", f"this file is already archived as {twin[0].id}")
     if product.file.suffix.lower() != ".pdf":
         raise BadDocument("unsupported_type", f"{product.file.name} is not a PDF")
     pdf_page_count(product.file)
     identity = ProductIdentity(product.id, product.product_type.value, product.number,
-                               product.year, product.title, product.date,
-                               sha256_of(product.file))
+                               product.year, product.title, product.date, sha)
     return archiver.archive(identity, product.file, subject=product.subject)
 
 

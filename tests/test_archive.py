@@ -261,3 +261,24 @@ def test_a_cut_ledger_copy_is_not_overwritten_by_the_next_record(archived):
     assert code == ExitStatus.NOT_AUTHENTIC and "differs from the ledger" in out
     (workspace / "archive" / "ledger.jsonl").unlink()
     assert "ledger.jsonl: is missing" in cli(workspace, "verify", "--archive")[1]
+
+
+def test_import_reads_a_windows_csv_and_refuses_conflicting_rows(tmp_path):
+    write_config(tmp_path)
+    backlog = tmp_path / "lama"
+    backlog.mkdir()
+    (backlog / "a.pdf").write_bytes(final_pdf(1, "PERATURAN BUPATI 2/2020"))
+    (backlog / "b.pdf").write_bytes(final_pdf(1, "PERATURAN BUPATI LAIN"))
+    (tmp_path / "meta.csv").write_bytes(
+        "file,type,number,year,title,date,subject\n"
+        "a.pdf,perbup,2,2020,Peraturan Bupati tentang Pajak Café,2020-02-01,\n"
+        "b.pdf,perbup,2,2020,Peraturan Bupati tentang hal lain,2020-03-01,\n"
+        "a.pdf,perbup,7,2021,Peraturan Bupati yang sama lagi,2021-01-01,\n".encode("cp1252"))
+    code, out = cli(tmp_path, "import-archive", str(backlog), "--metadata",
+                    str(tmp_path / "meta.csv"))
+    assert code == ExitStatus.OK
+    assert out.splitlines()[0] == "Selesai: 1 diarsipkan, 2 dilewati."
+    assert "PERBUP-2020-002 is already archived from another file" in out
+    assert "this file is already archived as PERBUP-2020-002" in out
+    [product] = bootstrap.build(tmp_path).archiver.ledger.products()
+    assert product.title.endswith("Pajak Café")  # read as Windows wrote it
