@@ -125,6 +125,8 @@ def test_revoked_product_says_by_what(app: Flask, archive: Archive) -> None:
     page = _text(app.test_client().get(f"{VERIFY_PATH}{record.id}?s={record.signature}"))
     assert "Dicabut" in page and "Dicabut/diubah oleh Perbup Nomor 3 Tahun 2027" in page
     assert "Tanda tangan digital QR sah" in page
+    # the revocation is what a reader sees first, before the valid signature
+    assert page.index("sudah tidak berlaku") < page.index("Tanda tangan digital QR sah")
 
 
 @pytest.mark.parametrize("signature", [
