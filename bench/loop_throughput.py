@@ -27,10 +27,10 @@ def run(count: int) -> None:
         service = bootstrap.build(workspace)
         opds = [opd.folder for opd in service.config.opds]
         service.drive.ensure_folders(opds)
-        data = draft_docx()
-        for n in range(count):
+        for n in range(count):  # each draft its own (the same file twice is one submission)
             inbox = workspace / "drive" / "00 Masuk" / opds[n % len(opds)]
-            (inbox / f"Ranperbup nomor {n:04d}.docx").write_bytes(data)
+            (inbox / f"Ranperbup nomor {n:04d}.docx").write_bytes(
+                draft_docx(subject=f"Retribusi nomor {n}"))
         started = time.perf_counter()
         report = service.cycle()
         busy = time.perf_counter() - started

@@ -48,7 +48,22 @@ def draft_docx(subject: str = "Retribusi Pelayanan Kesehatan",
         _thread(document, comment, replies, note.resolved)
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip_times(buffer.getvalue())
+
+
+def _fixed_zip_times(package: bytes) -> bytes:
+    """The same draft gives the same bytes whenever it is built (zip entries carry the time of
+    writing), so tests may compare files byte for byte."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(package))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
 
 
 def _para_id(comment) -> str:
