@@ -23,6 +23,17 @@ from drivebot.workflow import EventKind, Folder
 CYCLES = 12
 
 
+def _registered(world, tmp_path):
+    """drivebot on the local Google, with one draft dropped and registered."""
+    write_config(tmp_path, world.config_overrides())
+    app = Service(load(tmp_path), Store(tmp_path / "drivebot.sqlite3"), world.drive,
+                  world.mailbox)
+    world.drop("Dinas Kesehatan", "Ranperbup Retribusi.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    return app, draft
+
+
 @pytest.fixture
 def world(tmp_path):
     made = GoogleWorld(tmp_path)
@@ -80,12 +91,7 @@ def test_the_loop_completes_through_ten_percent_faults(world, tmp_path):
 
 
 def test_both_files_dragged_together_make_one_decision_with_every_note(world, tmp_path):
-    write_config(tmp_path, world.config_overrides())
-    app = Service(load(tmp_path), Store(tmp_path / "drivebot.sqlite3"), world.drive,
-                  world.mailbox)
-    world.drop("Dinas Kesehatan", "Ranperbup Retribusi.docx", draft_docx())
-    app.cycle()
-    [draft] = app.store.drafts()
+    app, draft = _registered(world, tmp_path)
     files = app.store.files_of(draft.reg, "working", "review")
     assert len(files) == 2  # the .docx and its Google Doc
     for tracked, note in zip(files, ("Catatan pada docx.", "Catatan pada Google Doc."),
@@ -107,12 +113,7 @@ def test_a_google_doc_final_is_archived_from_its_pdf_export(world, tmp_path):
     from drivebot.verification import verify_archive
     from drivebot.workflow import EventKind
 
-    write_config(tmp_path, world.config_overrides())
-    app = Service(load(tmp_path), Store(tmp_path / "drivebot.sqlite3"), world.drive,
-                  world.mailbox)
-    world.drop("Dinas Kesehatan", "Ranperbup Retribusi.docx", draft_docx())
-    app.cycle()
-    [draft] = app.store.drafts()
+    app, draft = _registered(world, tmp_path)
     app.command(draft.reg, EventKind.APPROVED)
     world.users.create_doc(world.settings.folder_ids["final"], f"{draft.reg} Final Perbup",
                            "PERATURAN BUPATI SERAM BAGIAN TIMUR NOMOR 1 TAHUN 2026")
