@@ -24,7 +24,7 @@ from drivebot.config import CONFIG_NAME, load, write_google_settings
 from drivebot.console import TEXTS, Console, ExitStatus
 from drivebot.errors import BadDocument, ConfigError, NotFound, TransientError
 from drivebot.outbox import product_number
-from drivebot.service import Service
+from drivebot.service import CycleReport, Service
 from drivebot.signing import Signer
 from drivebot.store import Store
 from drivebot.workflow import (
@@ -207,11 +207,12 @@ def _run(service: Service, console: Console) -> ExitStatus:
     return ExitStatus.OK
 
 
-def _report(console: Console, report) -> None:
+def _report(console: Console, report: CycleReport) -> None:
     problems = ""
-    if report.transient or report.failed:
+    if report.transient or report.failed or report.outbox_failures:
         problems = TEXTS[console.lang]["problems"].format(
-            transient=len(report.transient), failed=len(report.failed))
+            transient=len(report.transient), failed=len(report.failed),
+            outbox=report.outbox_failures)
     console.say("cycle", time=time.strftime("%H:%M:%S"), files=report.files,
                 messages=report.messages, problems=problems)
 

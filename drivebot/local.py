@@ -225,5 +225,5 @@ class LocalMailbox(MailboxPort):
         return False
 
     def deliver(self, raw: bytes) -> str:
-        """Put a message in the inbox (what a mail server does); used by tests and the demo."""
+        """Put a message in the inbox, as a mail server would (tests play the OPDs with it)."""
         return mailbox.Maildir(self.root / "inbox", create=True).add(raw)

@@ -48,9 +48,6 @@ def product_label(product_type: ProductType, number: int | None, year: int | Non
     return f"{name} Nomor {number} Tahun {year}" if number is not None else name
 
 
-def full_product_name(draft: Draft) -> str:
-    return product_label(draft.product_type, draft.number, draft.number_year)
-
 
 class Outbox:
     def __init__(self, config: Config, store: Store, drive: DrivePort, mailbox: MailboxPort,

@@ -26,9 +26,8 @@ def cli(workspace: Path, *args: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-@pytest.fixture
-def archived(tmp_path):
-    """A workspace with one Peraturan Bupati taken through to the archive."""
+def approved(tmp_path: Path):
+    """A workspace with one Peraturan Bupati submitted and approved."""
     write_config(tmp_path)
     service = bootstrap.build(tmp_path)
     service.drive.ensure_folders([opd.folder for opd in service.config.opds])
@@ -37,6 +36,13 @@ def archived(tmp_path):
     service.cycle()
     [draft] = service.store.drafts()
     service.command(draft.reg, EventKind.APPROVED)
+    return service, draft
+
+
+@pytest.fixture
+def archived(tmp_path):
+    """A workspace with one Peraturan Bupati taken through to the archive."""
+    service, draft = approved(tmp_path)
     signed = tmp_path / "ditandatangani.pdf"
     signed.write_bytes(final_pdf(pages=3, title="PERATURAN BUPATI TENTANG RETRIBUSI"))
     service.finalize(draft.reg, signed)
@@ -203,14 +209,7 @@ def test_a_docx_final_is_converted_or_stamped_as_docx(tmp_path):
 
     from drivebot.documents import pdf_converter
 
-    write_config(tmp_path)
-    service = bootstrap.build(tmp_path)
-    service.drive.ensure_folders([opd.folder for opd in service.config.opds])
-    (tmp_path / "drive" / "00 Masuk" / "Dinas Kesehatan" / "Ranperbup.docx").write_bytes(
-        draft_docx())
-    service.cycle()
-    [draft] = service.store.drafts()
-    service.command(draft.reg, EventKind.APPROVED)
+    service, draft = approved(tmp_path)
     final = tmp_path / "final.docx"
     final.write_bytes(draft_docx(subject="Retribusi (final)"))
     service.finalize(draft.reg, final)
