@@ -18,19 +18,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from builders import draft_docx, write_config
 
 from drivebot import bootstrap
+from drivebot.config import load
 
 
 def run(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workspace = Path(tmp)
         write_config(workspace)
-        service = bootstrap.build(workspace)
+        service = bootstrap.app(load(workspace))
         opds = [opd.folder for opd in service.config.opds]
         service.drive.ensure_folders(opds)
         for n in range(count):  # each draft its own (the same file twice is one submission)
             inbox = workspace / "drive" / "00 Masuk" / opds[n % len(opds)]
             (inbox / f"Ranperbup nomor {n:04d}.docx").write_bytes(
-                draft_docx(subject=f"Retribusi nomor {n}"))
+                draft_docx(subject=f"Retribusi nomor {n}")
+            )
         started = time.perf_counter()
         report = service.cycle()
         busy = time.perf_counter() - started
@@ -39,8 +41,10 @@ def run(count: int) -> None:
         idle = time.perf_counter() - started
         sent = len(list((workspace / "mail" / "sent" / "new").iterdir()))
         assert len(service.store.drafts()) == count and not report.failed
-        print(f"{count:5d} drafts: cycle {busy:6.2f} s ({busy / count * 1000:5.1f} ms/draft), "
-              f"{sent} e-mails, idle cycle {idle * 1000:6.1f} ms")
+        print(
+            f"{count:5d} drafts: cycle {busy:6.2f} s ({busy / count * 1000:5.1f} ms/draft), "
+            f"{sent} e-mails, idle cycle {idle * 1000:6.1f} ms"
+        )
 
 
 if __name__ == "__main__":

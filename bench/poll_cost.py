@@ -28,7 +28,7 @@ from fakegoogle.drive import FOLDER_MIME  # noqa: E402
 from drivebot.config import DEFAULT_FOLDERS, GoogleSettings  # noqa: E402
 from drivebot.drive import WATCHED, GoogleDrive, setup_google_folders  # noqa: E402
 from drivebot.gmail import GmailMailbox  # noqa: E402
-from drivebot.google_api import build_services  # noqa: E402
+from drivebot.google_api import drive_client, gmail_client  # noqa: E402
 from drivebot.workflow import Folder  # noqa: E402
 
 SIZES = (10, 100, 1000)
@@ -42,20 +42,25 @@ def _spent(google: FakeGoogle) -> Counter[str]:
 
 
 def _describe(counts: Counter[str]) -> str:
-    return f"{sum(counts.values()):4d}  (" + ", ".join(
-        f"{method} {n}" for method, n in sorted(counts.items())) + ")"
+    return (
+        f"{sum(counts.values()):4d}  ("
+        + ", ".join(f"{method} {n}" for method, n in sorted(counts.items()))
+        + ")"
+    )
 
 
 def measure(files: int, workdir: Path) -> tuple[Counter[str], Counter[str], Counter[str]]:
     with FakeGoogle() as google:
         root = google.users.upload(google.drive.root_id, "Bagian Hukum", b"", FOLDER_MIME)
         settings = GoogleSettings(api_endpoint=google.url, root_folder_id=root)
-        drive_service, gmail_service = build_services(settings, workdir)
+        drive_service = drive_client(settings, workdir)
+        gmail_service = gmail_client(settings, workdir)
         ids = setup_google_folders(drive_service, settings, DEFAULT_FOLDERS, OPDS)
         drive = GoogleDrive(drive_service, replace(settings, folder_ids=ids), DEFAULT_FOLDERS)
         mailbox = GmailMailbox(gmail_service)
         watched = [ids[f"inbox/{opd}"] for opd in OPDS] + [
-            ids[folder.value] for folder in WATCHED if folder is not Folder.INBOX]
+            ids[folder.value] for folder in WATCHED if folder is not Folder.INBOX
+        ]
         for n in range(files):
             google.users.upload(watched[n % len(watched)], f"HK-2026-{n:04d} v1.pdf", b"%PDF")
         google.counts.clear()

@@ -74,8 +74,9 @@ print(json.dumps([done.returncode, wall, peak, done.stdout.decode(), done.stderr
 
 def run_child(argv: list[str]) -> tuple[float, float, int, str]:
     """(wall seconds, last stdout line as float, peak RSS in KiB, stdout) of one child run."""
-    launched = subprocess.run([sys.executable, "-c", LAUNCHER, *argv], check=True,
-                              capture_output=True, text=True)
+    launched = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *argv], check=True, capture_output=True, text=True
+    )
     code, wall, peak, out, err = json.loads(launched.stdout)
     if code != 0:
         raise RuntimeError(f"{argv[0]} failed ({code}): {err[-500:]}")
@@ -92,8 +93,9 @@ def make_inputs(directory: Path) -> dict[str, Path]:
     docs = {
         "doc10 (F4)": fx.text_pdf(directory / "doc10.pdf", [fx.F4] * 10, images=photos),
         "doc100 (A4)": fx.text_pdf(directory / "doc100.pdf", [A4] * 100, images=photos),
-        "doc1000 (A4)": fx.text_pdf(directory / "doc1000.pdf", [A4] * 1000, images=photos,
-                                    lines=30),
+        "doc1000 (A4)": fx.text_pdf(
+            directory / "doc1000.pdf", [A4] * 1000, images=photos, lines=30
+        ),
         "scan50 (A4)": fx.scanned_pdf(directory / "scan50.pdf", pages=50, dpi=200),
     }
     return docs
@@ -103,8 +105,9 @@ def overlay_pdf(directory: Path, name: str, size: tuple[float, float]) -> Path:
     """The same stamp as a one-page PDF, for qpdf --overlay."""
     builder = fx.PdfBuilder()
     pages = builder.reserve()
-    page = builder.add(f"<< /Type /Page /Parent {pages} 0 R "
-                       f"/MediaBox [0 0 {size[0]:g} {size[1]:g}] >>")
+    page = builder.add(
+        f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {size[0]:g} {size[1]:g}] >>"
+    )
     builder.add(f"<< /Type /Pages /Kids [{page} 0 R] /Count 1 >>", pages)
     root = builder.add(f"<< /Type /Catalog /Pages {pages} 0 R >>")
     blank = directory / f"blank-{name}.pdf"
@@ -119,8 +122,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     python = sys.executable
-    child = DRIVEBOT_CHILD.format(root=str(ROOT), spec=(SPEC.watermark, SPEC.qr_payload,
-                                                        SPEC.footer, SPEC.qr_mm))
+    child = DRIVEBOT_CHILD.format(
+        root=str(ROOT), spec=(SPEC.watermark, SPEC.qr_payload, SPEC.footer, SPEC.qr_mm)
+    )
     with tempfile.TemporaryDirectory(prefix="stamp-bench-") as tmp:
         directory = Path(tmp)
         started = time.perf_counter()
@@ -128,20 +132,23 @@ def main() -> None:
         print(f"inputs generated in {time.perf_counter() - started:.1f} s")
         floor = run_child(["true"])[2] / 1024
         print(f"launcher floor (lowest measurable peak RSS): {floor:.1f} MB")
-        header = (f"{'input':<14}{'pages':>6}{'size MB':>9} | {'tool':<15}{'time s':>8}"
-                  f"{'wall s':>8}{'peak MB':>9}{'out/in':>8}  note")
+        header = (
+            f"{'input':<14}{'pages':>6}{'size MB':>9} | {'tool':<15}{'time s':>8}"
+            f"{'wall s':>8}{'peak MB':>9}{'out/in':>8}  note"
+        )
         print(header)
         print("-" * len(header))
         ratio_1000 = float("nan")
         for label, source in inputs.items():
             size = fx.page_size(source)
             stamp = overlay_pdf(directory, source.stem, size)
-            out = {tool: directory / f"{source.stem}-{tool}.pdf"
-                   for tool in ("drivebot", "qpdf", "pypdf")}
+            out = {
+                tool: directory / f"{source.stem}-{tool}.pdf"
+                for tool in ("drivebot", "qpdf", "pypdf")
+            }
             commands = {
                 "drivebot": [python, "-c", child, str(source), str(out["drivebot"])],
-                "qpdf": ["qpdf", str(source), "--overlay", str(stamp), "--",
-                         str(out["qpdf"])],
+                "qpdf": ["qpdf", str(source), "--overlay", str(stamp), "--", str(out["qpdf"])],
                 "pypdf": [python, "-c", PYPDF_CHILD, str(source), str(out["pypdf"])],
             }
             samples: dict[str, list[tuple[float, float, int, str]]] = {t: [] for t in commands}
@@ -159,10 +166,14 @@ def main() -> None:
                 note = runs[0][3].split()[0] if tool == "drivebot" else ""
                 ratio = out[tool].stat().st_size / in_size
                 results[tool] = inside
-                print(f"{label:<14}{pages:>6}{in_size / 1e6:>9.2f} | {tool:<15}{inside:>8.3f}"
-                      f"{wall:>8.3f}{peak:>9.1f}{ratio:>8.2f}  {note}")
-            print(f"{'':<14}{'':>6}{'':>9} | drivebot/qpdf = "
-                  f"{results['drivebot'] / results['qpdf']:.2f}")
+                print(
+                    f"{label:<14}{pages:>6}{in_size / 1e6:>9.2f} | {tool:<15}{inside:>8.3f}"
+                    f"{wall:>8.3f}{peak:>9.1f}{ratio:>8.2f}  {note}"
+                )
+            print(
+                f"{'':<14}{'':>6}{'':>9} | drivebot/qpdf = "
+                f"{results['drivebot'] / results['qpdf']:.2f}"
+            )
             if source.stem == "doc1000":
                 ratio_1000 = results["drivebot"] / results["qpdf"]
         print("time s: drivebot and pypdf inside the child after imports; qpdf whole process.")

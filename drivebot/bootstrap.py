@@ -1,33 +1,49 @@
-"""The one place that turns a configuration into concrete adapters and a ready Service."""
+"""The one place that turns a configuration into concrete parts, building only what is asked.
+
+Read-only commands get a read-only store and never touch Google; commands that change something
+get the whole `App` with the configured backend's adapters. The Google client library is
+imported only when the Google backend is built.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
 
-from drivebot.config import Config, load
+from drivebot.app.application import App
+from drivebot.clock import Clock, system_clock
+from drivebot.config import Config
 from drivebot.drive import DrivePort
 from drivebot.gmail import MailboxPort
 from drivebot.local import LocalDrive, LocalMailbox
-from drivebot.service import Service
-from drivebot.store import Store
+from drivebot.state.store import Store
 
 
-def adapters(config: Config) -> tuple[DrivePort, MailboxPort]:
+def store(config: Config, clock: Clock = system_clock, readonly: bool = False) -> Store:
+    return Store(config.state_file, clock, readonly=readonly)
+
+
+def drive(config: Config) -> DrivePort:
     if config.backend == "google":
         from drivebot.drive import GoogleDrive
+        from drivebot.google_api import drive_client
+
+        return GoogleDrive(
+            drive_client(config.google, config.workspace), config.google, config.folders
+        )
+    return LocalDrive(config.workspace / "drive", config.folders, config.settle_seconds)
+
+
+def mailbox(config: Config) -> MailboxPort:
+    if config.backend == "google":
         from drivebot.gmail import GmailMailbox
-        from drivebot.google_api import build_services
+        from drivebot.google_api import gmail_client
 
-        drive_service, gmail_service = build_services(config.google, config.workspace)
-        return (GoogleDrive(drive_service, config.google, config.folders),
-                GmailMailbox(gmail_service))
-    return (LocalDrive(config.workspace / "drive", config.folders, config.settle_seconds),
-            LocalMailbox(config.workspace / "mail"))
+        return GmailMailbox(gmail_client(config.google, config.workspace))
+    return LocalMailbox(config.workspace / "mail")
 
 
-def build(workspace: Path, clock: Callable[[], datetime] = datetime.now) -> Service:
-    config = load(workspace)
-    drive, mailbox = adapters(config)
-    return Service(config, Store(config.state_file), drive, mailbox, clock)
+def app(
+    config: Config, clock: Clock = system_clock, on_lock_wait: Callable[[], None] = lambda: None
+) -> App:
+    """Everything the daemon and the commands that change something need."""
+    return App(config, store(config, clock), drive(config), mailbox(config), clock, on_lock_wait)

@@ -6,8 +6,10 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from drivebot.errors import ConfigError
 from drivebot.workflow import Folder, ProductType
@@ -79,6 +81,7 @@ class Config:
     admins: tuple[Person, ...]
     google: GoogleSettings
     state_file: Path
+    tz: tzinfo | None = None  # for every time shown to people; None: the system's time zone
 
     @property
     def max_attachment_bytes(self) -> int:
@@ -143,8 +146,9 @@ class _Reader:
 
 
 def _people(root: _Reader, key: str) -> tuple[Person, ...]:
-    return tuple(Person(r.get("name", str, required=True), r.email("email"))
-                 for r in root.tables(key))
+    return tuple(
+        Person(r.get("name", str, required=True), r.email("email")) for r in root.tables(key)
+    )
 
 
 def _opds(root: _Reader) -> tuple[Opd, ...]:
@@ -178,8 +182,9 @@ def _folders(root: _Reader) -> dict[Folder, str]:
     unknown = set(table.table) - {f.value for f in Folder}
     if unknown:
         raise table._fail(sorted(unknown)[0], f"unknown folder; known: {[f.value for f in Folder]}")
-    folders = {role: table.get(role.value, str, default)
-               for role, default in DEFAULT_FOLDERS.items()}
+    folders = {
+        role: table.get(role.value, str, default) for role, default in DEFAULT_FOLDERS.items()
+    }
     _unique(list(folders.values()), "[folders]")
     return folders
 
@@ -221,10 +226,10 @@ def parse(data: dict[str, Any], workspace: Path) -> Config:
     email = org.email("email")
     digest_time = root.get("digest_time", str, "07:30")
     if not _HHMM.match(digest_time):
-        raise root._fail("digest_time", f"{digest_time!r} is not a time like \"07:30\"")
+        raise root._fail("digest_time", f'{digest_time!r} is not a time like "07:30"')
     prefix = root.get("registration_prefix", str, "HK")
     if not re.fullmatch(r"[A-Z0-9]{1,8}", prefix):
-        raise root._fail("registration_prefix", "use 1-8 capital letters or digits, e.g. \"HK\"")
+        raise root._fail("registration_prefix", 'use 1-8 capital letters or digits, e.g. "HK"')
     verify = stamp.get("verify_url_base", str, required=True)
     if not re.match(r"^https?://", verify):
         raise stamp._fail("verify_url_base", f"{verify!r} must start with https://")
@@ -254,40 +259,66 @@ def parse(data: dict[str, Any], workspace: Path) -> Config:
         verify_url_base=verify.rstrip("/") + "/",
         qr_mm=qr_mm,
         numbering_start=_numbering(root),
-        default_product_type=ProductType(_choice(root, "default_product_type", "perbup",
-                                                 tuple(t.value for t in ProductType))),
+        default_product_type=ProductType(
+            _choice(root, "default_product_type", "perbup", tuple(t.value for t in ProductType))
+        ),
         folders=_folders(root),
         opds=opds,
         reviewers=_people(root, "reviewer"),
         admins=admins,
         google=_google(root),
         state_file=workspace / root.get("state_file", str, "drivebot.sqlite3"),
+        tz=_timezone(root),
     )
 
 
-def write_google_settings(workspace: Path, root_folder_id: str, shared_drive_id: str,
-                          folder_ids: dict[str, str]) -> None:
+def _timezone(root: _Reader) -> tzinfo | None:
+    name = root.get("timezone", str, "")
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise root._fail(
+            "timezone", f'{name!r} is not a time zone name such as "Asia/Jayapura"'
+        ) from None
+
+
+def write_google_settings(
+    workspace: Path, root_folder_id: str, shared_drive_id: str, folder_ids: dict[str, str]
+) -> None:
     """Switch drivebot.toml to the Google backend with these folders, keeping everything else
     (comments included) as it is: the [google] tables are written anew at the end."""
     path = workspace / CONFIG_NAME
     text = path.read_text(encoding="utf-8")
     google = tomllib.loads(text).get("google", {})
-    keep = {k: v for k, v in google.items() if k not in ("root_folder_id", "shared_drive_id",
-                                                         "folder_ids") and isinstance(v, str)}
+    keep = {
+        k: v
+        for k, v in google.items()
+        if k not in ("root_folder_id", "shared_drive_id", "folder_ids") and isinstance(v, str)
+    }
     text = re.sub(r"(?ms)^\[google(\.folder_ids)?\]\n.*?(?=^\[|\Z)", "", text)
     text = re.sub(r"(?m)^backend = .*$", 'backend = "google"', text)
-    lines = ["", "[google]", f"root_folder_id = {json.dumps(root_folder_id)}",
-             f"shared_drive_id = {json.dumps(shared_drive_id)}",
-             *(f"{k} = {json.dumps(v)}" for k, v in keep.items()), "", "[google.folder_ids]",
-             *(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(folder_ids.items()))]
+    lines = [
+        "",
+        "[google]",
+        f"root_folder_id = {json.dumps(root_folder_id)}",
+        f"shared_drive_id = {json.dumps(shared_drive_id)}",
+        *(f"{k} = {json.dumps(v)}" for k, v in keep.items()),
+        "",
+        "[google.folder_ids]",
+        *(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(folder_ids.items())),
+    ]
     path.write_text(text.rstrip("\n") + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
 
 
 def load(workspace: Path) -> Config:
     path = workspace / CONFIG_NAME
     if not path.is_file():
-        raise ConfigError(f"no {CONFIG_NAME} in {workspace}: create a workspace with "
-                          f"`drivebot init {workspace}` or pass --workspace")
+        raise ConfigError(
+            f"no {CONFIG_NAME} in {workspace}: create a workspace with "
+            f"`drivebot init {workspace}` or pass --workspace"
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

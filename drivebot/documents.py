@@ -17,8 +17,9 @@ import docx
 from pypdf import PdfReader
 
 from drivebot.errors import BadDocument
+from drivebot.i18n import product_name
 from drivebot.stamping import pdf_page_count
-from drivebot.workflow import PRODUCT_NAMES, ProductType, detect_product_type
+from drivebot.workflow import ProductType, detect_product_type
 
 ACCEPTED_SUFFIXES = (".docx", ".pdf")
 _STOP = re.compile(r"^(menimbang|dengan rahmat|mengingat|memutuskan)\b", re.I)
@@ -65,9 +66,21 @@ def convert_to_pdf(source: Path, out_dir: Path) -> Path:
         raise BadDocument("no_converter", "LibreOffice is not installed")
     profile = out_dir / "lo-profile"  # its own profile: a desktop session may hold the default
     try:
-        subprocess.run([converter, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                        "--convert-to", "pdf", "--outdir", str(out_dir), str(source)],
-                       check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                converter,
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(out_dir),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         raise BadDocument("docx_corrupt", f"LibreOffice could not convert it: {exc}") from None
     result = out_dir / f"{source.stem}.pdf"
@@ -78,8 +91,10 @@ def convert_to_pdf(source: Path, out_dir: Path) -> Path:
 
 def _docx_lines(path: Path, name: str) -> list[str]:
     if not zipfile.is_zipfile(path):
-        raise BadDocument("docx_corrupt", f"{name} is not a .docx package (old .doc, "
-                                          "password-protected, or damaged)")
+        raise BadDocument(
+            "docx_corrupt",
+            f"{name} is not a .docx package (old .doc, password-protected, or damaged)",
+        )
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises many types for a damaged package
@@ -102,7 +117,7 @@ def _heading(lines: list[str]) -> tuple[ProductType | None, str]:
         if line.upper() == "TENTANG":
             subject = []
             # The subject is set in capitals, one to a few lines, before the preamble starts.
-            for following in lines[index + 1:index + 5]:
+            for following in lines[index + 1 : index + 5]:
                 if _STOP.match(following) or not following.isupper():
                     break
                 subject.append(following)
@@ -117,4 +132,4 @@ def _title(product_type: ProductType | None, subject: str, fallback: str) -> str
     subject = subject if not subject.isupper() else subject.title()
     if product_type is None:
         return f"Rancangan tentang {subject}"
-    return f"Rancangan {PRODUCT_NAMES[product_type]['id']} tentang {subject}"
+    return f"Rancangan {product_name('id', product_type)} tentang {subject}"

@@ -12,7 +12,7 @@ from pathlib import Path
 import docx
 from lxml import etree
 
-from drivebot.drive import Comment, Reply
+from drivebot.workflow import Note, Reply
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -24,8 +24,7 @@ def _quoted_ranges(body: etree._Element) -> dict[str, str]:
     """Comment id -> the document text between its commentRangeStart and commentRangeEnd."""
     open_ids: list[str] = []
     texts: dict[str, list[str]] = {}
-    for element in body.iter(f"{{{W}}}commentRangeStart", f"{{{W}}}commentRangeEnd",
-                             f"{{{W}}}t"):
+    for element in body.iter(f"{{{W}}}commentRangeStart", f"{{{W}}}commentRangeEnd", f"{{{W}}}t"):
         if element.tag == f"{{{W}}}commentRangeStart":
             comment_id = element.get(f"{{{W}}}id")
             open_ids.append(comment_id)
@@ -46,19 +45,21 @@ def _extended(document: docx.document.Document) -> dict[str, tuple[bool, str | N
         if part.partname == EXTENDED_PART:
             root = etree.fromstring(part.blob)
             return {
-                entry.get(f"{{{W15}}}paraId"): (entry.get(f"{{{W15}}}done") == "1",
-                                                 entry.get(f"{{{W15}}}paraIdParent"))
+                entry.get(f"{{{W15}}}paraId"): (
+                    entry.get(f"{{{W15}}}done") == "1",
+                    entry.get(f"{{{W15}}}paraIdParent"),
+                )
                 for entry in root.iter(f"{{{W15}}}commentEx")
             }
     return {}
 
 
-def read_comments(path: Path) -> list[Comment]:
+def read_comments(path: Path) -> list[Note]:
     """The unresolved comments of a .docx, oldest first, each with its replies."""
     document = docx.Document(str(path))
     quoted = _quoted_ranges(document.element.body)
     extended = _extended(document)
-    top: dict[str, tuple[str, Comment]] = {}  # paraId -> (comment id, comment)
+    top: dict[str, tuple[str, Note]] = {}  # paraId -> (comment id, comment)
     replies: list[tuple[str, Reply]] = []
     for comment in document.comments:
         paragraphs = comment._comment_elm.findall(f"{{{W}}}p")
@@ -68,11 +69,13 @@ def read_comments(path: Path) -> list[Comment]:
         if parent:
             replies.append((parent, Reply(author, comment.text.strip())))
         elif not resolved:
-            item = Comment(author, comment.text.strip(), quoted.get(str(comment.comment_id), ""))
+            item = Note(author, comment.text.strip(), quoted.get(str(comment.comment_id), ""))
             top[para_id or f"id{comment.comment_id}"] = (str(comment.comment_id), item)
     for parent, reply in replies:
         if parent in top:
             comment_id, item = top[parent]
-            top[parent] = (comment_id, Comment(item.author, item.content, item.quoted,
-                                               (*item.replies, reply)))
+            top[parent] = (
+                comment_id,
+                Note(item.author, item.content, item.quoted, (*item.replies, reply)),
+            )
     return [item for _, item in top.values()]

@@ -11,16 +11,16 @@ import html
 import mimetypes
 import tempfile
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
-
-from googleapiclient.http import MediaIoBaseUpload
+from typing import TYPE_CHECKING, Any
 
 from drivebot.config import GoogleSettings
 from drivebot.errors import BadDocument, ConfigError, DrivebotError, NotFound
-from drivebot.google_api import call, download
-from drivebot.workflow import Folder
+from drivebot.workflow import WATCHED, Folder, Note, Reply
+
+if TYPE_CHECKING:
+    from drivebot.google_api import GoogleClient
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIME = "application/pdf"
@@ -37,22 +37,6 @@ class DriveFile:
     opd_folder: str | None = None  # the OPD's subfolder, for files in the inbox
     locked: bool = False
     link: str | None = None  # where a person opens it (webViewLink, or a file path)
-
-
-@dataclass(frozen=True)
-class Reply:
-    author: str
-    content: str
-
-
-@dataclass(frozen=True)
-class Comment:
-    """A reviewer's comment. `author` is a display name the API does not authenticate."""
-
-    author: str
-    content: str
-    quoted: str = ""
-    replies: tuple[Reply, ...] = field(default_factory=tuple)
 
 
 class DrivePort(ABC):
@@ -75,8 +59,9 @@ class DrivePort(ABC):
         """Write the file's bytes to `dest`, streaming (never the whole file in memory)."""
 
     @abstractmethod
-    def upload(self, source: Path, name: str, folder: Folder, opd_folder: str | None = None
-               ) -> DriveFile:
+    def upload(
+        self, source: Path, name: str, folder: Folder, opd_folder: str | None = None
+    ) -> DriveFile:
         """Create a file from `source` in `folder`."""
 
     @abstractmethod
@@ -90,7 +75,7 @@ class DrivePort(ABC):
         already is changes nothing, so a retried move is harmless."""
 
     @abstractmethod
-    def comments(self, file_id: str) -> list[Comment]:
+    def comments(self, file_id: str) -> list[Note]:
         """The unresolved comments on the file, oldest first."""
 
     @abstractmethod
@@ -108,7 +93,6 @@ class DrivePort(ABC):
 
 # --- Google Drive v3 -------------------------------------------------------------------------
 
-WATCHED = (Folder.INBOX, Folder.REVIEW, Folder.REVISION, Folder.APPROVED, Folder.FINAL)
 FOLDER_MIME = "application/vnd.google-apps.folder"
 FILE_FIELDS = "id,name,mimeType,parents,size,trashed,webViewLink,contentRestrictions"
 CHANGE_FIELDS = f"nextPageToken,newStartPageToken,changes(fileId,removed,file({FILE_FIELDS}))"
@@ -125,8 +109,11 @@ def _q(text: str) -> str:
 
 def _mime_for(name: str) -> str:
     suffix = Path(name).suffix.lower()
-    return {".docx": DOCX_MIME, ".pdf": PDF_MIME}.get(suffix) or \
-        mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return (
+        {".docx": DOCX_MIME, ".pdf": PDF_MIME}.get(suffix)
+        or mimetypes.guess_type(name)[0]
+        or "application/octet-stream"
+    )
 
 
 class GoogleDrive(DrivePort):
@@ -138,8 +125,9 @@ class GoogleDrive(DrivePort):
     changes read) within that drive when `shared_drive_id` is set.
     """
 
-    def __init__(self, service: Any, settings: GoogleSettings, folders: dict[Folder, str]):
-        self.service = service
+    def __init__(self, client: GoogleClient, settings: GoogleSettings, folders: dict[Folder, str]):
+        self.client = client
+        self.service = client.service
         self.settings = settings
         self.folders = folders  # folder names, for ensure_folders
         self.ids: dict[str, str] = dict(settings.folder_ids)
@@ -147,8 +135,10 @@ class GoogleDrive(DrivePort):
         for key in self.ids:
             role, _, opd_folder = key.partition("/")
             if role not in known or (opd_folder and role != Folder.INBOX):
-                raise ConfigError(f"drivebot.toml: [google] folder_ids: unknown key {key!r}; "
-                                  f"use {sorted(known)} or \"inbox/<OPD folder>\"")
+                raise ConfigError(
+                    f"drivebot.toml: [google] folder_ids: unknown key {key!r}; "
+                    f'use {sorted(known)} or "inbox/<OPD folder>"'
+                )
 
     # --- folder roles ------------------------------------------------------------------------
 
@@ -164,11 +154,16 @@ class GoogleDrive(DrivePort):
         return places
 
     def _folder_id(self, folder: Folder, opd_folder: str | None = None) -> str:
-        key = f"{folder.value}/{opd_folder}" if folder is Folder.INBOX and opd_folder \
+        key = (
+            f"{folder.value}/{opd_folder}"
+            if folder is Folder.INBOX and opd_folder
             else folder.value
+        )
         if key not in self.ids:
-            raise ConfigError(f"drivebot.toml: [google] folder_ids: no id for {key!r}; "
-                              f"run `drivebot setup-google`")
+            raise ConfigError(
+                f"drivebot.toml: [google] folder_ids: no id for {key!r}; "
+                f"run `drivebot setup-google`"
+            )
         return self.ids[key]
 
     def _describe(self, item: dict[str, Any], watched_only: bool = False) -> DriveFile | None:
@@ -177,10 +172,15 @@ class GoogleDrive(DrivePort):
         if place is None or item.get("trashed"):
             return None
         return DriveFile(
-            id=item["id"], name=item["name"], folder=place[0], mime_type=item["mimeType"],
-            size=int(item["size"]) if "size" in item else None, opd_folder=place[1],
+            id=item["id"],
+            name=item["name"],
+            folder=place[0],
+            mime_type=item["mimeType"],
+            size=int(item["size"]) if "size" in item else None,
+            opd_folder=place[1],
             locked=any(r.get("readOnly") for r in item.get("contentRestrictions", [])),
-            link=item.get("webViewLink"))
+            link=item.get("webViewLink"),
+        )
 
     # --- request scopes ----------------------------------------------------------------------
 
@@ -196,36 +196,58 @@ class GoogleDrive(DrivePort):
         items: list[dict[str, Any]] = []
         token = None
         while True:
-            page = call(self.service.files().list(
-                q=q, fields=f"nextPageToken,files({FILE_FIELDS})", pageSize=1000,
-                pageToken=token, **self._list_scope()))
+            page = self.client.call(
+                self.service.files().list(
+                    q=q,
+                    fields=f"nextPageToken,files({FILE_FIELDS})",
+                    pageSize=1000,
+                    pageToken=token,
+                    **self._list_scope(),
+                )
+            )
             items += page.get("files", [])
             token = page.get("nextPageToken")
             if not token:
                 return items
 
     def _get(self, file_id: str, fields: str = FILE_FIELDS) -> dict[str, Any]:
-        return call(self.service.files().get(fileId=file_id, fields=fields,
-                                             supportsAllDrives=True))
+        return self.client.call(
+            self.service.files().get(fileId=file_id, fields=fields, supportsAllDrives=True)
+        )
 
     # --- the port ----------------------------------------------------------------------------
 
     def poll(self, cursor: str | None) -> tuple[list[DriveFile], str | None]:
         if cursor is None:
             # The token first: a file added while the folders are listed shows up again.
-            token = call(self.service.changes().getStartPageToken(**self._drive_scope()))
-            files = [self._describe(item, watched_only=True)
-                     for folder_id in self._places(watched_only=True)
-                     for item in self._list(f"{_q(folder_id)} in parents and trashed = false")]
+            token = self.client.call(
+                self.service.changes().getStartPageToken(**self._drive_scope())
+            )
+            files = [
+                self._describe(item, watched_only=True)
+                for folder_id in self._places(watched_only=True)
+                for item in self._list(f"{_q(folder_id)} in parents and trashed = false")
+            ]
             return [f for f in files if f], token["startPageToken"]
         found: dict[str, DriveFile] = {}
         while True:
-            page = call(self.service.changes().list(
-                pageToken=cursor, pageSize=1000, fields=CHANGE_FIELDS, includeRemoved=True,
-                spaces="drive", includeItemsFromAllDrives=True, **self._drive_scope()))
+            page = self.client.call(
+                self.service.changes().list(
+                    pageToken=cursor,
+                    pageSize=1000,
+                    fields=CHANGE_FIELDS,
+                    includeRemoved=True,
+                    spaces="drive",
+                    includeItemsFromAllDrives=True,
+                    **self._drive_scope(),
+                )
+            )
             for change in page.get("changes", []):
-                file = None if change.get("removed") else \
-                    self._describe(change.get("file", {}), watched_only=True)
+                file = (
+                    None
+                    if change.get("removed")
+                    else self._describe(change.get("file", {}), watched_only=True)
+                )
                 found.pop(change["fileId"], None)  # a later change of the same file wins
                 if file:
                     found[file.id] = file
@@ -240,8 +262,10 @@ class GoogleDrive(DrivePort):
         return file
 
     def find(self, folder: Folder, name: str, opd_folder: str | None = None) -> DriveFile | None:
-        items = self._list(f"name = {_q(name)} and {_q(self._folder_id(folder, opd_folder))} "
-                           f"in parents and trashed = false")
+        items = self._list(
+            f"name = {_q(name)} and {_q(self._folder_id(folder, opd_folder))} "
+            f"in parents and trashed = false"
+        )
         return self._describe(items[0]) if items else None
 
     def download(self, file_id: str, dest: Path) -> None:
@@ -252,31 +276,41 @@ class GoogleDrive(DrivePort):
         if item["mimeType"] == GOOGLE_DOC_MIME:
             request = files.export_media(fileId=item["id"], mimeType=PDF_MIME)
         elif item["mimeType"].startswith("application/vnd.google-apps."):
-            raise BadDocument("unsupported_type", f"{item['name']}: a {item['mimeType']} "
-                                                  f"cannot be downloaded")
+            raise BadDocument(
+                "unsupported_type", f"{item['name']}: a {item['mimeType']} cannot be downloaded"
+            )
         else:
             request = files.get_media(fileId=item["id"], supportsAllDrives=True)
         try:
             with dest.open("wb") as handle:
-                download(request, handle, UPLOAD_CHUNK)
+                self.client.download(request, handle, UPLOAD_CHUNK)
         except DrivebotError:
             dest.unlink(missing_ok=True)  # never leave half a file for the next step to read
             raise
 
-    def _create(self, body: dict[str, Any], source: Path, mime_type: str,
-                allow: tuple[int, ...] = (), file_id: str | None = None
-                ) -> dict[str, Any] | None:
+    def _create(
+        self,
+        body: dict[str, Any],
+        source: Path,
+        mime_type: str,
+        allow: tuple[int, ...] = (),
+        file_id: str | None = None,
+    ) -> dict[str, Any] | None:
         """A new file from `source`, or (with `file_id`) new content for an existing one."""
         size = source.stat().st_size
         files = self.service.files()
         with source.open("rb") as handle:
-            media = MediaIoBaseUpload(handle, mimetype=mime_type, chunksize=UPLOAD_CHUNK,
-                                      resumable=size > RESUMABLE_ABOVE)
-            request = files.create(body=body, media_body=media, fields=FILE_FIELDS,
-                                   supportsAllDrives=True) if file_id is None else \
-                files.update(fileId=file_id, media_body=media, fields=FILE_FIELDS,
-                             supportsAllDrives=True)
-            return call(request, allow)
+            media = self.client.media(handle, mime_type, size > RESUMABLE_ABOVE, UPLOAD_CHUNK)
+            request = (
+                files.create(
+                    body=body, media_body=media, fields=FILE_FIELDS, supportsAllDrives=True
+                )
+                if file_id is None
+                else files.update(
+                    fileId=file_id, media_body=media, fields=FILE_FIELDS, supportsAllDrives=True
+                )
+            )
+            return self.client.call(request, allow)
 
     def _placed(self, item: dict[str, Any] | None, what: str) -> DriveFile:
         file = self._describe(item) if item else None
@@ -284,8 +318,9 @@ class GoogleDrive(DrivePort):
             raise NotFound(f"{what} is no longer in drivebot's folders (trashed or moved out)")
         return file
 
-    def upload(self, source: Path, name: str, folder: Folder, opd_folder: str | None = None
-               ) -> DriveFile:
+    def upload(
+        self, source: Path, name: str, folder: Folder, opd_folder: str | None = None
+    ) -> DriveFile:
         body = {"name": name, "parents": [self._folder_id(folder, opd_folder)]}
         return self._placed(self._create(body, source, _mime_for(name)), name)
 
@@ -306,57 +341,91 @@ class GoogleDrive(DrivePort):
         if parents == [target] and item["name"] == name and current:
             return current
         others = ",".join(p for p in parents if p != target)
-        updated = call(self.service.files().update(
-            fileId=file_id, addParents=None if target in parents else target,
-            removeParents=others or None, body={"name": name} if name != item["name"] else {},
-            fields=FILE_FIELDS, supportsAllDrives=True))
+        updated = self.client.call(
+            self.service.files().update(
+                fileId=file_id,
+                addParents=None if target in parents else target,
+                removeParents=others or None,
+                body={"name": name} if name != item["name"] else {},
+                fields=FILE_FIELDS,
+                supportsAllDrives=True,
+            )
+        )
         return self._placed(updated, item["name"])
 
-    def comments(self, file_id: str) -> list[Comment]:
+    def comments(self, file_id: str) -> list[Note]:
         found: list[dict[str, Any]] = []
         token = None
         while True:
-            page = call(self.service.comments().list(
-                fileId=file_id, includeDeleted=False, pageSize=100, pageToken=token,
-                fields="nextPageToken,comments(id,createdTime,content,resolved,deleted,"
-                       "author(displayName),quotedFileContent(mimeType,value),"
-                       "replies(content,deleted,author(displayName)))"))
+            page = self.client.call(
+                self.service.comments().list(
+                    fileId=file_id,
+                    includeDeleted=False,
+                    pageSize=100,
+                    pageToken=token,
+                    fields="nextPageToken,comments(id,createdTime,content,resolved,deleted,"
+                    "author(displayName),quotedFileContent(mimeType,value),"
+                    "replies(content,deleted,author(displayName)))",
+                )
+            )
             found += page.get("comments", [])
             token = page.get("nextPageToken")
             if not token:
                 break
-        open_ones = sorted((c for c in found if not c.get("resolved") and not c.get("deleted")),
-                           key=lambda c: c.get("createdTime", ""))
-        return [Comment(author=c.get("author", {}).get("displayName", "?"),
-                        content=c.get("content", ""), quoted=_quoted(c),
-                        replies=tuple(Reply(r.get("author", {}).get("displayName", "?"),
-                                            r["content"])
-                                      for r in c.get("replies", [])
-                                      if not r.get("deleted") and r.get("content")))
-                for c in open_ones]
+        open_ones = sorted(
+            (c for c in found if not c.get("resolved") and not c.get("deleted")),
+            key=lambda c: c.get("createdTime", ""),
+        )
+        return [
+            Note(
+                author=c.get("author", {}).get("displayName", "?"),
+                content=c.get("content", ""),
+                quoted=_quoted(c),
+                replies=tuple(
+                    Reply(r.get("author", {}).get("displayName", "?"), r["content"])
+                    for r in c.get("replies", [])
+                    if not r.get("deleted") and r.get("content")
+                ),
+            )
+            for c in open_ones
+        ]
 
     def lock(self, file_id: str) -> None:
         # Setting a restriction replaces the existing one, so locking twice is harmless.
-        call(self.service.files().update(
-            fileId=file_id, fields="id", supportsAllDrives=True, body={
-                "contentRestrictions": [{"readOnly": True, "ownerRestricted": True,
-                                         "reason": LOCK_REASON}],
-                "copyRequiresWriterPermission": True}))
+        self.client.call(
+            self.service.files().update(
+                fileId=file_id,
+                fields="id",
+                supportsAllDrives=True,
+                body={
+                    "contentRestrictions": [
+                        {"readOnly": True, "ownerRestricted": True, "reason": LOCK_REASON}
+                    ],
+                    "copyRequiresWriterPermission": True,
+                },
+            )
+        )
 
     def review_copy(self, file: DriveFile) -> DriveFile:
         if file.mime_type != DOCX_MIME:
             return file
         name = file.name[:-5] if file.name.lower().endswith(".docx") else file.name
         folder_id = self._folder_id(file.folder, file.opd_folder)
-        existing = self._list(f"name = {_q(name)} and {_q(folder_id)} in parents and "
-                              f"mimeType = {_q(GOOGLE_DOC_MIME)} and trashed = false")
+        existing = self._list(
+            f"name = {_q(name)} and {_q(folder_id)} in parents and "
+            f"mimeType = {_q(GOOGLE_DOC_MIME)} and trashed = false"
+        )
         if existing:
             return self._placed(existing[0], name)
         with tempfile.TemporaryDirectory(prefix="drivebot-") as tmp:
             source = Path(tmp) / "draft.docx"
             self._download({"id": file.id, "name": file.name, "mimeType": DOCX_MIME}, source)
-            item = self._create({"name": name, "parents": [folder_id],
-                                 "mimeType": GOOGLE_DOC_MIME}, source, DOCX_MIME, allow=(400,))
+            item = self._create(
+                {"name": name, "parents": [folder_id], "mimeType": GOOGLE_DOC_MIME},
+                source,
+                DOCX_MIME,
+                allow=(400,),
+            )
         if item is None:  # Docs refuses a .docx it cannot read
             raise BadDocument("docx_corrupt", f"{file.name}: Google Docs could not import it")
         return self._placed(item, name)
@@ -364,8 +433,10 @@ class GoogleDrive(DrivePort):
     def ensure_folders(self, opd_folders: list[str]) -> None:
         parent = self.settings.root_folder_id or self.settings.shared_drive_id
         if not parent:
-            raise ConfigError("drivebot.toml: [google] root_folder_id: set it to the id of the "
-                              "shared folder (the part after /folders/ in its address)")
+            raise ConfigError(
+                "drivebot.toml: [google] root_folder_id: set it to the id of the "
+                "shared folder (the part after /folders/ in its address)"
+            )
         for role in Folder:
             if role.value not in self.ids:
                 self.ids[role.value] = self._folder(self.folders[role], parent)
@@ -375,13 +446,19 @@ class GoogleDrive(DrivePort):
 
     def _folder(self, name: str, parent: str) -> str:
         """The id of the folder `name` in `parent`, created when there is none."""
-        existing = self._list(f"name = {_q(name)} and {_q(parent)} in parents and "
-                              f"mimeType = {_q(FOLDER_MIME)} and trashed = false")
+        existing = self._list(
+            f"name = {_q(name)} and {_q(parent)} in parents and "
+            f"mimeType = {_q(FOLDER_MIME)} and trashed = false"
+        )
         if existing:
             return existing[0]["id"]
-        made = call(self.service.files().create(
-            body={"name": name, "mimeType": FOLDER_MIME, "parents": [parent]}, fields="id",
-            supportsAllDrives=True))
+        made = self.client.call(
+            self.service.files().create(
+                body={"name": name, "mimeType": FOLDER_MIME, "parents": [parent]},
+                fields="id",
+                supportsAllDrives=True,
+            )
+        )
         return made["id"]
 
     def check_access(self) -> None:
@@ -390,15 +467,19 @@ class GoogleDrive(DrivePort):
         try:
             item = self._get(root, "id,name,mimeType,capabilities")
         except NotFound:
-            raise ConfigError(f"drivebot.toml: [google] root_folder_id: folder {root} not found; "
-                              f"share it with the bot's account") from None
+            raise ConfigError(
+                f"drivebot.toml: [google] root_folder_id: folder {root} not found; "
+                f"share it with the bot's account"
+            ) from None
         if item.get("mimeType") != FOLDER_MIME:
             raise ConfigError(f"drivebot.toml: [google] root_folder_id: {root} is not a folder")
         missing = [c for c in NEEDED_CAPABILITIES if not item.get("capabilities", {}).get(c)]
         if missing:
-            raise ConfigError(f"the bot's account may not {', '.join(missing)} in "
-                              f"{item.get('name', root)}: share the folder with it as Editor "
-                              f"(Content manager on a shared drive)")
+            raise ConfigError(
+                f"the bot's account may not {', '.join(missing)} in "
+                f"{item.get('name', root)}: share the folder with it as Editor "
+                f"(Content manager on a shared drive)"
+            )
 
 
 def _quoted(comment: dict[str, Any]) -> str:
@@ -408,12 +489,15 @@ def _quoted(comment: dict[str, Any]) -> str:
     return html.unescape(value) if quoted.get("mimeType") == "text/html" else value
 
 
-def setup_google_folders(drive_service: Any, settings: GoogleSettings,
-                         folder_names: dict[Folder, str], opd_folders: list[str]
-                         ) -> dict[str, str]:
+def setup_google_folders(
+    client: GoogleClient,
+    settings: GoogleSettings,
+    folder_names: dict[Folder, str],
+    opd_folders: list[str],
+) -> dict[str, str]:
     """Create (or find) the folder tree under the root folder or shared drive, after checking
     the bot may work there; returns the `folder_ids` table for drivebot.toml."""
-    drive = GoogleDrive(drive_service, replace(settings, folder_ids={}), folder_names)
+    drive = GoogleDrive(client, replace(settings, folder_ids={}), folder_names)
     drive.check_access()
     drive.ensure_folders(opd_folders)
     return drive.ids

@@ -14,12 +14,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
-from typing import Any
-
-from googleapiclient.http import MediaIoBaseUpload
+from typing import TYPE_CHECKING, Any
 
 from drivebot.errors import NotFound
-from drivebot.google_api import call
+
+if TYPE_CHECKING:
+    from drivebot.google_api import GoogleClient
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,21 @@ QUARANTINE_LABEL = "drivebot/karantina"
 GOOGLE_AUTHSERV_ID = "mx.google.com"
 # What the service reads before deciding to fetch a message: sender, authentication, threading,
 # and the marks of automatic mail it must not answer.
-HEADER_NAMES = ["From", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To",
-                "References", "Authentication-Results", "Received-SPF", "Auto-Submitted",
-                "Precedence"]
+HEADER_NAMES = [
+    "From",
+    "Reply-To",
+    "To",
+    "Cc",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "Authentication-Results",
+    "Received-SPF",
+    "Auto-Submitted",
+    "Precedence",
+]
 # messages.send takes base64url JSON; Google refuses large JSON bodies (413), and base64 grows a
 # message by a third, so anything over 3 MB (4 MB as JSON) goes as a media upload instead.
 JSON_SEND_LIMIT = 3 * 1024 * 1024
@@ -117,8 +129,11 @@ def _domain_of(value: str) -> str:
 def _aligned(domain: str, from_domain: str) -> bool:
     """Relaxed alignment without a public-suffix list: the same domain, or one a subdomain of
     the other; a bare top-level domain never aligns."""
-    return "." in domain and (domain == from_domain or from_domain.endswith("." + domain)
-                              or domain.endswith("." + from_domain))
+    return "." in domain and (
+        domain == from_domain
+        or from_domain.endswith("." + domain)
+        or domain.endswith("." + from_domain)
+    )
 
 
 def sender_authenticated(headers: Message) -> bool:
@@ -144,7 +159,8 @@ def sender_authenticated(headers: Message) -> bool:
         if method == "dmarc" and props.get("header.from", "").lower() == from_domain:
             return True
         if method == "dkim" and _aligned(
-                _domain_of(props.get("header.d") or props.get("header.i", "")), from_domain):
+            _domain_of(props.get("header.d") or props.get("header.i", "")), from_domain
+        ):
             return True
         if method == "spf" and _aligned(_domain_of(props.get("smtp.mailfrom", "")), from_domain):
             return True
@@ -166,8 +182,9 @@ class GmailMailbox(MailboxPort):
     next poll. Quarantine leaves the message unread and unanswered for an admin.
     """
 
-    def __init__(self, service: Any, full_sync_days: int = 14, full_sync_pages: int = 5):
-        self.service = service
+    def __init__(self, client: GoogleClient, full_sync_days: int = 14, full_sync_pages: int = 5):
+        self.client = client
+        self.service = client.service
         self.full_sync_days = full_sync_days
         self.full_sync_pages = full_sync_pages
         self._labels: dict[str, str] = {}  # label name (lower case) -> id
@@ -180,20 +197,27 @@ class GmailMailbox(MailboxPort):
         if cursor is None:
             # The first start takes in mail from now on: the division's inbox already holds
             # ordinary mail, which must not be answered as if it were a submission.
-            return [], call(self.service.users().getProfile(userId="me"))["historyId"]
+            return [], self.client.call(self.service.users().getProfile(userId="me"))["historyId"]
         found = self._history(cursor)
         if found is None:
             # The historyId first: mail arriving during the full sync is in the next poll.
-            start = call(self.service.users().getProfile(userId="me"))["historyId"]
+            start = self.client.call(self.service.users().getProfile(userId="me"))["historyId"]
             found = self._full_sync(), start
         ids, cursor = found
         self._headers.clear()
         refs = []
-        skip = {self._label_id(name, create=False)
-                for name in (PROCESSED_LABEL, QUARANTINE_LABEL)} if ids else set()
+        skip = (
+            {self._label_id(name, create=False) for name in (PROCESSED_LABEL, QUARANTINE_LABEL)}
+            if ids
+            else set()
+        )
         for message_id in ids:
-            item = call(self._messages().get(userId="me", id=message_id, format="metadata",
-                                             metadataHeaders=HEADER_NAMES), allow=(404,))
+            item = self.client.call(
+                self._messages().get(
+                    userId="me", id=message_id, format="metadata", metadataHeaders=HEADER_NAMES
+                ),
+                allow=(404,),
+            )
             labels = set(item.get("labelIds", [])) if item else set()
             if "INBOX" in labels and not labels & skip:
                 self._headers[message_id] = _headers_of(item)
@@ -207,16 +231,26 @@ class GmailMailbox(MailboxPort):
             try:
                 # labelAdded too: mail taken out of Spam, or moved back, reaches the inbox
                 # without being added anew.
-                page = call(self.service.users().history().list(
-                    userId="me", startHistoryId=cursor,
-                    historyTypes=["messageAdded", "labelAdded"], labelId="INBOX",
-                    maxResults=500, pageToken=token))
+                page = self.client.call(
+                    self.service.users()
+                    .history()
+                    .list(
+                        userId="me",
+                        startHistoryId=cursor,
+                        historyTypes=["messageAdded", "labelAdded"],
+                        labelId="INBOX",
+                        maxResults=500,
+                        pageToken=token,
+                    )
+                )
             except NotFound:
                 return None  # Gmail no longer keeps history that old: sync in full
             for record in page.get("history", []):
                 arrived = record.get("messagesAdded", []) + [
-                    change for change in record.get("labelsAdded", [])
-                    if "INBOX" in change.get("labelIds", [])]
+                    change
+                    for change in record.get("labelsAdded", [])
+                    if "INBOX" in change.get("labelIds", [])
+                ]
                 for change in arrived:
                     if change["message"]["id"] not in ids:
                         ids.append(change["message"]["id"])
@@ -225,13 +259,16 @@ class GmailMailbox(MailboxPort):
                 return ids, page["historyId"]
 
     def _full_sync(self) -> list[str]:
-        query = (f"in:inbox -label:{_search_label(PROCESSED_LABEL)} "
-                 f"-label:{_search_label(QUARANTINE_LABEL)} newer_than:{self.full_sync_days}d")
+        query = (
+            f"in:inbox -label:{_search_label(PROCESSED_LABEL)} "
+            f"-label:{_search_label(QUARANTINE_LABEL)} newer_than:{self.full_sync_days}d"
+        )
         ids: list[str] = []
         token = None
         for _ in range(self.full_sync_pages):
-            page = call(self._messages().list(userId="me", q=query, maxResults=500,
-                                               pageToken=token))
+            page = self.client.call(
+                self._messages().list(userId="me", q=query, maxResults=500, pageToken=token)
+            )
             ids += [m["id"] for m in page.get("messages", [])]
             token = page.get("nextPageToken")
             if not token:
@@ -240,13 +277,14 @@ class GmailMailbox(MailboxPort):
 
     def headers(self, ref: MailRef) -> Message:
         if ref.id not in self._headers:
-            self._headers[ref.id] = _headers_of(self._get(ref, format="metadata",
-                                                          metadataHeaders=HEADER_NAMES))
+            self._headers[ref.id] = _headers_of(
+                self._get(ref, format="metadata", metadataHeaders=HEADER_NAMES)
+            )
         return self._headers[ref.id]
 
     def _get(self, ref: MailRef, **params: Any) -> dict[str, Any]:
         try:
-            return call(self._messages().get(userId="me", id=ref.id, **params))
+            return self.client.call(self._messages().get(userId="me", id=ref.id, **params))
         except NotFound:
             raise NotFound(f"message {ref.id} is no longer in the mailbox") from None
 
@@ -264,17 +302,32 @@ class GmailMailbox(MailboxPort):
         self._add_label(ref, QUARANTINE_LABEL)
 
     def _add_label(self, ref: MailRef, name: str) -> None:
-        call(self._messages().modify(userId="me", id=ref.id,
-                                     body={"addLabelIds": [self._label_id(name)]}))
+        self.client.call(
+            self._messages().modify(
+                userId="me", id=ref.id, body={"addLabelIds": [self._label_id(name)]}
+            )
+        )
 
     def _label_id(self, name: str, create: bool = True) -> str | None:
         if name.lower() not in self._labels:
-            labels = call(self.service.users().labels().list(userId="me")).get("labels", [])
+            labels = self.client.call(self.service.users().labels().list(userId="me")).get(
+                "labels", []
+            )
             self._labels.update({label["name"].lower(): label["id"] for label in labels})
         if name.lower() not in self._labels and create:
-            made = call(self.service.users().labels().create(userId="me", body={
-                "name": name, "labelListVisibility": "labelShow",
-                "messageListVisibility": "show"}), allow=(409,))
+            made = self.client.call(
+                self.service.users()
+                .labels()
+                .create(
+                    userId="me",
+                    body={
+                        "name": name,
+                        "labelListVisibility": "labelShow",
+                        "messageListVisibility": "show",
+                    },
+                ),
+                allow=(409,),
+            )
             if made is None:  # created meanwhile by another run: read it back
                 return self._label_id(name, create=False)
             self._labels[name.lower()] = made["id"]
@@ -285,26 +338,37 @@ class GmailMailbox(MailboxPort):
         thread_id = self._thread_of(message)
         body = {"threadId": thread_id} if thread_id else {}
         if len(raw) <= JSON_SEND_LIMIT:
-            call(self._messages().send(userId="me", body={
-                **body, "raw": base64.urlsafe_b64encode(raw).decode()}))
+            self.client.call(
+                self._messages().send(
+                    userId="me", body={**body, "raw": base64.urlsafe_b64encode(raw).decode()}
+                )
+            )
         else:
-            media = MediaIoBaseUpload(io.BytesIO(raw), mimetype="message/rfc822")
-            call(self._messages().send(userId="me", body=body or None, media_body=media))
+            media = self.client.media(io.BytesIO(raw), "message/rfc822")
+            self.client.call(
+                self._messages().send(userId="me", body=body or None, media_body=media)
+            )
 
     def _thread_of(self, message: EmailMessage) -> str | None:
         """The Gmail thread of the message this one answers, so the reply stays in it."""
-        refs = re.findall(r"<[^<>\s]+>", f"{message.get('References', '')} "
-                                         f"{message.get('In-Reply-To', '')}")
+        refs = re.findall(
+            r"<[^<>\s]+>", f"{message.get('References', '')} {message.get('In-Reply-To', '')}"
+        )
         if not refs:
             return None
-        page = call(self._messages().list(userId="me", q=f"rfc822msgid:{refs[-1].strip('<>')}",
-                                          maxResults=1))
+        page = self.client.call(
+            self._messages().list(
+                userId="me", q=f"rfc822msgid:{refs[-1].strip('<>')}", maxResults=1
+            )
+        )
         return page["messages"][0]["threadId"] if page.get("messages") else None
 
     def was_sent(self, message_id: str) -> bool:
-        page = call(self._messages().list(
-            userId="me", q=f"rfc822msgid:{message_id.strip().strip('<>')} in:sent",
-            maxResults=1))
+        page = self.client.call(
+            self._messages().list(
+                userId="me", q=f"rfc822msgid:{message_id.strip().strip('<>')} in:sent", maxResults=1
+            )
+        )
         return bool(page.get("messages"))
 
 

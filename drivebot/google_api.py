@@ -28,7 +28,7 @@ from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.discovery import Resource, build_from_document
 from googleapiclient.discovery_cache import get_static_doc
 from googleapiclient.errors import HttpError
-from googleapiclient.http import HttpRequest, MediaIoBaseDownload, build_http
+from googleapiclient.http import HttpRequest, MediaIoBaseDownload, MediaIoBaseUpload, build_http
 
 from drivebot.config import GoogleSettings
 from drivebot.errors import BadDocument, ConfigError, DrivebotError, NotFound, TransientError
@@ -45,8 +45,15 @@ SCOPES = [
 AUTH_HINT = "run `drivebot auth` to sign in to Google again"
 DEFAULT_RETRIES = 5
 # 403s that are about quota, not permission: the work waits for the next cycle.
-TRANSIENT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded",
-                               "dailyLimitExceeded", "quotaExceeded", "backendError"})
+TRANSIENT_REASONS = frozenset(
+    {
+        "rateLimitExceeded",
+        "userRateLimitExceeded",
+        "dailyLimitExceeded",
+        "quotaExceeded",
+        "backendError",
+    }
+)
 # Refusals that concern one file, not the setup: that file is quarantined, the cycle goes on.
 DOCUMENT_REASONS = {
     "exportSizeLimitExceeded": "too_large",  # Docs exports at most 10 MB (a PDF of a Google Doc)
@@ -77,9 +84,13 @@ class RateLimiter:
     at once while a long backlog settles at the quota instead of being answered with 429s.
     """
 
-    def __init__(self, per_minute: float, burst_seconds: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        per_minute: float,
+        burst_seconds: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.rate = per_minute / 60.0
         self.capacity = self.rate * burst_seconds
         self.clock = clock
@@ -171,9 +182,12 @@ def translate(error: Exception) -> DrivebotError:
     if status == 401:
         return ConfigError(f"{text}; the login is no longer valid: {AUTH_HINT}")
     if status == 403 and reason not in TRANSIENT_REASONS:
-        hint = ("a service account has no storage of its own: use a shared drive or "
-                "domain-wide delegation" if reason == "storageQuotaExceeded" else
-                f"check the bot's access to the folder, or {AUTH_HINT}")
+        hint = (
+            "a service account has no storage of its own: use a shared drive or "
+            "domain-wide delegation"
+            if reason == "storageQuotaExceeded"
+            else f"check the bot's access to the folder, or {AUTH_HINT}"
+        )
         return ConfigError(f"{text}; {hint}")
     if 400 <= status < 500 and status not in (408, 429) and reason not in TRANSIENT_REASONS:
         # Asking again will get the same answer: let the caller give up and tell an admin.
@@ -198,8 +212,7 @@ def _mapped(action: Callable[[], Any], allow: Container[int] = ()) -> Any:
 
 # Calls that create something: a retry after an answer was lost on the way back would create it
 # twice. They are tried once; the caller's own retry looks first (find by name, was_sent).
-NOT_RETRIED = frozenset({"drive.files.create", "drive.files.copy",
-                         "gmail.users.messages.send"})
+NOT_RETRIED = frozenset({"drive.files.create", "drive.files.copy", "gmail.users.messages.send"})
 
 
 def call(request: HttpRequest, allow: Container[int] = ()) -> Any:
@@ -228,10 +241,12 @@ def _document(name: str, version: str, root_url: str | None) -> dict[str, Any]:
     return doc
 
 
-def _service(name: str, version: str, http: Any, guard: Guard, root_url: str | None
-             ) -> Resource:
-    return build_from_document(_document(name, version, root_url), http=http,
-                               requestBuilder=functools.partial(_GuardedRequest, guard=guard))
+def _service(name: str, version: str, http: Any, guard: Guard, root_url: str | None) -> Resource:
+    return build_from_document(
+        _document(name, version, root_url),
+        http=http,
+        requestBuilder=functools.partial(_GuardedRequest, guard=guard),
+    )
 
 
 def _token_path(settings: GoogleSettings, workspace: Path) -> Path:
@@ -243,15 +258,17 @@ def _credentials(settings: GoogleSettings, workspace: Path) -> Any:
         from google.oauth2 import service_account
 
         if not settings.subject:
-            raise ConfigError("drivebot.toml: [google] subject: a service account needs the "
-                              "address of the mailbox it acts as (domain-wide delegation)")
+            raise ConfigError(
+                "drivebot.toml: [google] subject: a service account needs the "
+                "address of the mailbox it acts as (domain-wide delegation)"
+            )
         path = workspace / settings.service_account_file
         try:
-            creds = service_account.Credentials.from_service_account_file(str(path),
-                                                                          scopes=SCOPES)
+            creds = service_account.Credentials.from_service_account_file(str(path), scopes=SCOPES)
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"drivebot.toml: [google] service_account_file: cannot use "
-                              f"{path}: {exc}") from None
+            raise ConfigError(
+                f"drivebot.toml: [google] service_account_file: cannot use {path}: {exc}"
+            ) from None
         return creds.with_subject(settings.subject)
     from google.oauth2.credentials import Credentials
 
@@ -264,8 +281,9 @@ def _credentials(settings: GoogleSettings, workspace: Path) -> Any:
     except (ValueError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{path} is not a Google login file ({exc}); {AUTH_HINT}") from None
     if not creds.has_scopes(SCOPES):
-        raise ConfigError(f"the saved Google login at {path} lacks the permissions drivebot "
-                          f"needs; {AUTH_HINT}")
+        raise ConfigError(
+            f"the saved Google login at {path} lacks the permissions drivebot needs; {AUTH_HINT}"
+        )
     return creds
 
 
@@ -278,34 +296,70 @@ def _refresh_now(creds: Any) -> None:
     except RefreshError as error:
         raise translate(error) from None
     except TransportError as error:
-        raise TransientError(f"Google could not be reached to refresh the login: {error}"
-                             ) from None
+        raise TransientError(f"Google could not be reached to refresh the login: {error}") from None
 
 
-def build_services(settings: GoogleSettings, workspace: Path, *, max_backoff: float = 8.0
-                   ) -> tuple[Resource, Resource]:
-    """The Drive v3 and Gmail v1 services, each with its own quota limiter.
+class GoogleClient:
+    """One Google API service and drivebot's way of calling it (quota, capped retries, errors).
 
-    Credentials: a service account with `subject` (domain-wide delegation) when
+    The adapters (drivebot.drive, drivebot.gmail) are given one and import nothing of the
+    client library themselves, so the local backend never loads it."""
+
+    def __init__(self, service: Resource):
+        self.service = service
+
+    def call(self, request: HttpRequest, allow: Container[int] = ()) -> Any:
+        return call(request, allow)
+
+    def download(self, request: HttpRequest, handle: Any, chunk_size: int) -> None:
+        download(request, handle, chunk_size)
+
+    def media(
+        self,
+        handle: Any,
+        mime_type: str,
+        resumable: bool = False,
+        chunk_size: int = 8 * 1024 * 1024,
+    ) -> MediaIoBaseUpload:
+        """An upload body streamed from `handle` (resumable uploads go chunk by chunk)."""
+        return MediaIoBaseUpload(
+            handle, mimetype=mime_type, chunksize=chunk_size, resumable=resumable
+        )
+
+
+def _client(
+    name: str, version: str, guard: Guard, settings: GoogleSettings, workspace: Path
+) -> GoogleClient:
+    """One service with its own quota limiter and its own connection (an httplib2.Http is not
+    shareable). Credentials: a service account with `subject` (domain-wide delegation) when
     `service_account_file` is set, else the authorized-user token `drivebot auth` saved. With
-    `api_endpoint` set there are none: requests go unauthenticated to that local server.
-    """
+    `api_endpoint` set there are none: requests go unauthenticated to that local server."""
     creds = None if settings.api_endpoint else _credentials(settings, workspace)
     if creds is not None:
         _refresh_now(creds)
-
-    def make_http() -> Any:  # one per service: an httplib2.Http is not shareable
-        http = build_http()  # leaves 308 to resumable uploads instead of following it
-        return http if creds is None else google_auth_httplib2.AuthorizedHttp(creds, http=http)
-
-    root_url = settings.api_endpoint or None
-    drive = _service("drive", "v3", make_http(), drive_guard(max_backoff), root_url)
-    gmail = _service("gmail", "v1", make_http(), gmail_guard(max_backoff), root_url)
-    return drive, gmail
+    http = build_http()  # leaves 308 to resumable uploads instead of following it
+    if creds is not None:
+        http = google_auth_httplib2.AuthorizedHttp(creds, http=http)
+    return GoogleClient(_service(name, version, http, guard, settings.api_endpoint or None))
 
 
-def run_auth_flow(settings: GoogleSettings, workspace: Path, port: int = 0,
-                  open_browser: bool = True) -> Path:
+def drive_client(
+    settings: GoogleSettings, workspace: Path, *, max_backoff: float = 8.0
+) -> GoogleClient:
+    """Drive v3, built from the bundled discovery document (no request made)."""
+    return _client("drive", "v3", drive_guard(max_backoff), settings, workspace)
+
+
+def gmail_client(
+    settings: GoogleSettings, workspace: Path, *, max_backoff: float = 8.0
+) -> GoogleClient:
+    """Gmail v1, built from the bundled discovery document (no request made)."""
+    return _client("gmail", "v1", gmail_guard(max_backoff), settings, workspace)
+
+
+def run_auth_flow(
+    settings: GoogleSettings, workspace: Path, port: int = 0, open_browser: bool = True
+) -> Path:
     """Sign in in a browser (the OAuth "installed app" flow) and save the token, mode 0600.
 
     On a server without a browser: pass a fixed `port` and open_browser=False, forward that
@@ -315,11 +369,14 @@ def run_auth_flow(settings: GoogleSettings, workspace: Path, port: int = 0,
 
     secrets = workspace / settings.client_secrets_file
     if not secrets.is_file():
-        raise ConfigError(f"no OAuth client file at {secrets}: download the \"Desktop app\" "
-                          f"client from the Google Cloud console (see credentials.example.json)")
+        raise ConfigError(
+            f'no OAuth client file at {secrets}: download the "Desktop app" '
+            f"client from the Google Cloud console (see credentials.example.json)"
+        )
     flow = InstalledAppFlow.from_client_secrets_file(str(secrets), SCOPES)
-    creds = flow.run_local_server(host="localhost", port=port, open_browser=open_browser,
-                                  timeout_seconds=300)
+    creds = flow.run_local_server(
+        host="localhost", port=port, open_browser=open_browser, timeout_seconds=300
+    )
     path = _token_path(settings, workspace)
     # Created 0600 before anything is written: the refresh token is a password.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

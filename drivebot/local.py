@@ -23,12 +23,11 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from drivebot.docx_comments import read_comments
-from drivebot.drive import DOCX_MIME, PDF_MIME, Comment, DriveFile, DrivePort
+from drivebot.drive import DOCX_MIME, PDF_MIME, DriveFile, DrivePort
 from drivebot.errors import NotFound, TransientError
 from drivebot.gmail import MailboxPort, MailRef
-from drivebot.workflow import Folder
+from drivebot.workflow import WATCHED, Folder, Note
 
-WATCHED = (Folder.INBOX, Folder.REVIEW, Folder.REVISION, Folder.APPROVED, Folder.FINAL)
 _MIME_BY_SUFFIX = {".docx": DOCX_MIME, ".pdf": PDF_MIME}
 
 
@@ -62,10 +61,14 @@ class LocalDrive(DrivePort):
     def _describe(self, path: Path, folder: Folder, opd_folder: str | None) -> DriveFile:
         info = path.stat()
         return DriveFile(
-            id=f"ino-{info.st_ino}", name=path.name, folder=folder,
+            id=f"ino-{info.st_ino}",
+            name=path.name,
+            folder=folder,
             mime_type=_MIME_BY_SUFFIX.get(path.suffix.lower(), "application/octet-stream"),
-            size=info.st_size, opd_folder=opd_folder,
-            locked=not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+            size=info.st_size,
+            opd_folder=opd_folder,
+            locked=not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH),
+        )
 
     def _entries(self, folders: tuple[Folder, ...]) -> list[tuple[Path, Folder, str | None]]:
         entries = []
@@ -75,8 +78,11 @@ class LocalDrive(DrivePort):
                 continue
             # The inbox root is listed too: a file dropped there (outside every OPD's folder)
             # must be answered, not left unseen.
-            places = [(base, None)] + ([(d, d.name) for d in sorted(base.iterdir())
-                                        if d.is_dir()] if folder is Folder.INBOX else [])
+            places = [(base, None)] + (
+                [(d, d.name) for d in sorted(base.iterdir()) if d.is_dir()]
+                if folder is Folder.INBOX
+                else []
+            )
             for directory, opd_folder in places:
                 for path in sorted(directory.iterdir()):
                     try:
@@ -122,8 +128,9 @@ class LocalDrive(DrivePort):
         if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
             raise TransientError(f"{path.name} is still being written")
 
-    def upload(self, source: Path, name: str, folder: Folder, opd_folder: str | None = None
-               ) -> DriveFile:
+    def upload(
+        self, source: Path, name: str, folder: Folder, opd_folder: str | None = None
+    ) -> DriveFile:
         directory = self._dir(folder, opd_folder)
         directory.mkdir(parents=True, exist_ok=True)
         target = _unused_name(directory, name)
@@ -152,7 +159,7 @@ class LocalDrive(DrivePort):
         self._seen[file_id] = (target, folder, opd_folder if folder is Folder.INBOX else None)
         return self._describe(*self._seen[file_id])
 
-    def comments(self, file_id: str) -> list[Comment]:
+    def comments(self, file_id: str) -> list[Note]:
         path = self._locate(file_id)[0]
         return read_comments(path) if path.suffix.lower() == ".docx" else []
 
@@ -172,8 +179,12 @@ class LocalDrive(DrivePort):
 
 def _maildir_files(box: Path) -> dict[str, Path]:
     """Message key -> file, over a Maildir's new/ and cur/ (the key is the name before ':')."""
-    return {path.name.split(":", 1)[0]: path
-            for sub in ("new", "cur") if (box / sub).is_dir() for path in (box / sub).iterdir()}
+    return {
+        path.name.split(":", 1)[0]: path
+        for sub in ("new", "cur")
+        if (box / sub).is_dir()
+        for path in (box / sub).iterdir()
+    }
 
 
 class LocalMailbox(MailboxPort):

@@ -1,14 +1,18 @@
 """The review process as data, and the one pure function that moves a draft through it.
 
 `decide(draft, event)` returns the draft's next state and the actions the shell must carry out
-(move a file, send an e-mail, assign a product number, stamp, archive). It performs no I/O and
-imports nothing else of drivebot, so the whole process can be read and tested as a table.
+(move the draft's files, send a notice, assign a product number, stamp and archive). Events
+carry what happened (the new file, the reviewers' notes, the signed final) and actions carry
+the data the shell needs, so the shell never decides anything: it dispatches on the action's
+type. This module performs no I/O and imports nothing else of drivebot, so the whole process
+can be read and tested as a table.
 
 Stages follow the legal division's published flowchart (see DOMAIN.md): every product type has
 its own flow, an ordered tuple of stage keys. Stages done outside the legal division
 (harmonisasi, paraf koordinasi, penetapan, pengundangan, and a Perda's DPRD and governor steps)
 are *tracked*: someone marks them done, and the arrival of the signed final closes whichever are
-still open.
+still open. What people read about a stage (its name, who acts) is in the message catalogue
+(drivebot/i18n), keyed by the stage's key.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import ClassVar
 
 
 class ProductType(StrEnum):
@@ -27,42 +32,27 @@ class ProductType(StrEnum):
 @dataclass(frozen=True)
 class Stage:
     key: str
-    label_id: str
-    label_en: str
-    actor_id: str
-    actor_en: str
-    tracked: bool = False
-
-    def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_id
-
-    def actor(self, lang: str) -> str:
-        return self.actor_en if lang == "en" else self.actor_id
+    tracked: bool = False  # done outside the legal division: someone marks it done
 
 
-_STAGE_LIST = (
-    Stage("pengajuan", "Pengajuan", "Submission", "OPD", "Agency (OPD)"),
-    Stage("pemeriksaan", "Pemeriksaan", "Examination", "Bagian Hukum", "Legal division"),
-    Stage("perbaikan", "Perbaikan", "Revision", "OPD", "Agency (OPD)"),
-    Stage("harmonisasi", "Harmonisasi", "Harmonisation",
-          "Kanwil Kementerian Hukum", "Regional office, Ministry of Law", tracked=True),
-    Stage("pembahasan_dprd", "Pembahasan DPRD", "DPRD deliberation", "DPRD", "DPRD", tracked=True),
-    Stage("fasilitasi_gubernur", "Fasilitasi Gubernur", "Governor's review",
-          "Gubernur", "Governor", tracked=True),
-    Stage("persetujuan_bersama", "Persetujuan bersama", "Joint approval",
-          "Bupati dan DPRD", "Regent and DPRD", tracked=True),
-    Stage("paraf_koordinasi", "Paraf koordinasi", "Coordination initials",
-          "Kepala OPD, Kabag Hukum, Asisten, Sekda",
-          "Agency head, legal head, assistant, secretary",
-          tracked=True),
-    Stage("penetapan", "Penetapan", "Signing", "Bupati", "Regent", tracked=True),
-    Stage("penomoran", "Penomoran", "Numbering", "Bagian Hukum", "Legal division"),
-    Stage("pengundangan", "Pengundangan", "Promulgation", "Sekretaris Daerah", "Regional secretary",
-          tracked=True),
-    Stage("autentikasi", "Autentikasi", "Authentication", "Bagian Hukum", "Legal division"),
-    Stage("arsip", "Arsip & publikasi", "Archive & publication", "Bagian Hukum", "Legal division"),
-)
-STAGES: dict[str, Stage] = {stage.key: stage for stage in _STAGE_LIST}
+STAGES: dict[str, Stage] = {
+    stage.key: stage
+    for stage in (
+        Stage("pengajuan"),
+        Stage("pemeriksaan"),
+        Stage("perbaikan"),
+        Stage("harmonisasi", tracked=True),
+        Stage("pembahasan_dprd", tracked=True),
+        Stage("fasilitasi_gubernur", tracked=True),
+        Stage("persetujuan_bersama", tracked=True),
+        Stage("paraf_koordinasi", tracked=True),
+        Stage("penetapan", tracked=True),
+        Stage("penomoran"),
+        Stage("pengundangan", tracked=True),
+        Stage("autentikasi"),
+        Stage("arsip"),
+    )
+}
 
 FLOWS: dict[ProductType, tuple[str, ...]] = {
     ProductType.PERBUP: (
@@ -79,16 +69,7 @@ FLOWS: dict[ProductType, tuple[str, ...]] = {
         "fasilitasi_gubernur", "persetujuan_bersama", "paraf_koordinasi", "penetapan",
         "penomoran", "pengundangan", "autentikasi", "arsip",
     ),
-}
-
-PRODUCT_NAMES: dict[ProductType, dict[str, str]] = {
-    ProductType.PERBUP: {"id": "Peraturan Bupati", "en": "Regent Regulation",
-                         "draft": "Ranperbup", "short": "Perbup"},
-    ProductType.KEPBUP: {"id": "Keputusan Bupati", "en": "Regent Decree",
-                         "draft": "Rankepbup", "short": "Kepbup"},
-    ProductType.PERDA: {"id": "Peraturan Daerah", "en": "Regional Regulation",
-                        "draft": "Ranperda", "short": "Perda"},
-}
+}  # fmt: skip
 
 # Most specific patterns first: "Peraturan Bupati" must not be read as a bare "Peraturan".
 _TYPE_PATTERNS = (
@@ -100,8 +81,9 @@ _TYPE_PATTERNS = (
 
 def detect_product_type(text: str) -> ProductType | None:
     """The product type named in a draft's title or file name, or None when none is named."""
-    found = [(match.start(), kind) for kind, pattern in _TYPE_PATTERNS
-             if (match := pattern.search(text))]
+    found = [
+        (match.start(), kind) for kind, pattern in _TYPE_PATTERNS if (match := pattern.search(text))
+    ]
     return min(found)[1] if found else None
 
 
@@ -124,54 +106,166 @@ class Folder(StrEnum):
     SUPERSEDED = "superseded"
 
 
-# --- actions: what the shell must do --------------------------------------------------------
+# The folders drivebot watches for input and for reviewers' moves.
+WATCHED = (Folder.INBOX, Folder.REVIEW, Folder.REVISION, Folder.APPROVED, Folder.FINAL)
+
+
+class Notice(StrEnum):
+    """The e-mails the process sends; each names a template (drivebot/notify/templates)."""
+
+    SUBMITTED = "submitted"
+    SUBMITTED_REVIEWERS = "submitted_reviewers"
+    REVISION_REQUESTED = "revision_requested"
+    REVISION_RECEIVED = "revision_received"
+    REVISION_RECEIVED_REVIEWERS = "revision_received_reviewers"
+    APPROVED = "approved"
+    STAGE_DONE = "stage_done"
+    ARCHIVED = "archived"
+
+
+class Refusal(StrEnum):
+    """Why an event does not apply at a draft's stage (each names a message for users)."""
+
+    ALREADY_REGISTERED = "already_registered"
+    NOT_UNDER_REVIEW = "not_under_review"
+    NOT_OPEN_FOR_REVISION = "not_open_for_revision"
+    STAGE_NOT_OPEN = "stage_not_open"
+    NOT_YET_APPROVED = "not_yet_approved"
+
+
+# --- what events carry ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
-class MoveWorkingFile:
+class Reply:
+    author: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A reviewer's note on the text. `author` is a display name nobody authenticated."""
+
+    author: str
+    content: str
+    quoted: str = ""
+    replies: tuple[Reply, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """A file that becomes the draft's working version."""
+
+    file_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SignedFinal:
+    """The signed final as taken in: where drivebot keeps its bytes, and their SHA-256.
+    `exported` is true for a Google Doc, whose PDF export is the original on record."""
+
+    file_id: str
+    stored: str
+    sha256: str
+    exported: bool = False
+
+
+# --- events: what happened --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    kind: ClassVar[str]
+    actor: str = "drivebot"
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Submitted(Event):
+    kind: ClassVar[str] = "submitted"
+    file: NewFile
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevisionRequested(Event):
+    kind: ClassVar[str] = "revision_requested"
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevisionReceived(Event):
+    kind: ClassVar[str] = "revision_received"
+    file: NewFile
+
+
+@dataclass(frozen=True, kw_only=True)
+class Approved(Event):
+    kind: ClassVar[str] = "approved"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageDone(Event):
+    kind: ClassVar[str] = "stage_done"
+    stage: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FinalReceived(Event):
+    kind: ClassVar[str] = "final_received"
+    final: SignedFinal
+
+
+# --- actions: what the shell must do ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MoveDraftFiles:
+    """Move every current file of the draft (working file and review copy) to `to`; the new
+    version, when there is one, is renamed after the registration number and `version`."""
+
     to: Folder
+    new_file: NewFile | None = None
+    version: int = 0
 
 
 @dataclass(frozen=True)
-class SupersedePreviousVersion:
-    """Move the version the revision replaces out of the reviewers' way (it stays on record)."""
+class MakeReviewCopy:
+    """Put the file where reviewers comment (on Google: a Google Doc imported from it)."""
+
+    file_id: str
+
+
+@dataclass(frozen=True)
+class SupersedeOtherFiles:
+    """Move the versions the new file replaces out of the reviewers' way (kept on record)."""
+
+    keep: str  # the new file's id
 
 
 @dataclass(frozen=True)
 class Notify:
-    template: str
+    notice: Notice
     audience: Audience
+    notes: tuple[Note, ...] = ()
+    stage: str | None = None  # the tracked stage just completed (STAGE_DONE)
 
 
 @dataclass(frozen=True)
 class AssignNumber:
-    pass
+    """Give the draft the next product number of its type and year (once)."""
 
 
 @dataclass(frozen=True)
 class StampAndArchive:
     """Stamp the signed final (watermark, QR, footer) and put it, locked, in the archive."""
 
-
-Action = MoveWorkingFile | SupersedePreviousVersion | Notify | AssignNumber | StampAndArchive
-
-
-# --- events: what happened ------------------------------------------------------------------
-
-class EventKind(StrEnum):
-    SUBMITTED = "submitted"
-    REVISION_REQUESTED = "revision_requested"
-    REVISION_RECEIVED = "revision_received"
-    APPROVED = "approved"
-    STAGE_DONE = "stage_done"
-    FINAL_RECEIVED = "final_received"
+    final: SignedFinal
 
 
-@dataclass(frozen=True)
-class Event:
-    kind: EventKind
-    actor: str = "drivebot"
-    reason: str = ""
-    stage: str | None = None  # for STAGE_DONE: which tracked stage was completed
+Action = (
+    MoveDraftFiles | MakeReviewCopy | SupersedeOtherFiles | Notify | AssignNumber | StampAndArchive
+)
 
 
 @dataclass(frozen=True)
@@ -190,96 +284,69 @@ class Decision:
 
 
 class Rejected(Exception):
-    """The event does not apply at the draft's current stage; `reason_key` says why."""
+    """The event does not apply at the draft's current stage; `reason` says why."""
 
-    def __init__(self, reason_key: str, stage: str, event: EventKind):
-        super().__init__(f"{event.value} not allowed at stage {stage}: {reason_key}")
-        self.reason_key = reason_key
+    def __init__(self, reason: Refusal, stage: str, event_kind: str):
+        super().__init__(f"{event_kind} not allowed at stage {stage}: {reason.value}")
+        self.reason = reason
         self.stage = stage
-        self.event = event
+        self.event_kind = event_kind
 
 
 # --- the transition table ---------------------------------------------------------------------
-# Keyed by (stage group, event). A rule's target is either a stage key or NEXT_OPEN, the first
-# tracked stage of the flow that is not yet done (or "penomoran" when all are).
+# Keyed by (stage group, event type). The review and revision loop is one group each; every
+# stage between approval and the final's arrival is one group (waiting for the final).
 
-NEXT_OPEN = "<next open tracked stage>"
-REVIEW_STAGES = "review"      # pemeriksaan
-REVISION_STAGES = "revision"  # perbaikan
+REVIEW = "review"  # pemeriksaan
+REVISION = "revision"  # perbaikan
 AWAITING_FINAL = "awaiting_final"  # a tracked stage, or numbering (waiting for the signed final)
 
-
-@dataclass(frozen=True)
-class Rule:
-    target: str
-    actions: tuple[Action, ...]
-    bump_version: bool = False
-
-
-_NEW_VERSION = (
-    SupersedePreviousVersion(),
-    MoveWorkingFile(Folder.REVIEW),
-    Notify("revision_received", Audience.OPD),
-    Notify("revision_received_reviewers", Audience.REVIEWERS),
-)
-
-TRANSITIONS: dict[tuple[str, EventKind], Rule] = {
-    ("pengajuan", EventKind.SUBMITTED): Rule(
-        "pemeriksaan",
-        (MoveWorkingFile(Folder.REVIEW), Notify("submitted", Audience.OPD),
-         Notify("submitted_reviewers", Audience.REVIEWERS)),
-        bump_version=True,
-    ),
-    (REVIEW_STAGES, EventKind.REVISION_REQUESTED): Rule(
-        "perbaikan",
-        (MoveWorkingFile(Folder.REVISION), Notify("revision_requested", Audience.OPD)),
-    ),
-    (REVISION_STAGES, EventKind.REVISION_RECEIVED): Rule(
-        "pemeriksaan", _NEW_VERSION, bump_version=True),
-    # An OPD may send a corrected file before the reviewers finish: it replaces the one in review.
-    (REVIEW_STAGES, EventKind.REVISION_RECEIVED): Rule(
-        "pemeriksaan", _NEW_VERSION, bump_version=True),
-    (REVIEW_STAGES, EventKind.APPROVED): Rule(
-        NEXT_OPEN,
-        (MoveWorkingFile(Folder.APPROVED), Notify("approved", Audience.OPD),
-         Notify("approved", Audience.ADMINS)),
-    ),
-    (AWAITING_FINAL, EventKind.STAGE_DONE): Rule(
-        NEXT_OPEN, (Notify("stage_done", Audience.OPD), Notify("stage_done", Audience.ADMINS)),
-    ),
-    (AWAITING_FINAL, EventKind.FINAL_RECEIVED): Rule(
-        "arsip",
-        (AssignNumber(), StampAndArchive(), Notify("archived", Audience.OPD),
-         Notify("archived", Audience.ADMINS)),
-    ),
+_ALLOWED: dict[type[Event], frozenset[str]] = {
+    Submitted: frozenset({"pengajuan"}),
+    RevisionRequested: frozenset({REVIEW}),
+    RevisionReceived: frozenset({REVIEW, REVISION}),
+    Approved: frozenset({REVIEW}),
+    StageDone: frozenset({AWAITING_FINAL}),
+    FinalReceived: frozenset({AWAITING_FINAL}),
 }
-
-# Why an event is refused, by the stage group it arrived in (the key names a message for users).
-_REFUSALS: dict[EventKind, str] = {
-    EventKind.SUBMITTED: "already_registered",
-    EventKind.REVISION_REQUESTED: "not_under_review",
-    EventKind.REVISION_RECEIVED: "not_open_for_revision",
-    EventKind.APPROVED: "not_under_review",
-    EventKind.STAGE_DONE: "stage_not_open",
-    EventKind.FINAL_RECEIVED: "not_yet_approved",
+_REFUSALS: dict[type[Event], Refusal] = {
+    Submitted: Refusal.ALREADY_REGISTERED,
+    RevisionRequested: Refusal.NOT_UNDER_REVIEW,
+    RevisionReceived: Refusal.NOT_OPEN_FOR_REVISION,
+    Approved: Refusal.NOT_UNDER_REVIEW,
+    StageDone: Refusal.STAGE_NOT_OPEN,
+    FinalReceived: Refusal.NOT_YET_APPROVED,
 }
 
 
 def _group(stage: str) -> str:
     if stage == "pemeriksaan":
-        return REVIEW_STAGES
+        return REVIEW
     if stage == "perbaikan":
-        return REVISION_STAGES
+        return REVISION
     if STAGES[stage].tracked or stage == "penomoran":
         return AWAITING_FINAL
     return stage
 
 
+def refusal(draft: DraftState, event_type: type[Event]) -> Refusal | None:
+    """Why an event of this type would be refused at the draft's stage, or None: lets a
+    command refuse before it moves anything, without deciding twice."""
+    allowed = _group(draft.stage) in _ALLOWED[event_type]
+    return None if allowed else _REFUSALS[event_type]
+
+
 def next_open_stage(flow: tuple[str, ...], done: frozenset[str]) -> str:
-    for key in flow:
-        if STAGES[key].tracked and key not in done and flow.index(key) < flow.index("penomoran"):
+    """The first tracked stage before numbering that is not done, else numbering."""
+    numbering = flow.index("penomoran")
+    for key in flow[:numbering]:
+        if STAGES[key].tracked and key not in done:
             return key
     return "penomoran"
+
+
+def _tracked(flow: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(key for key in flow if STAGES[key].tracked)
 
 
 def decide(draft: DraftState, event: Event) -> Decision:
@@ -287,22 +354,72 @@ def decide(draft: DraftState, event: Event) -> Decision:
 
     Raises `Rejected` when the event does not apply at the draft's stage (for instance a final
     for a draft the reviewers have not approved)."""
-    rule = TRANSITIONS.get((_group(draft.stage), event.kind))
+    why = refusal(draft, type(event))
+    if why is not None:
+        raise Rejected(why, draft.stage, event.kind)
     flow = FLOWS[draft.product_type]
-    if rule is None:
-        raise Rejected(_REFUSALS[event.kind], draft.stage, event.kind)
-    done = draft.done
-    if event.kind is EventKind.STAGE_DONE:
+    if isinstance(event, Submitted):
+        return Decision(
+            replace(draft, stage="pemeriksaan", version=draft.version + 1),
+            (
+                MoveDraftFiles(Folder.REVIEW, event.file, draft.version + 1),
+                MakeReviewCopy(event.file.file_id),
+                Notify(Notice.SUBMITTED, Audience.OPD),
+                Notify(Notice.SUBMITTED_REVIEWERS, Audience.REVIEWERS),
+            ),
+        )
+    if isinstance(event, RevisionRequested):
+        return Decision(
+            replace(draft, stage="perbaikan"),
+            (
+                MoveDraftFiles(Folder.REVISION),
+                Notify(Notice.REVISION_REQUESTED, Audience.OPD, notes=event.notes),
+            ),
+        )
+    if isinstance(event, RevisionReceived):
+        # Also while still under examination: a corrected file replaces the one in review.
+        return Decision(
+            replace(draft, stage="pemeriksaan", version=draft.version + 1),
+            (
+                SupersedeOtherFiles(keep=event.file.file_id),
+                MoveDraftFiles(Folder.REVIEW, event.file, draft.version + 1),
+                MakeReviewCopy(event.file.file_id),
+                Notify(Notice.REVISION_RECEIVED, Audience.OPD),
+                Notify(Notice.REVISION_RECEIVED_REVIEWERS, Audience.REVIEWERS),
+            ),
+        )
+    if isinstance(event, Approved):
+        return Decision(
+            replace(draft, stage=next_open_stage(flow, draft.done)),
+            (
+                MoveDraftFiles(Folder.APPROVED),
+                Notify(Notice.APPROVED, Audience.OPD),
+                Notify(Notice.APPROVED, Audience.ADMINS),
+            ),
+        )
+    if isinstance(event, StageDone):
         # Tracked stages may be reported out of order (paraf before harmonisasi closes).
-        if event.stage not in flow or not STAGES[event.stage].tracked or event.stage in done:
-            raise Rejected("stage_not_open", draft.stage, event.kind)
-        done = done | {event.stage}
-    if event.kind is EventKind.FINAL_RECEIVED:
-        done = done | {key for key in flow if STAGES[key].tracked}
-    target = next_open_stage(flow, done) if rule.target == NEXT_OPEN else rule.target
-    state = replace(draft, stage=target, done=frozenset(done),
-                    version=draft.version + 1 if rule.bump_version else draft.version)
-    return Decision(state, rule.actions)
+        if event.stage not in _tracked(flow) or event.stage in draft.done:
+            raise Rejected(Refusal.STAGE_NOT_OPEN, draft.stage, event.kind)
+        done = draft.done | {event.stage}
+        return Decision(
+            replace(draft, stage=next_open_stage(flow, done), done=done),
+            (
+                Notify(Notice.STAGE_DONE, Audience.OPD, stage=event.stage),
+                Notify(Notice.STAGE_DONE, Audience.ADMINS, stage=event.stage),
+            ),
+        )
+    if isinstance(event, FinalReceived):
+        return Decision(
+            replace(draft, stage="arsip", done=draft.done | _tracked(flow)),
+            (
+                AssignNumber(),
+                StampAndArchive(event.final),
+                Notify(Notice.ARCHIVED, Audience.OPD),
+                Notify(Notice.ARCHIVED, Audience.ADMINS),
+            ),
+        )
+    raise TypeError(f"no rule for {type(event).__name__}")
 
 
 def awaits_final(stage: str) -> bool:
@@ -315,8 +432,35 @@ def is_open(stage: str) -> bool:
     return stage != "arsip"
 
 
-def flowchart(product_type: ProductType, stage: str, done: frozenset[str] = frozenset()
-              ) -> list[tuple[Stage, str]]:
+# --- what the folders mean --------------------------------------------------------------------
+
+# Where a draft's working file sits while it is being examined or revised.
+_WORKING_FOLDER = {"pemeriksaan": Folder.REVIEW, "perbaikan": Folder.REVISION}
+# What a reviewer means by dragging a draft's file into a folder.
+_MOVE_MEANS: dict[Folder, type[Event]] = {
+    Folder.REVISION: RevisionRequested,
+    Folder.APPROVED: Approved,
+}
+
+
+def working_folder(stage: str) -> Folder | None:
+    """The folder a draft's working file belongs in at `stage`, when it has one."""
+    return _WORKING_FOLDER.get(stage)
+
+
+def move_means(folder: Folder) -> type[Event] | None:
+    """The decision a reviewer makes by moving a draft's file into `folder` (None: none)."""
+    return _MOVE_MEANS.get(folder)
+
+
+def takes_final_from_inbox(stage: str, from_owning_opd: bool, is_pdf: bool) -> bool:
+    """An approved draft's PDF, sent by its own OPD to its inbox folder, is its signed final."""
+    return awaits_final(stage) and from_owning_opd and is_pdf
+
+
+def flowchart(
+    product_type: ProductType, stage: str, done: frozenset[str] = frozenset()
+) -> list[tuple[Stage, str]]:
     """The flow's stages, each with its state for display: "done", "current" or "todo".
 
     Review and revision form a loop: while a draft is in revision, examination counts as done

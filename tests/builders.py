@@ -28,23 +28,37 @@ class NoteSpec:
     replies: list[tuple[str, str]] = field(default_factory=list)  # (author, text)
 
 
-def draft_docx(subject: str = "Retribusi Pelayanan Kesehatan",
-               kind: str = "RANCANGAN PERATURAN BUPATI SERAM BAGIAN TIMUR",
-               articles: tuple[str, ...] = ("Pasal 1", "Dalam Peraturan Bupati ini yang dimaksud "
-                                            "dengan Daerah adalah Kabupaten Seram Bagian Timur."),
-               notes: tuple[NoteSpec, ...] = ()) -> bytes:
+def draft_docx(
+    subject: str = "Retribusi Pelayanan Kesehatan",
+    kind: str = "RANCANGAN PERATURAN BUPATI SERAM BAGIAN TIMUR",
+    articles: tuple[str, ...] = (
+        "Pasal 1",
+        "Dalam Peraturan Bupati ini yang dimaksud "
+        "dengan Daerah adalah Kabupaten Seram Bagian Timur.",
+    ),
+    notes: tuple[NoteSpec, ...] = (),
+) -> bytes:
     """A draft laid out as regencies write them: heading, type, TENTANG, subject, articles."""
     document = docx.Document()
-    for line in ("BUPATI SERAM BAGIAN TIMUR", "PROVINSI MALUKU", kind,
-                 "NOMOR ... TAHUN 2026", "TENTANG", subject.upper(),
-                 "DENGAN RAHMAT TUHAN YANG MAHA ESA", "BUPATI SERAM BAGIAN TIMUR,",
-                 "Menimbang : bahwa untuk melaksanakan ketentuan ...", *articles):
+    for line in (
+        "BUPATI SERAM BAGIAN TIMUR",
+        "PROVINSI MALUKU",
+        kind,
+        "NOMOR ... TAHUN 2026",
+        "TENTANG",
+        subject.upper(),
+        "DENGAN RAHMAT TUHAN YANG MAHA ESA",
+        "BUPATI SERAM BAGIAN TIMUR,",
+        "Menimbang : bahwa untuk melaksanakan ketentuan ...",
+        *articles,
+    ):
         document.add_paragraph(line)
     for note in notes:
         anchor = document.add_paragraph(note.quoted).runs[0]
         comment = document.add_comment(anchor, text=note.text, author=note.author)
-        replies = [document.add_comment(anchor, text=text, author=author)
-                   for author, text in note.replies]
+        replies = [
+            document.add_comment(anchor, text=text, author=author) for author, text in note.replies
+        ]
         _thread(document, comment, replies, note.resolved)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -68,7 +82,8 @@ def _fixed_zip_times(package: bytes) -> bytes:
 
 def _para_id(comment) -> str:
     paragraph = comment._comment_elm.findall(
-        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}p")[-1]
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}p"
+    )[-1]
     value = f"{0x10000000 + int(comment.comment_id) * 7919:08X}"
     paragraph.set(f"{{{W14}}}paraId", value)
     return value
@@ -76,13 +91,17 @@ def _para_id(comment) -> str:
 
 def _thread(document, comment, replies, resolved: bool) -> None:
     """Record resolution and replies as Word does, in word/commentsExtended.xml."""
-    part = next((p for p in document.part.package.iter_parts() if p.partname == EXTENDED_PART),
-                None)
+    part = next(
+        (p for p in document.part.package.iter_parts() if p.partname == EXTENDED_PART), None
+    )
     if part is None:
         root = etree.Element(f"{{{W15}}}commentsEx", nsmap={"w15": W15})
-        part = Part(PackURI(EXTENDED_PART),
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml"
-                    ".commentsExtended+xml", etree.tostring(root), document.part.package)
+        part = Part(
+            PackURI(EXTENDED_PART),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.commentsExtended+xml",
+            etree.tostring(root),
+            document.part.package,
+        )
         document.part.relate_to(part, COMMENTS_EXTENDED_REL)
     root = etree.fromstring(part.blob)
     parent = _para_id(comment)
@@ -97,9 +116,14 @@ def _thread(document, comment, replies, resolved: bool) -> None:
     part._blob = etree.tostring(root)
 
 
-def email_with_attachment(sender: str, to: str, subject: str,
-                          attachments: list[tuple[str, bytes]] = (), body: str = "Terlampir.",
-                          extra_headers: dict[str, str] | None = None) -> bytes:
+def email_with_attachment(
+    sender: str,
+    to: str,
+    subject: str,
+    attachments: list[tuple[str, bytes]] = (),
+    body: str = "Terlampir.",
+    extra_headers: dict[str, str] | None = None,
+) -> bytes:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -110,9 +134,13 @@ def email_with_attachment(sender: str, to: str, subject: str,
         message[name] = value
     message.set_content(body)
     for name, payload in attachments:
-        maintype, subtype = (DOCX_MIME if name.endswith(".docx") else
-                             "application/pdf" if name.endswith(".pdf") else
-                             "application/octet-stream").split("/")
+        maintype, subtype = (
+            DOCX_MIME
+            if name.endswith(".docx")
+            else "application/pdf"
+            if name.endswith(".pdf")
+            else "application/octet-stream"
+        ).split("/")
         message.add_attachment(payload, maintype=maintype, subtype=subtype, filename=name)
     return message.as_bytes()
 
@@ -152,15 +180,18 @@ def write_config(workspace, overrides: dict | None = None, **top: object) -> Non
     for name, table in tables.items():
         text = re.sub(rf"(?ms)^\[{name}\]\n.*?(?=^\[|\Z)", "", text)
         text += f"\n[{name}]\n" + "".join(
-            f"{k} = {_toml(v)}\n" for k, v in table.items() if not isinstance(v, dict))
+            f"{k} = {_toml(v)}\n" for k, v in table.items() if not isinstance(v, dict)
+        )
         for sub, inner in ((k, v) for k, v in table.items() if isinstance(v, dict)):
-            text += f"\n[{name}.{sub}]\n" + "".join(f"{_toml(k)} = {_toml(v)}\n"
-                                                   for k, v in inner.items())
+            text += f"\n[{name}.{sub}]\n" + "".join(
+                f"{_toml(k)} = {_toml(v)}\n" for k, v in inner.items()
+            )
     (workspace / "drivebot.toml").write_text(text, encoding="utf-8")
 
 
 def _toml(value: object) -> str:
     import json
+
     if isinstance(value, bool):
         return "true" if value else "false"
     return json.dumps(value) if isinstance(value, str | list) else str(value)

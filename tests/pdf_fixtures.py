@@ -43,8 +43,9 @@ def _embedded_font() -> str:
     """Bitstream Vera ships inside reportlab, so documents embed a real TrueType font."""
     name = "Vera"
     if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(name, str(Path(reportlab.__file__).parent / "fonts"
-                                                  / "Vera.ttf")))
+        pdfmetrics.registerFont(
+            TTFont(name, str(Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"))
+        )
     return name
 
 
@@ -70,13 +71,18 @@ def text_pdf(
         c.drawString(20 * mm, height - 20 * mm, f"Halaman {index + 1}")
         step = (height - 28 * mm - 25 * mm) / lines
         for line in range(lines):
-            c.drawString(20 * mm, height - 28 * mm - line * step, (LOREM * 2)[line % 30:][:90])
+            c.drawString(20 * mm, height - 28 * mm - line * step, (LOREM * 2)[line % 30 :][:90])
         c.setFillGray(0.35)
         c.rect(width - 45 * mm, 0, 45 * mm, 40 * mm, stroke=0, fill=1)
         c.setFillGray(0)
         if images:
-            c.drawImage(str(images[index % len(images)]), width - 70 * mm, height - 60 * mm,
-                        50 * mm, 35 * mm)
+            c.drawImage(
+                str(images[index % len(images)]),
+                width - 70 * mm,
+                height - 60 * mm,
+                50 * mm,
+                35 * mm,
+            )
         c.showPage()
     c.save()
     return path
@@ -172,14 +178,17 @@ def offset_boxes_pdf(path: Path, rotate: int = 0) -> Path:
     content = (
         b"0 g -300 -200 800 1100 re -290 -190 780 1080 re f*\n"  # frame outside the crop
         + b"0.7 g 250 60 150 150 re f 0 g\n"
-        + _text_ops(["Offset boxes", "MediaBox -300 -200 500 900", "CropBox -100 50 400 800"],
-                    -80, 760)
+        + _text_ops(
+            ["Offset boxes", "MediaBox -300 -200 500 900", "CropBox -100 50 400 800"], -80, 760
+        )
     )
     contents = b.stream(content)
     pages = b.reserve()
-    page = b.add(f"<< /Type /Page /Parent {pages} 0 R /MediaBox [-300 -200 500 900] "
-                 f"/CropBox [-100 50 400 800] /Rotate {rotate} "
-                 f"/Resources << /Font << /F1 {font} 0 R >> >> /Contents {contents} 0 R >>")
+    page = b.add(
+        f"<< /Type /Page /Parent {pages} 0 R /MediaBox [-300 -200 500 900] "
+        f"/CropBox [-100 50 400 800] /Rotate {rotate} "
+        f"/Resources << /Font << /F1 {font} 0 R >> >> /Contents {contents} 0 R >>"
+    )
     b.add(f"<< /Type /Pages /Kids [{page} 0 R] /Count 1 >>", pages)
     root = b.add(f"<< /Type /Catalog /Pages {pages} 0 R >>")
     path.write_bytes(b.build(root))
@@ -205,10 +214,17 @@ def inherited_pdf(path: Path, *, version: str = "1.7", final_eol: bool = True) -
     for contents in (f"{shared} 0 R", f"{shared} 0 R", f"{array} 0 R"):
         kids_middle.append(b.add(f"<< /Type /Page /Parent {middle} 0 R /Contents {contents} >>"))
     empty = b.add(f"<< /Type /Page /Parent {top} 0 R /Rotate 0 >>")
-    b.add(f"<< /Type /Pages /Parent {top} 0 R /Rotate 90 /Kids ["
-          + " ".join(f"{k} 0 R" for k in kids_middle) + "] /Count 3 >>", middle)
-    b.add(f"<< /Type /Pages /Resources {resources} 0 R /MediaBox [0 0 595 842] "
-          f"/Kids [{middle} 0 R {empty} 0 R] /Count 4 >>", top)
+    b.add(
+        f"<< /Type /Pages /Parent {top} 0 R /Rotate 90 /Kids ["
+        + " ".join(f"{k} 0 R" for k in kids_middle)
+        + "] /Count 3 >>",
+        middle,
+    )
+    b.add(
+        f"<< /Type /Pages /Resources {resources} 0 R /MediaBox [0 0 595 842] "
+        f"/Kids [{middle} 0 R {empty} 0 R] /Count 4 >>",
+        top,
+    )
     root = b.add(f"<< /Type /Catalog /Pages {top} 0 R >>")
     info = b.add("<< /Title (Inherited) /Producer (pdf_fixtures) >>")
     path.write_bytes(b.build(root, info=info, final_eol=final_eol))
@@ -231,16 +247,19 @@ def unusual_syntax_pdf(path: Path) -> Path:
         "/PieceInfo<</drivebot<</Note(a (nested) string, \\) escaped)/Hex<414243>"
         "/Weird#20Name/A#20B/Numbers[-.5 +3 4.]/Flag true/Nothing null>>>>>>"
     )
-    plain = b.add(f"<</Type/Page/Parent {pages} 0 R/MediaBox[0 0 595.28 841.89]"
-                  f"/Resources<</Font<</F1 {font} 0 R>>>>/Contents {second} 0 R>>")
+    plain = b.add(
+        f"<</Type/Page/Parent {pages} 0 R/MediaBox[0 0 595.28 841.89]"
+        f"/Resources<</Font<</F1 {font} 0 R>>>>/Contents {second} 0 R>>"
+    )
     b.add(f"<</Type/Pages/Kids[{odd} 0 R {plain} 0 R]/Count 2>>", pages)
     root = b.add(f"<</Type/Catalog/Pages {pages} 0 R>>")
     path.write_bytes(b.build(root))
     return path
 
 
-def scanned_pdf(path: Path, pages: int = 1, dpi: int = 100, size: tuple[float, float] = A4,
-                seed: int = 0) -> Path:
+def scanned_pdf(
+    path: Path, pages: int = 1, dpi: int = 100, size: tuple[float, float] = A4, seed: int = 0
+) -> Path:
     """Pages that are one big greyscale JPEG each, like a scanner's output."""
     b = PdfBuilder("1.4")
     width, height = size
@@ -249,16 +268,25 @@ def scanned_pdf(path: Path, pages: int = 1, dpi: int = 100, size: tuple[float, f
     kids = []
     for index in range(pages):
         jpeg = scan_jpeg(*px, seed=seed + index)
-        image = b.stream(jpeg, f"/Type /XObject /Subtype /Image /Width {px[0]} "
-                               f"/Height {px[1]} /ColorSpace /DeviceGray "
-                               "/BitsPerComponent 8 /Filter /DCTDecode")
+        image = b.stream(
+            jpeg,
+            f"/Type /XObject /Subtype /Image /Width {px[0]} "
+            f"/Height {px[1]} /ColorSpace /DeviceGray "
+            "/BitsPerComponent 8 /Filter /DCTDecode",
+        )
         draw = b.stream(f"q {width:g} 0 0 {height:g} 0 0 cm /Im0 Do Q".encode())
-        kids.append(b.add(f"<< /Type /Page /Parent {pages_ref} 0 R "
-                          f"/MediaBox [0 0 {width:g} {height:g}] "
-                          f"/Resources << /XObject << /Im0 {image} 0 R >> >> "
-                          f"/Contents {draw} 0 R >>"))
-    b.add("<< /Type /Pages /Kids [" + " ".join(f"{k} 0 R" for k in kids)
-          + f"] /Count {pages} >>", pages_ref)
+        kids.append(
+            b.add(
+                f"<< /Type /Page /Parent {pages_ref} 0 R "
+                f"/MediaBox [0 0 {width:g} {height:g}] "
+                f"/Resources << /XObject << /Im0 {image} 0 R >> >> "
+                f"/Contents {draw} 0 R >>"
+            )
+        )
+    b.add(
+        "<< /Type /Pages /Kids [" + " ".join(f"{k} 0 R" for k in kids) + f"] /Count {pages} >>",
+        pages_ref,
+    )
     root = b.add(f"<< /Type /Catalog /Pages {pages_ref} 0 R >>")
     path.write_bytes(b.build(root))
     return path
@@ -278,13 +306,13 @@ def linearized(source: Path, dest: Path) -> Path:
     return dest
 
 
-def encrypted(source: Path, dest: Path, *, user_password: str, owner_password: str,
-              algorithm: str = "AES-256") -> Path:
+def encrypted(
+    source: Path, dest: Path, *, user_password: str, owner_password: str, algorithm: str = "AES-256"
+) -> Path:
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(source))
-    writer.encrypt(user_password=user_password, owner_password=owner_password,
-                   algorithm=algorithm)
+    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm=algorithm)
     with dest.open("wb") as handle:
         writer.write(handle)
     return dest
@@ -295,8 +323,8 @@ def with_bad_xref_offset(source: Path, dest: Path, object_number: int, delta: in
     data = bytearray(source.read_bytes())
     table = data.rindex(b"\nxref\n") + 1
     entry = table + data[table:].index(b"\n", 5) + 1 + 20 * object_number
-    offset = int(data[entry:entry + 10])
-    data[entry:entry + 10] = f"{offset + delta:010d}".encode()
+    offset = int(data[entry : entry + 10])
+    data[entry : entry + 10] = f"{offset + delta:010d}".encode()
     dest.write_bytes(bytes(data))
     return dest
 
@@ -315,8 +343,9 @@ def with_bad_startxref(source: Path, dest: Path) -> Path:
 
 def page_count(path: Path) -> int:
     """Pages as qpdf counts them (an independent reader from the one drivebot uses)."""
-    out = subprocess.run(["qpdf", "--show-npages", str(path)], check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        ["qpdf", "--show-npages", str(path)], check=True, capture_output=True, text=True
+    ).stdout
     return int(out)
 
 

@@ -13,11 +13,11 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ContentStream, NameObject
 
 from drivebot import bootstrap
+from drivebot.archive.signing import ProductIdentity, verify_signature
 from drivebot.cli import main
-from drivebot.console import Console, ExitStatus
-from drivebot.signing import ProductIdentity, verify_signature
+from drivebot.cli.console import Console, ExitStatus
+from drivebot.config import load
 from drivebot.stamping import stamp_pdf
-from drivebot.workflow import EventKind
 
 
 def cli(workspace: Path, *args: str) -> tuple[int, str]:
@@ -29,13 +29,13 @@ def cli(workspace: Path, *args: str) -> tuple[int, str]:
 def approved(tmp_path: Path):
     """A workspace with one Peraturan Bupati submitted and approved."""
     write_config(tmp_path)
-    service = bootstrap.build(tmp_path)
+    service = bootstrap.app(load(tmp_path))
     service.drive.ensure_folders([opd.folder for opd in service.config.opds])
     inbox = tmp_path / "drive" / "00 Masuk" / "Dinas Kesehatan"
     (inbox / "Ranperbup Retribusi.docx").write_bytes(draft_docx())
     service.cycle()
     [draft] = service.store.drafts()
-    service.command(draft.reg, EventKind.APPROVED)
+    service.commands.approve(draft.reg)
     return service, draft
 
 
@@ -45,7 +45,7 @@ def archived(tmp_path):
     service, draft = approved(tmp_path)
     signed = tmp_path / "ditandatangani.pdf"
     signed.write_bytes(final_pdf(pages=3, title="PERATURAN BUPATI TENTANG RETRIBUSI"))
-    service.finalize(draft.reg, signed)
+    service.commands.finalize(draft.reg, signed)
     [product] = service.archiver.ledger.products()
     stamped = tmp_path / "archive" / product.stamped_name
     return tmp_path, service, product, signed, stamped
@@ -55,10 +55,28 @@ def test_the_qr_signature_binds_the_product_identity(archived):
     _, service, product, _, _ = archived
     public = service.archiver.signer.public_key_pem()
     assert verify_signature(public, product, product.signature)
-    for change in ({"number": product.number + 1}, {"title": "Peraturan lain"},
-                   {"final_sha256": "0" * 64}):
-        forged = ProductIdentity(**{**{k: getattr(product, k) for k in (
-            "id", "product_type", "number", "year", "title", "date", "final_sha256")}, **change})
+    for change in (
+        {"number": product.number + 1},
+        {"title": "Peraturan lain"},
+        {"final_sha256": "0" * 64},
+    ):
+        forged = ProductIdentity(
+            **{
+                **{
+                    k: getattr(product, k)
+                    for k in (
+                        "id",
+                        "product_type",
+                        "number",
+                        "year",
+                        "title",
+                        "date",
+                        "final_sha256",
+                    )
+                },
+                **change,
+            }
+        )
         assert not verify_signature(public, forged, product.signature)
 
 
@@ -93,13 +111,17 @@ def _edit_second_page(writer: PdfWriter) -> None:
     streams = [originals[i] for i in range(len(originals))]
     streams[1] = writer._add_object(content)
     from pypdf.generic import ArrayObject
+
     page[NameObject("/Contents")] = ArrayObject(streams)
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (_edit_second_page, "diubah (page(s) 2 differ)"),
-    (lambda writer: writer.remove_page(2), "ditambah atau dihapus (2 pages instead of 3)"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (_edit_second_page, "diubah (page(s) 2 differ)"),
+        (lambda writer: writer.remove_page(2), "ditambah atau dihapus (2 pages instead of 3)"),
+    ],
+)
 def test_verify_detects_an_edited_or_removed_page(archived, tmp_path, change, expected):
     workspace, _, _, _, stamped = archived
     forged = _rewrite(stamped, tmp_path / "forged.pdf", change)
@@ -112,8 +134,15 @@ def test_verify_detects_a_qr_code_lifted_onto_another_document(archived, tmp_pat
     workspace, service, product, _, _ = archived
     other = tmp_path / "lain.pdf"
     other.write_bytes(final_pdf(pages=3, title="KEPUTUSAN BUPATI TENTANG TIM LAIN"))
-    identity = ProductIdentity(product.id, product.product_type, product.number, product.year,
-                               product.title, product.date, product.final_sha256)
+    identity = ProductIdentity(
+        product.id,
+        product.product_type,
+        product.number,
+        product.year,
+        product.title,
+        product.date,
+        product.final_sha256,
+    )
     stamp_pdf(other, tmp_path / "palsu.pdf", service.archiver.stamp_spec(identity))
     code, out = cli(workspace, "verify", str(tmp_path / "palsu.pdf"))
     assert code == ExitStatus.NOT_AUTHENTIC
@@ -145,8 +174,7 @@ def test_verify_archive_catches_an_edited_record_in_the_store(archived):
     row = service.store.db.execute("SELECT record FROM ledger WHERE seq = 1").fetchone()
     record = json.loads(row[0])
     record["title"] = "Peraturan Bupati tentang hal lain"
-    service.store.db.execute("UPDATE ledger SET record = ? WHERE seq = 1",
-                             (json.dumps(record),))
+    service.store.db.execute("UPDATE ledger SET record = ? WHERE seq = 1", (json.dumps(record),))
     code, out = cli(workspace, "verify", "--archive")
     assert code == ExitStatus.NOT_AUTHENTIC
     assert "ledger record 1: was changed after it was written" in out
@@ -185,21 +213,43 @@ def test_stamp_and_import_archive_a_backlog(tmp_path):
         "kepbup-5-2023.pdf,kepbup,5,2023,Keputusan Bupati tentang Tim,2023-07-10,\n"
         "rusak.pdf,perbup,13,2024,Rusak,2024-04-01,\n"
         "hilang.pdf,perbup,14,2024,Hilang,2024-05-01,\n"
-        "x.pdf,perbub,1,2024,Salah jenis,2024-01-01,\n", encoding="utf-8")
-    code, out = cli(tmp_path, "import-archive", str(backlog), "--metadata",
-                    str(tmp_path / "meta.csv"))
+        "x.pdf,perbub,1,2024,Salah jenis,2024-01-01,\n",
+        encoding="utf-8",
+    )
+    code, out = cli(
+        tmp_path, "import-archive", str(backlog), "--metadata", str(tmp_path / "meta.csv")
+    )
     assert code == ExitStatus.OK
     assert out.splitlines()[0] == "Selesai: 2 diarsipkan, 3 dilewati."
     assert "meta.csv:6: type 'perbub' is not perbup, kepbup or perda" in out
-    code, out = cli(tmp_path, "import-archive", str(backlog), "--metadata",
-                    str(tmp_path / "meta.csv"))
+    code, out = cli(
+        tmp_path, "import-archive", str(backlog), "--metadata", str(tmp_path / "meta.csv")
+    )
     assert out.splitlines()[0] == "Selesai: 0 diarsipkan, 5 dilewati."
     assert "PERBUP-2024-012 is already archived" in out
-    code, out = cli(tmp_path, "verify", str(tmp_path / "archive" /
-                    "Peraturan Bupati Nomor 12 Tahun 2024 - PERBUP-2024-012 (salinan sah).pdf"))
+    code, out = cli(
+        tmp_path,
+        "verify",
+        str(
+            tmp_path
+            / "archive"
+            / "Peraturan Bupati Nomor 12 Tahun 2024 - PERBUP-2024-012 (salinan sah).pdf"
+        ),
+    )
     assert code == ExitStatus.OK and "PERBUP-2024-012" in out
-    code, out = cli(tmp_path, "stamp", str(backlog / "perbup-12-2024.pdf"), "--type", "perbup",
-                    "--number", "12", "--year", "2024", "--title", "Peraturan Bupati tentang Pajak")
+    code, out = cli(
+        tmp_path,
+        "stamp",
+        str(backlog / "perbup-12-2024.pdf"),
+        "--type",
+        "perbup",
+        "--number",
+        "12",
+        "--year",
+        "2024",
+        "--title",
+        "Peraturan Bupati tentang Pajak",
+    )
     assert code == ExitStatus.OK and "sudah ada di arsip" in out
     assert cli(tmp_path, "verify", "--archive")[0] == ExitStatus.OK
 
@@ -212,15 +262,16 @@ def test_a_docx_final_is_converted_or_stamped_as_docx(tmp_path):
     service, draft = approved(tmp_path)
     final = tmp_path / "final.docx"
     final.write_bytes(draft_docx(subject="Retribusi (final)"))
-    service.finalize(draft.reg, final)
+    service.commands.finalize(draft.reg, final)
     [product] = service.archiver.ledger.products()
     expected = "converted" if pdf_converter() else "docx"
     assert product.stamp_method == expected
     assert product.original_name.endswith("(asli).docx")
     stamped = tmp_path / "archive" / product.stamped_name
     if expected == "docx":
-        footer_text = "\n".join(p.text for s in docx.Document(str(stamped)).sections
-                                for p in s.footer.paragraphs)
+        footer_text = "\n".join(
+            p.text for s in docx.Document(str(stamped)).sections for p in s.footer.paragraphs
+        )
         assert product.id in footer_text
     assert cli(tmp_path, "verify", str(stamped))[0] == ExitStatus.OK
     assert cli(tmp_path, "verify", "--archive")[0] == ExitStatus.OK
@@ -239,12 +290,16 @@ def test_the_ledger_has_a_copy_in_the_archive_folder_and_edits_to_it_are_caught(
 def test_publish_writes_pages_and_jdih_records(archived, tmp_path):
     workspace, _, product, _, _ = archived
     site = tmp_path / "situs"
-    code, out = cli(workspace, "publish", str(site), "--download-url",
-                    "https://jdih.sbtkab.example/berkas/")
+    code, out = cli(
+        workspace, "publish", str(site), "--download-url", "https://jdih.sbtkab.example/berkas/"
+    )
     assert code == ExitStatus.OK and out.startswith("1 halaman produk ditulis")
     record = json.loads((site / product.id / "jdih.json").read_text(encoding="utf-8"))
     assert (record["nomor"], record["tahun"], record["status"]) == (
-        product.number, product.year, "Berlaku")
+        product.number,
+        product.year,
+        "Berlaku",
+    )
     assert record["url_download"].startswith("https://jdih.sbtkab.example/berkas/")
     assert product.title in (site / product.id / "index.html").read_text(encoding="utf-8")
 
@@ -272,12 +327,14 @@ def test_import_reads_a_windows_csv_and_refuses_conflicting_rows(tmp_path):
         "file,type,number,year,title,date,subject\n"
         "a.pdf,perbup,2,2020,Peraturan Bupati tentang Pajak Café,2020-02-01,\n"
         "b.pdf,perbup,2,2020,Peraturan Bupati tentang hal lain,2020-03-01,\n"
-        "a.pdf,perbup,7,2021,Peraturan Bupati yang sama lagi,2021-01-01,\n".encode("cp1252"))
-    code, out = cli(tmp_path, "import-archive", str(backlog), "--metadata",
-                    str(tmp_path / "meta.csv"))
+        "a.pdf,perbup,7,2021,Peraturan Bupati yang sama lagi,2021-01-01,\n".encode("cp1252")
+    )
+    code, out = cli(
+        tmp_path, "import-archive", str(backlog), "--metadata", str(tmp_path / "meta.csv")
+    )
     assert code == ExitStatus.OK
     assert out.splitlines()[0] == "Selesai: 1 diarsipkan, 2 dilewati."
     assert "PERBUP-2020-002 is already archived from another file" in out
     assert "this file is already archived as PERBUP-2020-002" in out
-    [product] = bootstrap.build(tmp_path).archiver.ledger.products()
+    [product] = bootstrap.app(load(tmp_path)).archiver.ledger.products()
     assert product.title.endswith("Pajak Café")  # read as Windows wrote it

@@ -10,22 +10,31 @@ from drivebot.config import load
 from drivebot.errors import ConfigError
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"poll_interval_seconds": 0}, "poll_interval_seconds: must be greater than 0"),
-    ({"poll_interval_seconds": "sixty"}, "poll_interval_seconds: expected int"),
-    ({"backend": "dropbox"}, "backend: 'dropbox' is not one of local, google"),
-    ({"language": "fr"}, "language: 'fr' is not one of id, en"),
-    ({"digest_time": "7.30"}, "digest_time: '7.30' is not a time"),
-    ({"registration_prefix": "hk/"}, "registration_prefix: use 1-8 capital letters"),
-    ({"organization": {"name": "Bagian Hukum", "email": "bukan-alamat"}},
-     "[organization] email: 'bukan-alamat' is not an e-mail address"),
-    ({"stamp": {"verify_url_base": "jdih.example/v"}}, "[stamp] verify_url_base: "),
-    ({"stamp": {"verify_url_base": "https://jdih.example/v/", "qr_mm": 15}},
-     "[stamp] qr_mm: must be at least 25"),
-    ({"numbering": {"perbub": 3}}, "[numbering] perbub: unknown product type"),
-    ({"folders": {"inbox": "01 Pemeriksaan"}},
-     "[folders]: '01 Pemeriksaan' appears more than once"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"poll_interval_seconds": 0}, "poll_interval_seconds: must be greater than 0"),
+        ({"poll_interval_seconds": "sixty"}, "poll_interval_seconds: expected int"),
+        ({"backend": "dropbox"}, "backend: 'dropbox' is not one of local, google"),
+        ({"language": "fr"}, "language: 'fr' is not one of id, en"),
+        ({"digest_time": "7.30"}, "digest_time: '7.30' is not a time"),
+        ({"registration_prefix": "hk/"}, "registration_prefix: use 1-8 capital letters"),
+        (
+            {"organization": {"name": "Bagian Hukum", "email": "bukan-alamat"}},
+            "[organization] email: 'bukan-alamat' is not an e-mail address",
+        ),
+        ({"stamp": {"verify_url_base": "jdih.example/v"}}, "[stamp] verify_url_base: "),
+        (
+            {"stamp": {"verify_url_base": "https://jdih.example/v/", "qr_mm": 15}},
+            "[stamp] qr_mm: must be at least 25",
+        ),
+        ({"numbering": {"perbub": 3}}, "[numbering] perbub: unknown product type"),
+        (
+            {"folders": {"inbox": "01 Pemeriksaan"}},
+            "[folders]: '01 Pemeriksaan' appears more than once",
+        ),
+    ],
+)
 def test_bad_values_name_their_key(tmp_path, change, message):
     write_config(tmp_path, change)
     with pytest.raises(ConfigError) as error:
@@ -37,8 +46,12 @@ def test_bad_values_name_their_key(tmp_path, change, message):
 def test_an_opd_without_addresses_is_named_by_position(tmp_path):
     write_config(tmp_path)
     path = tmp_path / "drivebot.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        'emails = ["bpkad@sbtkab.example"]', "emails = []"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'emails = ["bpkad@sbtkab.example"]', "emails = []"
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError, match=r"\[\[opd\]\] #3 emails: list at least one address"):
         load(tmp_path)
 
@@ -46,16 +59,21 @@ def test_an_opd_without_addresses_is_named_by_position(tmp_path):
 def test_the_same_address_for_two_opds_is_refused(tmp_path):
     write_config(tmp_path)
     path = tmp_path / "drivebot.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "bpkad@sbtkab.example", "dikbud@sbtkab.example"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("bpkad@sbtkab.example", "dikbud@sbtkab.example"),
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError, match=r"dikbud@sbtkab\.example' appears more than once"):
         load(tmp_path)
 
 
 def test_the_cli_reports_a_broken_file_in_one_line_with_exit_status_2(tmp_path):
     (tmp_path / "drivebot.toml").write_text("backend = \n", encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "drivebot", "once", "-w", str(tmp_path)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "drivebot", "once", "-w", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2
     assert run.stderr.startswith("Konfigurasi salah: drivebot.toml: not valid TOML")
     assert "Traceback" not in run.stderr
@@ -63,15 +81,27 @@ def test_the_cli_reports_a_broken_file_in_one_line_with_exit_status_2(tmp_path):
 
 def test_the_shipped_sample_is_valid_and_init_makes_a_working_workspace(tmp_path):
     workspace = tmp_path / "ruang-kerja"
-    run = subprocess.run([sys.executable, "-m", "drivebot", "init", str(workspace)],
-                         capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "drivebot", "init", str(workspace)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "Ruang kerja siap" in run.stdout
     config = load(workspace)
     assert config.backend == "local" and len(config.opds) == 5
     assert (workspace / "drive" / "00 Masuk" / "Dinas Kesehatan").is_dir()
-    again = subprocess.run([sys.executable, "-m", "drivebot", "init", str(workspace)],
-                           capture_output=True, text=True, check=True)
+    again = subprocess.run(
+        [sys.executable, "-m", "drivebot", "init", str(workspace)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "tidak diubah" in again.stdout
-    status = subprocess.run([sys.executable, "-m", "drivebot", "status", "--lang", "en", "-w",
-                             str(workspace)], capture_output=True, text=True, check=True)
+    status = subprocess.run(
+        [sys.executable, "-m", "drivebot", "status", "--lang", "en", "-w", str(workspace)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert status.stdout.strip() == "No drafts yet."

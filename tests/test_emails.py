@@ -12,37 +12,47 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from drivebot.drive import Comment, Reply
-from drivebot.emails import (
+from drivebot.notify.emails import (
     TEMPLATE_AUDIENCES,
     DraftView,
     Rendered,
-    Sender,
     available_templates,
-    build_message,
     render,
 )
-from drivebot.workflow import FLOWS, Audience, ProductType
+from drivebot.notify.mime import Sender, build_message
+from drivebot.workflow import FLOWS, Audience, Note, ProductType, Reply
 
-SENDER = Sender(name="Bagian Hukum Setda Kabupaten Seram Bagian Timur",
-                address="hukum@serambagiantimurkab.go.id",
-                org="Bagian Hukum Sekretariat Daerah Kabupaten Seram Bagian Timur")
+SENDER = Sender(
+    name="Bagian Hukum Setda Kabupaten Seram Bagian Timur",
+    address="hukum@serambagiantimurkab.go.id",
+    org="Bagian Hukum Sekretariat Daerah Kabupaten Seram Bagian Timur",
+)
 TITLE = "Rancangan Peraturan Bupati tentang Retribusi Pelayanan Kesehatan"
 HERE = {"id": "◀ di sini", "en": "◀ you are here"}
 ALL_TRACKED = frozenset({"harmonisasi", "paraf_koordinasi", "penetapan", "pengundangan"})
 
 
 def draft(**changes) -> DraftView:
-    values = dict(reg="HK-2026-0007", title=TITLE, product_type=ProductType.PERBUP,
-                  stage="pemeriksaan", version=1, opd_name="Dinas Kesehatan")
+    values = dict(
+        reg="HK-2026-0007",
+        title=TITLE,
+        product_type=ProductType.PERBUP,
+        stage="pemeriksaan",
+        version=1,
+        opd_name="Dinas Kesehatan",
+    )
     values.update(changes)
     return DraftView(**values)
 
 
 COMMENTS = [
-    Comment(author="Budi Santoso", content="Tarif pada ayat ini belum sesuai\nPerda induk.",
-            quoted="Pasal 3 ayat (2)", replies=(Reply("Ani", "Setuju, mohon diperbaiki."),)),
-    Comment(author="", content="Konsiderans perlu dilengkapi."),
+    Note(
+        author="Budi Santoso",
+        content="Tarif pada ayat ini belum sesuai\nPerda induk.",
+        quoted="Pasal 3 ayat (2)",
+        replies=(Reply("Ani", "Setuju, mohon diperbaiki."),),
+    ),
+    Note(author="", content="Konsiderans perlu dilengkapi."),
 ]
 
 # One realistic call per message: (draft, extra keyword arguments).
@@ -53,19 +63,45 @@ SAMPLES: dict[str, tuple[DraftView | None, dict]] = {
     "revision_received": (draft(version=2), {}),
     "revision_received_reviewers": (draft(version=2), {}),
     "approved": (draft(stage="harmonisasi"), {}),
-    "stage_done": (draft(stage="paraf_koordinasi", done=frozenset({"harmonisasi"})),
-                   {"completed_stage": "harmonisasi"}),
-    "archived": (draft(stage="arsip", done=ALL_TRACKED, number="Nomor 12 Tahun 2026",
-                       verify_url="https://jdih.example.go.id/v/HK-2026-0007"), {}),
-    "rejected_event": (draft(), {"reason_key": "not_yet_approved",
-                                 "file_name": "HK-2026-0007 final.pdf"}),
-    "file_quarantined": (None, {"file_name": "scan.tiff", "reason": "unsupported_type",
-                                "limit_mb": 25}),
-    "unknown_sender": (None, {"sender": "someone@example.com", "subject": "Tolong proses",
-                              "received": datetime(2026, 3, 2, 8, 15),
-                              "reason": "unknown_address"}),
-    "bad_input_report": (None, {"file_name": "draft.pdf", "opd_name": "BPKAD",
-                                "reason": "pdf_encrypted", "detail": "FileNotDecryptedError"}),
+    "stage_done": (
+        draft(stage="paraf_koordinasi", done=frozenset({"harmonisasi"})),
+        {"completed_stage": "harmonisasi"},
+    ),
+    "archived": (
+        draft(
+            stage="arsip",
+            done=ALL_TRACKED,
+            number="Nomor 12 Tahun 2026",
+            verify_url="https://jdih.example.go.id/v/HK-2026-0007",
+        ),
+        {},
+    ),
+    "rejected_event": (
+        draft(),
+        {"reason_key": "not_yet_approved", "file_name": "HK-2026-0007 final.pdf"},
+    ),
+    "file_quarantined": (
+        None,
+        {"file_name": "scan.tiff", "reason": "unsupported_type", "limit_mb": 25},
+    ),
+    "unknown_sender": (
+        None,
+        {
+            "sender": "someone@example.com",
+            "subject": "Tolong proses",
+            "received": datetime(2026, 3, 2, 8, 15),
+            "reason": "unknown_address",
+        },
+    ),
+    "bad_input_report": (
+        None,
+        {
+            "file_name": "draft.pdf",
+            "opd_name": "BPKAD",
+            "reason": "pdf_encrypted",
+            "detail": "FileNotDecryptedError",
+        },
+    ),
     "digest": (None, {"drafts": [draft(waiting_days=3)], "today": date(2026, 3, 2)}),
     "error_report": (None, {"summary": "Drive did not answer", "detail": "Traceback ..."}),
 }
@@ -93,8 +129,12 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     return text, html
 
 
-CASES = [(name, audience, lang) for name, audiences in TEMPLATE_AUDIENCES.items()
-         for audience in audiences for lang in ("id", "en")]
+CASES = [
+    (name, audience, lang)
+    for name, audiences in TEMPLATE_AUDIENCES.items()
+    for audience in audiences
+    for lang in ("id", "en")
+]
 
 
 def test_every_message_has_a_template_in_both_languages():
@@ -118,8 +158,17 @@ def test_every_message_renders_for_its_audiences(name: str, audience: Audience, 
 
 
 def test_plain_text_flowchart_marks_done_current_and_todo():
-    text, _ = parts(send(render("revision_requested", "id", Audience.OPD,
-                                draft(stage="perbaikan"), comments=COMMENTS)))
+    text, _ = parts(
+        send(
+            render(
+                "revision_requested",
+                "id",
+                Audience.OPD,
+                draft(stage="perbaikan"),
+                comments=COMMENTS,
+            )
+        )
+    )
     lines = text.splitlines()
     assert " 1. [✓] Pengajuan — OPD" in lines
     assert " 2. [✓] Pemeriksaan — Bagian Hukum" in lines
@@ -130,42 +179,68 @@ def test_plain_text_flowchart_marks_done_current_and_todo():
 
 @pytest.mark.parametrize("product_type", list(ProductType))
 def test_flowchart_follows_the_product_types_flow(product_type: ProductType):
-    text, html = parts(send(render("submitted", "en", Audience.OPD,
-                                   draft(product_type=product_type))))
+    text, html = parts(
+        send(render("submitted", "en", Audience.OPD, draft(product_type=product_type)))
+    )
     rows = [line for line in text.splitlines() if re.match(r"^\s*\d+\. \[", line)]
     assert len(rows) == len(FLOWS[product_type])
-    assert [line for line in rows if "[▶]" in line] == [" 2. [▶] Examination — Legal division"
-                                                        "  ◀ you are here"]
+    assert [line for line in rows if "[▶]" in line] == [
+        " 2. [▶] Examination — Legal division  ◀ you are here"
+    ]
     assert ("Promulgation" in text) is (product_type is not ProductType.KEPBUP)
     assert ("DPRD deliberation" in html) is (product_type is ProductType.PERDA)
 
 
 def test_tracked_stage_done_out_of_order_shows_as_done():
     view = draft(stage="harmonisasi", done=frozenset({"paraf_koordinasi"}))
-    text, _ = parts(send(render("stage_done", "id", Audience.ADMINS, view,
-                                completed_stage="paraf_koordinasi")))
+    text, _ = parts(
+        send(render("stage_done", "id", Audience.ADMINS, view, completed_stage="paraf_koordinasi"))
+    )
     assert " 4. [▶] Harmonisasi — Kanwil Kementerian Hukum  ◀ di sini" in text
     assert any(line.startswith(" 5. [✓] Paraf koordinasi") for line in text.splitlines())
     assert "Tahap berikutnya: Harmonisasi" in text
 
 
 def test_comment_html_is_escaped_and_quoted_text_shown():
-    hostile = [Comment(author="<b>Budi</b>", content="Ganti <script>alert('x')</script> ini",
-                       quoted="Pasal <i>5</i>", replies=(Reply("Ani", "<img src=x>"),))]
-    text, html = parts(send(render("revision_requested", "id", Audience.OPD,
-                                   draft(stage="perbaikan", title="Judul <script>1</script>"),
-                                   comments=hostile)))
+    hostile = [
+        Note(
+            author="<b>Budi</b>",
+            content="Ganti <script>alert('x')</script> ini",
+            quoted="Pasal <i>5</i>",
+            replies=(Reply("Ani", "<img src=x>"),),
+        )
+    ]
+    text, html = parts(
+        send(
+            render(
+                "revision_requested",
+                "id",
+                Audience.OPD,
+                draft(stage="perbaikan", title="Judul <script>1</script>"),
+                comments=hostile,
+            )
+        )
+    )
     assert "<script" not in html and "<img" not in html and "<b>Budi" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
-    assert "Catatan dari <strong style=\"color:#1f2937;\">&lt;b&gt;Budi&lt;/b&gt;</strong>" in html
+    assert 'Catatan dari <strong style="color:#1f2937;">&lt;b&gt;Budi&lt;/b&gt;</strong>' in html
     assert "Pasal &lt;i&gt;5&lt;/i&gt;" in html
     # The plain-text part is not HTML: it shows the comment exactly as written.
     assert "Ganti <script>alert('x')</script> ini" in text
 
 
 def test_reviewers_notes_show_author_quote_and_replies():
-    text, html = parts(send(render("revision_requested", "id", Audience.OPD,
-                                   draft(stage="perbaikan"), comments=COMMENTS)))
+    text, html = parts(
+        send(
+            render(
+                "revision_requested",
+                "id",
+                Audience.OPD,
+                draft(stage="perbaikan"),
+                comments=COMMENTS,
+            )
+        )
+    )
     assert "1. Catatan dari Budi Santoso" in text
     assert 'Pada teks: "Pasal 3 ayat (2)"' in text
     assert "Tarif pada ayat ini belum sesuai\n   Perda induk." in text
@@ -177,11 +252,16 @@ def test_reviewers_notes_show_author_quote_and_replies():
     assert '"HK-2026-0007 perbaikan.docx"' in text and "versi 2" in text
 
 
-@pytest.mark.parametrize(("lang", "phrase"), [("id", "tidak menyertakan catatan tertulis"),
-                                              ("en", "left no written notes")])
+@pytest.mark.parametrize(
+    ("lang", "phrase"),
+    [("id", "tidak menyertakan catatan tertulis"), ("en", "left no written notes")],
+)
 def test_revision_without_notes_says_so(lang: str, phrase: str):
-    text, html = parts(send(render("revision_requested", lang, Audience.OPD,
-                                   draft(stage="perbaikan"), comments=[])))
+    text, html = parts(
+        send(
+            render("revision_requested", lang, Audience.OPD, draft(stage="perbaikan"), comments=[])
+        )
+    )
     assert phrase in text and phrase in html
 
 
@@ -197,11 +277,15 @@ def test_threading_headers():
 
 
 def test_standard_headers():
-    message = send(render("submitted", "id", Audience.OPD, draft()),
-                   to=["a@serambagiantimurkab.go.id", "b@serambagiantimurkab.go.id"])
+    message = send(
+        render("submitted", "id", Audience.OPD, draft()),
+        to=["a@serambagiantimurkab.go.id", "b@serambagiantimurkab.go.id"],
+    )
     assert message["Auto-Submitted"] == "auto-generated"
-    assert [a.addr_spec for a in message["To"].addresses] == ["a@serambagiantimurkab.go.id",
-                                                              "b@serambagiantimurkab.go.id"]
+    assert [a.addr_spec for a in message["To"].addresses] == [
+        "a@serambagiantimurkab.go.id",
+        "b@serambagiantimurkab.go.id",
+    ]
     assert message["From"].addresses[0].addr_spec == SENDER.address
     assert message["From"].addresses[0].display_name == SENDER.name
     assert parsedate_to_datetime(message["Date"]).tzinfo is not None
@@ -210,14 +294,15 @@ def test_standard_headers():
 def test_multipart_alternative_without_attachments():
     message = send(render("submitted", "en", Audience.OPD, draft()))
     assert message.get_content_type() == "multipart/alternative"
-    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain",
-                                                                         "text/html"]
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
 
 
 def test_attachments_make_multipart_mixed():
     pdf = b"%PDF-1.7\n" + bytes(range(256))
-    message = send(render("archived", "id", Audience.OPD, SAMPLES["archived"][0]),
-                   attachments=[("Perbup 12 2026 salinan.pdf", "application/pdf", pdf)])
+    message = send(
+        render("archived", "id", Audience.OPD, SAMPLES["archived"][0]),
+        attachments=[("Perbup 12 2026 salinan.pdf", "application/pdf", pdf)],
+    )
     assert message.get_content_type() == "multipart/mixed"
     first, attachment = message.iter_parts()
     assert first.get_content_type() == "multipart/alternative"
@@ -228,13 +313,16 @@ def test_attachments_make_multipart_mixed():
 
 
 def test_non_ascii_names_are_encoded_and_decoded_back():
-    sender = Sender(name="Bagian Hukum · Setda Kab. Seram Bagian Timur", address=SENDER.address,
-                    org=SENDER.org)
+    sender = Sender(
+        name="Bagian Hukum · Setda Kab. Seram Bagian Timur", address=SENDER.address, org=SENDER.org
+    )
     title = "Rancangan Peraturan Bupati tentang “Pajak Daerah” — Tahun Anggaran 2026"
-    rendered = render("submitted", "id", Audience.OPD,
-                      draft(title=title, opd_name="Dinas Pariwisata & Budaya"))
-    raw = build_message(rendered, sender, ["x@serambagiantimurkab.go.id"],
-                        "<m@drivebot>").as_bytes()
+    rendered = render(
+        "submitted", "id", Audience.OPD, draft(title=title, opd_name="Dinas Pariwisata & Budaya")
+    )
+    raw = build_message(
+        rendered, sender, ["x@serambagiantimurkab.go.id"], "<m@drivebot>"
+    ).as_bytes()
     headers = raw.split(b"\n\n", 1)[0]
     assert headers.isascii() and b"=?utf-8?" in headers
     message = email.message_from_bytes(raw, policy=email.policy.default)
@@ -252,11 +340,24 @@ def test_subject_is_one_line_even_when_the_title_is_not():
 
 
 def test_links_only_clickable_when_they_are_web_addresses():
-    _, html = parts(send(render("submitted_reviewers", "id", Audience.REVIEWERS,
-                                SAMPLES["submitted_reviewers"][0])))
+    _, html = parts(
+        send(
+            render(
+                "submitted_reviewers", "id", Audience.REVIEWERS, SAMPLES["submitted_reviewers"][0]
+            )
+        )
+    )
     assert '<a href="https://docs.google.com/document/d/abc/edit"' in html
-    text, html = parts(send(render("submitted_reviewers", "id", Audience.REVIEWERS,
-                                   draft(link="review/HK-2026-0007 v1.docx"))))
+    text, html = parts(
+        send(
+            render(
+                "submitted_reviewers",
+                "id",
+                Audience.REVIEWERS,
+                draft(link="review/HK-2026-0007 v1.docx"),
+            )
+        )
+    )
     assert "Berkas kerja: review/HK-2026-0007 v1.docx" in text
     assert "<a href" not in html
 
@@ -271,23 +372,48 @@ def test_archived_shows_number_and_verification():
 def test_approved_lists_the_stages_ahead():
     text, _ = parts(send(render("approved", "id", Audience.OPD, draft(stage="harmonisasi"))))
     ahead = [line for line in text.splitlines() if line.startswith("• ")]
-    assert ahead[:3] == ["• Harmonisasi — Kanwil Kementerian Hukum",
-                         "• Paraf koordinasi — Kepala OPD, Kabag Hukum, Asisten, Sekda",
-                         "• Penetapan — Bupati"]
+    assert ahead[:3] == [
+        "• Harmonisasi — Kanwil Kementerian Hukum",
+        "• Paraf koordinasi — Kepala OPD, Kabag Hukum, Asisten, Sekda",
+        "• Penetapan — Bupati",
+    ]
     assert '"HK-2026-0007 final.pdf"' in text
 
 
-REJECT_KEYS = ["already_registered", "not_under_review", "not_open_for_revision",
-               "stage_not_open", "not_yet_approved"]
-FILE_REASONS = ["unsupported_type", "too_large", "pdf_corrupt", "pdf_encrypted", "docx_corrupt",
-                "empty_file", "no_attachment", "unknown_draft"]
+REJECT_KEYS = [
+    "already_registered",
+    "not_under_review",
+    "not_open_for_revision",
+    "stage_not_open",
+    "not_yet_approved",
+]
+FILE_REASONS = [
+    "unsupported_type",
+    "too_large",
+    "pdf_corrupt",
+    "pdf_encrypted",
+    "docx_corrupt",
+    "empty_file",
+    "no_attachment",
+    "unknown_draft",
+]
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 @pytest.mark.parametrize("reason_key", REJECT_KEYS)
 def test_every_refusal_has_its_own_explanation(lang: str, reason_key: str):
-    text, _ = parts(send(render("rejected_event", lang, Audience.OPD, draft(),
-                                reason_key=reason_key, file_name="x.docx")))
+    text, _ = parts(
+        send(
+            render(
+                "rejected_event",
+                lang,
+                Audience.OPD,
+                draft(),
+                reason_key=reason_key,
+                file_name="x.docx",
+            )
+        )
+    )
     generic = {"id": "tidak sesuai dengan tahap", "en": "does not fit the draft"}[lang]
     assert generic not in text and '"x.docx"' in text
 
@@ -295,39 +421,84 @@ def test_every_refusal_has_its_own_explanation(lang: str, reason_key: str):
 @pytest.mark.parametrize("lang", ["id", "en"])
 @pytest.mark.parametrize("reason", FILE_REASONS)
 def test_every_quarantine_reason_is_explained(lang: str, reason: str):
-    text, _ = parts(send(render("file_quarantined", lang, Audience.OPD, None,
-                                file_name="berkas.bin", reason=reason, limit_mb=25)))
+    text, _ = parts(
+        send(
+            render(
+                "file_quarantined",
+                lang,
+                Audience.OPD,
+                None,
+                file_name="berkas.bin",
+                reason=reason,
+                limit_mb=25,
+            )
+        )
+    )
     assert f"({reason})" not in text  # the fallback for unknown reasons
     assert "Pemeriksaan" not in text and "Examination" not in text  # no draft, no flowchart
-    report, _ = parts(send(render("bad_input_report", lang, Audience.ADMINS, None,
-                                  file_name="berkas.bin", opd_name=None, reason=reason,
-                                  detail="")))
+    report, _ = parts(
+        send(
+            render(
+                "bad_input_report",
+                lang,
+                Audience.ADMINS,
+                None,
+                file_name="berkas.bin",
+                opd_name=None,
+                reason=reason,
+                detail="",
+            )
+        )
+    )
     assert f"({reason})" not in report
 
 
 def test_too_large_names_the_limit():
-    text, _ = parts(send(render("file_quarantined", "id", Audience.OPD, draft(),
-                                file_name="scan.pdf", reason="too_large", limit_mb=25)))
+    text, _ = parts(
+        send(
+            render(
+                "file_quarantined",
+                "id",
+                Audience.OPD,
+                draft(),
+                file_name="scan.pdf",
+                reason="too_large",
+                limit_mb=25,
+            )
+        )
+    )
     assert "melebihi batas 25 MB" in text and "Yth. Bapak/Ibu di Dinas Kesehatan," in text
 
 
 def test_unknown_sender_is_reported_not_answered():
     _, extra = SAMPLES["unknown_sender"]
-    text, html = parts(send(render("unknown_sender", "id", Audience.ADMINS, None,
-                                   **{**extra, "sender": "Mallory <m@evil.test>"})))
+    text, html = parts(
+        send(
+            render(
+                "unknown_sender",
+                "id",
+                Audience.ADMINS,
+                None,
+                **{**extra, "sender": "Mallory <m@evil.test>"},
+            )
+        )
+    )
     assert "TIDAK dibalas" in text and "• Pengirim: Mallory <m@evil.test>" in text
     assert "Mallory &lt;m@evil.test&gt;" in html
     assert "2 Maret 2026 08.15" in text
 
 
 def test_digest_lists_late_drafts_first():
-    drafts = [draft(reg="HK-2026-0001", waiting_days=2),
-              draft(reg="HK-2026-0002", waiting_days=7),
-              draft(reg="HK-2026-0003", waiting_days=8, stage="harmonisasi"),
-              draft(reg="HK-2026-0004", waiting_days=30, stage="perbaikan"),
-              draft(reg="HK-2026-0005", waiting_days=99, stage="arsip")]
-    message = send(render("digest", "id", Audience.ADMINS, None, drafts=drafts,
-                          today=date(2026, 3, 2)))
+    drafts = [
+        draft(reg="HK-2026-0001", waiting_days=2),
+        draft(reg="HK-2026-0002", waiting_days=7),
+        draft(reg="HK-2026-0003", waiting_days=8, stage="harmonisasi"),
+        draft(reg="HK-2026-0004", waiting_days=30, stage="perbaikan"),
+        draft(reg="HK-2026-0005", waiting_days=99, stage="arsip"),
+    ]
+    message = send(
+        render("digest", "id", Audience.ADMINS, None, drafts=drafts, today=date(2026, 3, 2))
+    )
     text, html = parts(message)
     assert subject(message) == "Ringkasan rancangan 2 Maret 2026: 4 berjalan, 2 terlambat"
     order = re.findall(r"HK-2026-000\d", text)
@@ -339,15 +510,25 @@ def test_digest_lists_late_drafts_first():
 
 
 def test_empty_digest():
-    text, _ = parts(send(render("digest", "en", Audience.ADMINS, None, drafts=[],
-                                today=date(2026, 3, 2))))
+    text, _ = parts(
+        send(render("digest", "en", Audience.ADMINS, None, drafts=[], today=date(2026, 3, 2)))
+    )
     assert "There are no open drafts on 2 March 2026." in text
 
 
 def test_error_report_shows_detail():
-    text, html = parts(send(render("error_report", "en", Audience.ADMINS, None,
-                                   summary="Drive did not answer",
-                                   detail="Traceback:\n  <HttpError 500>")))
+    text, html = parts(
+        send(
+            render(
+                "error_report",
+                "en",
+                Audience.ADMINS,
+                None,
+                summary="Drive did not answer",
+                detail="Traceback:\n  <HttpError 500>",
+            )
+        )
+    )
     assert "Traceback:\n  <HttpError 500>" in text
     assert "&lt;HttpError 500&gt;" in html and "<pre" in html
 

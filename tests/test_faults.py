@@ -12,12 +12,12 @@ import pytest
 from builders import draft_docx, email_with_attachment, final_pdf, write_config
 from pypdf import PdfWriter
 
+from drivebot.app.application import App
+from drivebot.clock import system_clock
 from drivebot.config import load
 from drivebot.errors import TransientError
 from drivebot.local import LocalDrive, LocalMailbox
-from drivebot.service import Service
-from drivebot.store import Store
-from drivebot.workflow import EventKind
+from drivebot.state.store import Store
 
 OPD_ADDRESS = "dinkes@sbtkab.example"
 INBOX = Path("drive/00 Masuk/Dinas Kesehatan")
@@ -64,20 +64,29 @@ class FlakyDrive(LocalDrive):
         return super().move(file_id, folder, name)
 
 
-def service(tmp_path, drive=None, mailbox=None, clock=datetime.now, **settings) -> Service:
+def service(tmp_path, drive=None, mailbox=None, clock=system_clock, **settings) -> App:
     if not (tmp_path / "drivebot.toml").exists():
         write_config(tmp_path, **settings)
     config = load(tmp_path)
     drive = drive or LocalDrive(tmp_path / "drive", config.folders, config.settle_seconds)
     drive.ensure_folders([opd.folder for opd in config.opds])
-    return Service(config, Store(config.state_file), drive,
-                   mailbox or LocalMailbox(tmp_path / "mail"), clock)
+    return App(
+        config,
+        Store(config.state_file, clock),
+        drive,
+        mailbox or LocalMailbox(tmp_path / "mail"),
+        clock,
+    )
 
 
 def sent(tmp_path) -> list:
     box = tmp_path / "mail" / "sent"
-    return [message_from_bytes(p.read_bytes(), policy=policy.default)
-            for sub in ("new", "cur") if (box / sub).is_dir() for p in (box / sub).iterdir()]
+    return [
+        message_from_bytes(p.read_bytes(), policy=policy.default)
+        for sub in ("new", "cur")
+        if (box / sub).is_dir()
+        for p in (box / sub).iterdir()
+    ]
 
 
 def sent_to(tmp_path, address: str) -> list:
@@ -91,12 +100,12 @@ def drop(tmp_path, name: str, data: bytes) -> Path:
     return path
 
 
-def approved(app: Service, tmp_path: Path):
+def approved(app: App, tmp_path: Path):
     """A draft dropped by Dinas Kesehatan, registered, and approved: the common start."""
     drop(tmp_path, "Ranperbup.docx", draft_docx())
     app.cycle()
     [draft] = app.store.drafts()
-    app.command(draft.reg, EventKind.APPROVED)
+    app.commands.approve(draft.reg)
     return app.store.draft(draft.reg)
 
 
@@ -105,20 +114,25 @@ def encrypted_pdf() -> bytes:
     writer.add_blank_page(595, 842)
     writer.encrypt(user_password="rahasia", owner_password="pemilik")
     import io
+
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("name", "data", "reason_words"), [
-    ("anggaran.xlsx", b"PK\x03\x04 spreadsheet", ".docx"),
-    ("rusak.docx", b"this is not a zip file at all", "rusak"),
-    ("kosong.pdf", b"", "kosong"),
-    ("terkunci.pdf", None, "kata sandi"),
-    ("besar.pdf", b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024), "MB"),
-])
-def test_bad_files_are_quarantined_with_a_note_and_the_opd_is_told(tmp_path, name, data,
-                                                                    reason_words):
+@pytest.mark.parametrize(
+    ("name", "data", "reason_words"),
+    [
+        ("anggaran.xlsx", b"PK\x03\x04 spreadsheet", ".docx"),
+        ("rusak.docx", b"this is not a zip file at all", "rusak"),
+        ("kosong.pdf", b"", "kosong"),
+        ("terkunci.pdf", None, "kata sandi"),
+        ("besar.pdf", b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024), "MB"),
+    ],
+)
+def test_bad_files_are_quarantined_with_a_note_and_the_opd_is_told(
+    tmp_path, name, data, reason_words
+):
     app = service(tmp_path, max_attachment_mb=1)
     drop(tmp_path, name, encrypted_pdf() if data is None else data)
     report = app.cycle()
@@ -138,32 +152,50 @@ def test_bad_files_are_quarantined_with_a_note_and_the_opd_is_told(tmp_path, nam
 
 def test_unknown_sender_is_quarantined_and_never_answered(tmp_path):
     app = service(tmp_path)
-    app.mailbox.deliver(email_with_attachment(
-        "Orang Asing <asing@contoh.example>", "hukum@sbtkab.example", "Draf perbup",
-        [("draf.docx", draft_docx())]))
+    app.mailbox.deliver(
+        email_with_attachment(
+            "Orang Asing <asing@contoh.example>",
+            "hukum@sbtkab.example",
+            "Draf perbup",
+            [("draf.docx", draft_docx())],
+        )
+    )
     app.cycle()
     assert list((tmp_path / "mail" / "quarantine" / "cur").iterdir())
     assert not any((tmp_path / "mail" / "inbox" / "new").iterdir())
     assert sent_to(tmp_path, "asing@contoh.example") == []
-    [report] = [m for m in sent_to(tmp_path, "kabag.hukum@sbtkab.example")
-                if "asing@contoh.example" in m.get_body(("plain",)).get_content()]
+    [report] = [
+        m
+        for m in sent_to(tmp_path, "kabag.hukum@sbtkab.example")
+        if "asing@contoh.example" in m.get_body(("plain",)).get_content()
+    ]
     assert app.store.drafts() == []
     assert report["Auto-Submitted"] == "auto-generated"
 
 
 def test_an_emailed_draft_and_its_emailed_revision(tmp_path):
     app = service(tmp_path)
-    app.mailbox.deliver(email_with_attachment(
-        f"Staf Dinkes <{OPD_ADDRESS}>", "hukum@sbtkab.example", "Pengajuan Ranperbup",
-        [("Ranperbup Retribusi.docx", draft_docx()), ("ttd.png", b"\x89PNG image")]))
+    app.mailbox.deliver(
+        email_with_attachment(
+            f"Staf Dinkes <{OPD_ADDRESS}>",
+            "hukum@sbtkab.example",
+            "Pengajuan Ranperbup",
+            [("Ranperbup Retribusi.docx", draft_docx()), ("ttd.png", b"\x89PNG image")],
+        )
+    )
     app.cycle()
     [draft] = app.store.drafts()
     assert (draft.stage, draft.version, draft.opd) == ("pemeriksaan", 1, "Dinas Kesehatan")
     assert list((tmp_path / "mail" / "processed" / "cur").iterdir())
-    app.command(draft.reg, EventKind.REVISION_REQUESTED)
-    app.mailbox.deliver(email_with_attachment(
-        OPD_ADDRESS, "hukum@sbtkab.example", f"Re: [{draft.reg}] Perbaikan",
-        [("revisi.docx", draft_docx(subject="Retribusi (revisi)"))]))
+    app.commands.revise(draft.reg)
+    app.mailbox.deliver(
+        email_with_attachment(
+            OPD_ADDRESS,
+            "hukum@sbtkab.example",
+            f"Re: [{draft.reg}] Perbaikan",
+            [("revisi.docx", draft_docx(subject="Retribusi (revisi)"))],
+        )
+    )
     app.cycle()
     draft = app.store.draft(draft.reg)
     assert (draft.stage, draft.version) == ("pemeriksaan", 2)
@@ -173,23 +205,32 @@ def test_an_emailed_draft_and_its_emailed_revision(tmp_path):
 
 def test_an_email_about_a_draft_without_the_file_gets_a_plain_answer(tmp_path):
     app = service(tmp_path)
-    app.mailbox.deliver(email_with_attachment(OPD_ADDRESS, "hukum@sbtkab.example",
-                                              "Pengajuan rancangan Perbup retribusi", []))
+    app.mailbox.deliver(
+        email_with_attachment(
+            OPD_ADDRESS, "hukum@sbtkab.example", "Pengajuan rancangan Perbup retribusi", []
+        )
+    )
     app.cycle()
     [answer] = sent_to(tmp_path, OPD_ADDRESS)
     assert "lampiran" in answer.get_body(("plain",)).get_content().lower()
     assert app.store.drafts() == []
 
 
-@pytest.mark.parametrize(("subject", "headers"), [
-    ("Undangan rapat koordinasi", {}),  # ordinary mail: for people to answer
-    ("Automatic reply: Pengajuan rancangan", {"Auto-Submitted": "auto-replied"}),
-    ("Buletin JDIH", {"Precedence": "bulk"}),
-])
+@pytest.mark.parametrize(
+    ("subject", "headers"),
+    [
+        ("Undangan rapat koordinasi", {}),  # ordinary mail: for people to answer
+        ("Automatic reply: Pengajuan rancangan", {"Auto-Submitted": "auto-replied"}),
+        ("Buletin JDIH", {"Precedence": "bulk"}),
+    ],
+)
 def test_ordinary_and_automatic_mail_is_left_unanswered(tmp_path, subject, headers):
     app = service(tmp_path)
-    app.mailbox.deliver(email_with_attachment(OPD_ADDRESS, "hukum@sbtkab.example", subject, [],
-                                              extra_headers=headers))
+    app.mailbox.deliver(
+        email_with_attachment(
+            OPD_ADDRESS, "hukum@sbtkab.example", subject, [], extra_headers=headers
+        )
+    )
     app.cycle()
     app.cycle()
     assert sent(tmp_path) == [] and app.store.drafts() == []
@@ -244,8 +285,7 @@ def test_killed_after_the_state_change_the_next_cycle_finishes_the_work(tmp_path
     assert sent(tmp_path) == [] and (tmp_path / INBOX / "Ranperbup.docx").exists()
     restarted = service(tmp_path)
     restarted.cycle()
-    assert os.listdir(tmp_path / "drive" / "01 Pemeriksaan") == [
-        f"{draft.reg} v1 - Ranperbup.docx"]
+    assert os.listdir(tmp_path / "drive" / "01 Pemeriksaan") == [f"{draft.reg} v1 - Ranperbup.docx"]
     assert len(restarted.store.drafts()) == 1
     assert len(sent(tmp_path)) == 2
 
@@ -280,16 +320,18 @@ def test_a_final_dropped_in_the_final_folder_is_archived(tmp_path):
 def test_numbering_is_one_sequence_per_type_and_year_from_the_configured_start(tmp_path):
     app = service(tmp_path, overrides={"numbering": {"perbup": 41, "kepbup": 7, "perda": 1}})
     regs = []
-    for name, kind in (("Ranperbup A.docx", "RANCANGAN PERATURAN BUPATI"),
-                       ("Rankepbup B.docx", "RANCANGAN KEPUTUSAN BUPATI"),
-                       ("Ranperbup C.docx", "RANCANGAN PERATURAN BUPATI")):
+    for name, kind in (
+        ("Ranperbup A.docx", "RANCANGAN PERATURAN BUPATI"),
+        ("Rankepbup B.docx", "RANCANGAN KEPUTUSAN BUPATI"),
+        ("Ranperbup C.docx", "RANCANGAN PERATURAN BUPATI"),
+    ):
         drop(tmp_path, name, draft_docx(kind=kind, subject=name))
     app.cycle()
     for draft in app.store.drafts():
-        app.command(draft.reg, EventKind.APPROVED)
+        app.commands.approve(draft.reg)
         source = tmp_path / f"{draft.reg}.pdf"
         source.write_bytes(final_pdf())
-        app.finalize(draft.reg, source)
+        app.commands.finalize(draft.reg, source)
         regs.append(draft.reg)
     numbers = sorted((d.product_type.value, d.number) for d in app.store.drafts())
     assert numbers == [("kepbup", 7), ("perbup", 41), ("perbup", 42)]
@@ -314,9 +356,14 @@ def test_the_digest_goes_once_a_day_after_its_time(tmp_path):
 def test_an_opd_may_send_the_signed_final_by_email_once_approved(tmp_path):
     app = service(tmp_path)
     draft = approved(app, tmp_path)
-    app.mailbox.deliver(email_with_attachment(
-        OPD_ADDRESS, "hukum@sbtkab.example", f"[{draft.reg}] Naskah final bertanda tangan",
-        [("final.pdf", final_pdf())]))
+    app.mailbox.deliver(
+        email_with_attachment(
+            OPD_ADDRESS,
+            "hukum@sbtkab.example",
+            f"[{draft.reg}] Naskah final bertanda tangan",
+            [("final.pdf", final_pdf())],
+        )
+    )
     app.cycle()
     draft = app.store.draft(draft.reg)
     assert (draft.stage, draft.number) == ("arsip", 1)

@@ -19,7 +19,13 @@ from drivebot.config import DEFAULT_FOLDERS, GoogleSettings
 from drivebot.drive import GoogleDrive, setup_google_folders
 from drivebot.errors import BadDocument, ConfigError, NotFound, TransientError
 from drivebot.gmail import GmailMailbox, sender_authenticated
-from drivebot.google_api import GMAIL_UNITS, RateLimiter, build_services, run_auth_flow
+from drivebot.google_api import (
+    GMAIL_UNITS,
+    RateLimiter,
+    drive_client,
+    gmail_client,
+    run_auth_flow,
+)
 from drivebot.workflow import Folder
 
 OPDS = ["Dinas Kesehatan"]
@@ -31,13 +37,14 @@ class Setup:
         self.google = google
         self.users = google.users
         if shared_drive:
-            settings = GoogleSettings(api_endpoint=google.url,
-                                      shared_drive_id=google.drive.new_shared_drive("Hukum"))
+            settings = GoogleSettings(
+                api_endpoint=google.url, shared_drive_id=google.drive.new_shared_drive("Hukum")
+            )
         else:
             root = self.users.upload(google.drive.root_id, "Hukum", b"", FOLDER_MIME)
             settings = GoogleSettings(api_endpoint=google.url, root_folder_id=root)
-        self.drive_service, self.gmail_service = build_services(settings, tmp_path,
-                                                                max_backoff=0.001)
+        self.drive_service = drive_client(settings, tmp_path, max_backoff=0.001)
+        self.gmail_service = gmail_client(settings, tmp_path, max_backoff=0.001)
         ids = setup_google_folders(self.drive_service, settings, DEFAULT_FOLDERS, OPDS)
         self.settings = replace(settings, folder_ids=ids)
         self.drive = GoogleDrive(self.drive_service, self.settings, DEFAULT_FOLDERS)
@@ -48,8 +55,7 @@ class Setup:
         return self.settings.folder_ids[key]
 
     def drop(self, name: str = "Ranperbup.docx", data: bytes | None = None) -> str:
-        return self.users.upload(self.folder("inbox/Dinas Kesehatan"), name,
-                                 data or draft_docx())
+        return self.users.upload(self.folder("inbox/Dinas Kesehatan"), name, data or draft_docx())
 
 
 @pytest.fixture
@@ -65,6 +71,7 @@ def world(google, tmp_path):
 
 # --- sender_authenticated: a pure function of the headers -------------------------------------
 
+
 def headers(*results: str, sender: str = SENDER) -> Message:
     message = Message()
     for value in results:
@@ -74,60 +81,88 @@ def headers(*results: str, sender: str = SENDER) -> Message:
     return message
 
 
-GOOD = ("mx.google.com; dkim=pass header.i=@dinkes.example.go.id header.s=s1 header.b=x; "
-        "spf=pass (google.com: domain of staf@dinkes.example.go.id designates 203.0.113.7 as "
-        "permitted sender) smtp.mailfrom=staf@dinkes.example.go.id; dmarc=pass (p=REJECT "
-        "sp=REJECT dis=NONE) header.from=dinkes.example.go.id")
+GOOD = (
+    "mx.google.com; dkim=pass header.i=@dinkes.example.go.id header.s=s1 header.b=x; "
+    "spf=pass (google.com: domain of staf@dinkes.example.go.id designates 203.0.113.7 as "
+    "permitted sender) smtp.mailfrom=staf@dinkes.example.go.id; dmarc=pass (p=REJECT "
+    "sp=REJECT dis=NONE) header.from=dinkes.example.go.id"
+)
 
 
-@pytest.mark.parametrize(("results", "sender", "expected"), [
-    ((GOOD,), SENDER, True),
-    (("mx.google.com; dmarc=pass header.from=dinkes.example.go.id",), SENDER, True),
-    (("mx.google.com; dkim=pass header.d=dinkes.example.go.id",), SENDER, True),
-    (("mx.google.com; dkim=pass header.i=@example.go.id",), SENDER, True),  # relaxed alignment
-    (("mx.google.com; spf=pass smtp.mailfrom=bounce@dinkes.example.go.id",), SENDER, True),
-    (("MX.Google.com; DMARC=PASS header.from=DINKES.example.go.id",), SENDER, True),
-    # unaligned, failing or missing results
-    (("mx.google.com; dkim=pass header.d=mailer.example.com",), SENDER, False),
-    (("mx.google.com; spf=pass smtp.mailfrom=x@other.example",), SENDER, False),
-    (("mx.google.com; dmarc=pass header.from=other.example",), SENDER, False),
-    (("mx.google.com; dkim=pass header.d=com",), "a <a@com>", False),  # a bare TLD never aligns
-    (("mx.google.com; dkim=pass header.d=dinkes.example.go.id; dmarc=fail "
-      "header.from=dinkes.example.go.id",), SENDER, False),
-    (("mx.google.com; dkim=fail header.d=dinkes.example.go.id; spf=softfail "
-      "smtp.mailfrom=x@dinkes.example.go.id",), SENDER, False),
-    (("mx.google.com; dkim=none (no signature dmarc=pass header.from=dinkes.example.go.id)",),
-     SENDER, False),  # a pass inside a comment is no result
-    ((), SENDER, False),
-    ((GOOD,), "", False),
-    ((GOOD,), "a@dinkes.example.go.id, b@dinkes.example.go.id", False),
-    # a sender's own headers: Gmail's sits on top, anything below is ignored
-    (("mx.google.com; dmarc=fail header.from=dinkes.example.go.id", GOOD), SENDER, False),
-    (("mx.google.com; spf=neutral smtp.mailfrom=x@evil.example", GOOD), SENDER, False),
-    (("spoof.example; dmarc=pass header.from=dinkes.example.go.id",), SENDER, False),
-    (("relay.example; none", GOOD), SENDER, False),  # Google's is not the topmost: no trust
-])
+@pytest.mark.parametrize(
+    ("results", "sender", "expected"),
+    [
+        ((GOOD,), SENDER, True),
+        (("mx.google.com; dmarc=pass header.from=dinkes.example.go.id",), SENDER, True),
+        (("mx.google.com; dkim=pass header.d=dinkes.example.go.id",), SENDER, True),
+        (("mx.google.com; dkim=pass header.i=@example.go.id",), SENDER, True),  # relaxed alignment
+        (("mx.google.com; spf=pass smtp.mailfrom=bounce@dinkes.example.go.id",), SENDER, True),
+        (("MX.Google.com; DMARC=PASS header.from=DINKES.example.go.id",), SENDER, True),
+        # unaligned, failing or missing results
+        (("mx.google.com; dkim=pass header.d=mailer.example.com",), SENDER, False),
+        (("mx.google.com; spf=pass smtp.mailfrom=x@other.example",), SENDER, False),
+        (("mx.google.com; dmarc=pass header.from=other.example",), SENDER, False),
+        (("mx.google.com; dkim=pass header.d=com",), "a <a@com>", False),  # a bare TLD never aligns
+        (
+            (
+                "mx.google.com; dkim=pass header.d=dinkes.example.go.id; dmarc=fail "
+                "header.from=dinkes.example.go.id",
+            ),
+            SENDER,
+            False,
+        ),
+        (
+            (
+                "mx.google.com; dkim=fail header.d=dinkes.example.go.id; spf=softfail "
+                "smtp.mailfrom=x@dinkes.example.go.id",
+            ),
+            SENDER,
+            False,
+        ),
+        (
+            (
+                "mx.google.com; dkim=none "
+                "(no signature dmarc=pass header.from=dinkes.example.go.id)",
+            ),
+            SENDER,
+            False,
+        ),  # a pass inside a comment is no result
+        ((), SENDER, False),
+        ((GOOD,), "", False),
+        ((GOOD,), "a@dinkes.example.go.id, b@dinkes.example.go.id", False),
+        # a sender's own headers: Gmail's sits on top, anything below is ignored
+        (("mx.google.com; dmarc=fail header.from=dinkes.example.go.id", GOOD), SENDER, False),
+        (("mx.google.com; spf=neutral smtp.mailfrom=x@evil.example", GOOD), SENDER, False),
+        (("spoof.example; dmarc=pass header.from=dinkes.example.go.id",), SENDER, False),
+        (("relay.example; none", GOOD), SENDER, False),  # Google's is not the topmost: no trust
+    ],
+)
 def test_sender_authenticated(results, sender, expected):
     assert sender_authenticated(headers(*results, sender=sender)) is expected
 
 
 def _mail(subject: str = "Pengajuan", extra: dict[str, str] | None = None) -> bytes:
-    return email_with_attachment(SENDER, "hukum@example.go.id", subject,
-                                 [("draf.docx", b"PK docx")], extra_headers=extra)
+    return email_with_attachment(
+        SENDER, "hukum@example.go.id", subject, [("draf.docx", b"PK docx")], extra_headers=extra
+    )
 
 
 def test_injected_authentication_results_do_not_pass_through_gmail(world):
     cursor = world.mailbox.poll(None)[1]
     world.users.send_email(_mail("asli"))
-    world.users.send_email(_mail("palsu", {"Authentication-Results": GOOD}),
-                           authenticated=False)
+    world.users.send_email(_mail("palsu", {"Authentication-Results": GOOD}), authenticated=False)
     refs, _ = world.mailbox.poll(cursor)
-    verdicts = {world.mailbox.headers(r)["Subject"]: world.mailbox.sender_authenticated(
-        world.mailbox.headers(r)) for r in refs}
+    verdicts = {
+        world.mailbox.headers(r)["Subject"]: world.mailbox.sender_authenticated(
+            world.mailbox.headers(r)
+        )
+        for r in refs
+    }
     assert verdicts == {"asli": True, "palsu": False}
 
 
 # --- Gmail sync ------------------------------------------------------------------------------
+
 
 def test_the_first_start_leaves_mail_already_in_the_inbox_alone(world):
     world.users.send_email(_mail("undangan rapat, sebelum drivebot"))
@@ -189,8 +224,11 @@ def test_history_pages_and_headers_come_with_the_poll(world):
 
 
 def test_labels_are_found_or_created_once(world):
-    world.google.gmail.labels["Label_9"] = {"id": "Label_9", "name": "drivebot/diproses",
-                                            "type": "user"}
+    world.google.gmail.labels["Label_9"] = {
+        "id": "Label_9",
+        "name": "drivebot/diproses",
+        "type": "user",
+    }
     cursor = world.mailbox.poll(None)[1]
     world.users.send_email(_mail("satu"))
     world.users.send_email(_mail("dua"))
@@ -212,8 +250,12 @@ def test_a_large_message_is_uploaded_and_a_reply_stays_in_its_thread(world):
     reply["Message-ID"] = "<drivebot.9@example.go.id>"
     reply["In-Reply-To"] = original.header("Message-ID")
     reply.set_content("Diterima.")
-    reply.add_attachment(b"%PDF" + b"x" * (4 * 1024 * 1024), maintype="application",
-                         subtype="pdf", filename="lampiran.pdf")
+    reply.add_attachment(
+        b"%PDF" + b"x" * (4 * 1024 * 1024),
+        maintype="application",
+        subtype="pdf",
+        filename="lampiran.pdf",
+    )
     world.mailbox.send(reply)
     [sent] = [m for m in world.google.gmail.messages.values() if "SENT" in m.labels]
     assert sent.thread_id == original.thread_id
@@ -231,6 +273,7 @@ def test_fetch_of_a_deleted_message_is_not_found(world):
 
 
 # --- Drive -----------------------------------------------------------------------------------
+
 
 def test_cold_start_lists_each_watched_folder_with_paging(world):
     for n in range(1050):
@@ -259,7 +302,8 @@ def test_changes_report_moves_into_and_out_of_the_watched_folders(world):
     world.google.counts.clear()
     files, _ = world.drive.poll(cursor)
     assert [(f.id, f.folder, f.opd_folder) for f in files] == [
-        (stays, Folder.INBOX, "Dinas Kesehatan")]
+        (stays, Folder.INBOX, "Dinas Kesehatan")
+    ]
     assert world.google.counts["drive.changes.list"] == 2
 
 
@@ -292,7 +336,10 @@ def test_review_copy_is_imported_once(world, tmp_path):
     file = world.drive.move(world.drive.get(world.drop()).id, Folder.REVIEW)
     copy = world.drive.review_copy(file)
     assert (copy.folder, copy.name, copy.mime_type) == (
-        Folder.REVIEW, "Ranperbup", "application/vnd.google-apps.document")
+        Folder.REVIEW,
+        "Ranperbup",
+        "application/vnd.google-apps.document",
+    )
     assert copy.link and "docs.google.com" in copy.link
     assert world.drive.review_copy(file) == copy
     assert world.google.counts["drive.files.create"] == 1
@@ -310,8 +357,7 @@ def test_a_docx_docs_cannot_import_is_a_bad_document(world):
 
 def test_comments_page_and_skip_resolved_deleted_and_empty_replies(world):
     doc = world.users.create_doc(world.folder("review"), "Draf", "Pasal 1")
-    ids = [world.users.comment(doc, f"catatan {n}", quoted=f"Pasal {n} & <b>") for n in
-           range(130)]
+    ids = [world.users.comment(doc, f"catatan {n}", quoted=f"Pasal {n} & <b>") for n in range(130)]
     world.users.reply(doc, ids[0], "setuju", author="Perancang")
     world.users.resolve(doc, ids[1])
     world.users.delete_comment(doc, ids[2])
@@ -326,8 +372,10 @@ def test_lock_restricts_content_and_copying(world):
     file_id = world.users.upload(world.folder("archive"), "final.pdf", b"%PDF")
     world.drive.lock(file_id)
     stored = world.google.drive.files[file_id]
-    assert stored.content_restrictions[0]["readOnly"] and \
-        stored.content_restrictions[0]["ownerRestricted"]
+    assert (
+        stored.content_restrictions[0]["readOnly"]
+        and stored.content_restrictions[0]["ownerRestricted"]
+    )
     assert stored.copy_requires_writer_permission
     assert world.drive.get(file_id).locked
 
@@ -343,8 +391,9 @@ def test_move_out_of_the_inbox_and_idempotence(world):
 
 def test_setup_is_idempotent_and_works_in_a_shared_drive(google, tmp_path):
     shared = Setup(google, tmp_path, shared_drive=True)
-    again = setup_google_folders(shared.drive_service, replace(shared.settings, folder_ids={}),
-                                 DEFAULT_FOLDERS, OPDS)
+    again = setup_google_folders(
+        shared.drive_service, replace(shared.settings, folder_ids={}), DEFAULT_FOLDERS, OPDS
+    )
     assert again == shared.settings.folder_ids
     assert len(again) == len(Folder) + len(OPDS)
     assert google.counts["drive.files.create"] == 0
@@ -358,13 +407,12 @@ def test_setup_is_idempotent_and_works_in_a_shared_drive(google, tmp_path):
 def test_setup_checks_the_bots_access(google, tmp_path):
     root = google.users.upload(google.drive.root_id, "Hukum", b"", FOLDER_MIME)
     google.users.revoke(root, "canAddChildren")
-    drive, _ = build_services(GoogleSettings(api_endpoint=google.url), tmp_path)
+    drive = drive_client(GoogleSettings(api_endpoint=google.url), tmp_path)
     settings = GoogleSettings(api_endpoint=google.url, root_folder_id=root)
     with pytest.raises(ConfigError, match="canAddChildren"):
         setup_google_folders(drive, settings, DEFAULT_FOLDERS, OPDS)
     with pytest.raises(ConfigError, match="not found"):
-        setup_google_folders(drive, replace(settings, root_folder_id="nope"), DEFAULT_FOLDERS,
-                             OPDS)
+        setup_google_folders(drive, replace(settings, root_folder_id="nope"), DEFAULT_FOLDERS, OPDS)
     with pytest.raises(ConfigError, match="root_folder_id"):
         setup_google_folders(drive, replace(settings, root_folder_id=""), DEFAULT_FOLDERS, OPDS)
 
@@ -378,15 +426,18 @@ def test_a_refused_permission_stops_with_a_config_error(world):
 
 def test_unknown_folder_keys_are_config_errors(world):
     with pytest.raises(ConfigError, match="folder_ids"):
-        GoogleDrive(world.drive_service, replace(world.settings, folder_ids={"kotak": "x"}),
-                    DEFAULT_FOLDERS)
+        GoogleDrive(
+            world.drive_service, replace(world.settings, folder_ids={"kotak": "x"}), DEFAULT_FOLDERS
+        )
 
 
 # --- retries, quotas, credentials ------------------------------------------------------------
 
+
 def test_work_goes_through_injected_faults(world, tmp_path):
-    world.google.faults.set_rate(0.3, kinds=(Fault.UNAVAILABLE, Fault.SERVER_ERROR,
-                                             Fault.RATE_LIMIT, Fault.DROP))
+    world.google.faults.set_rate(
+        0.3, kinds=(Fault.UNAVAILABLE, Fault.SERVER_ERROR, Fault.RATE_LIMIT, Fault.DROP)
+    )
     cursor = world.drive.poll(None)[1]
     file_id = world.drop()
     [file] = world.drive.poll(cursor)[0]
@@ -432,11 +483,11 @@ def test_the_token_bucket_waits_only_past_its_burst():
 
 
 def test_each_gmail_call_takes_its_quota_units(world):
-    request = world.gmail_service.users().messages().send(userId="me", body={"raw": ""})
+    request = world.gmail_service.service.users().messages().send(userId="me", body={"raw": ""})
     limiter = request.guard.limiter
     assert limiter.capacity == pytest.approx(15_000 / 60 * 10)
     before = limiter._tokens
-    world.gmail_service.users().getProfile(userId="me").execute()
+    world.gmail_service.service.users().getProfile(userId="me").execute()
     assert before - limiter._tokens == pytest.approx(1, abs=0.5)
     assert GMAIL_UNITS["gmail.users.messages.send"] == 100
     assert request.guard.cost(request.methodId) == 100
@@ -451,20 +502,28 @@ def test_missing_or_revoked_logins_are_config_errors(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Credentials, "refresh", refused)
     with pytest.raises(ConfigError, match="drivebot auth"):
-        build_services(GoogleSettings(), tmp_path)
-    token = {"token": "expired", "refresh_token": "revoked", "client_id": "c",
-             "client_secret": "s", "expiry": "2000-01-01T00:00:00Z",
-             "scopes": ["https://www.googleapis.com/auth/drive",
-                        "https://www.googleapis.com/auth/gmail.modify"]}
+        drive_client(GoogleSettings(), tmp_path)
+    token = {
+        "token": "expired",
+        "refresh_token": "revoked",
+        "client_id": "c",
+        "client_secret": "s",
+        "expiry": "2000-01-01T00:00:00Z",
+        "scopes": [
+            "https://www.googleapis.com/auth/drive",
+            "https://www.googleapis.com/auth/gmail.modify",
+        ],
+    }
     (tmp_path / "google-token.json").write_text(json.dumps(token))
     with pytest.raises(ConfigError, match="drivebot auth"):
-        build_services(GoogleSettings(), tmp_path)
-    (tmp_path / "google-token.json").write_text(json.dumps({**token, "scopes": [
-        "https://www.googleapis.com/auth/drive.file"]}))
+        drive_client(GoogleSettings(), tmp_path)
+    (tmp_path / "google-token.json").write_text(
+        json.dumps({**token, "scopes": ["https://www.googleapis.com/auth/drive.file"]})
+    )
     with pytest.raises(ConfigError, match="lacks the permissions"):
-        build_services(GoogleSettings(), tmp_path)
+        drive_client(GoogleSettings(), tmp_path)
     with pytest.raises(ConfigError, match="subject"):
-        build_services(GoogleSettings(service_account_file="sa.json"), tmp_path)
+        drive_client(GoogleSettings(service_account_file="sa.json"), tmp_path)
 
 
 def test_the_auth_flow_saves_the_token_private(tmp_path, monkeypatch):
@@ -472,9 +531,19 @@ def test_the_auth_flow_saves_the_token_private(tmp_path, monkeypatch):
 
     with pytest.raises(ConfigError, match="OAuth client"):
         run_auth_flow(GoogleSettings(), tmp_path)
-    (tmp_path / "credentials.json").write_text(json.dumps({"installed": {
-        "client_id": "c", "client_secret": "s", "auth_uri": "https://a.example/auth",
-        "token_uri": "https://a.example/token", "redirect_uris": ["http://localhost"]}}))
+    (tmp_path / "credentials.json").write_text(
+        json.dumps(
+            {
+                "installed": {
+                    "client_id": "c",
+                    "client_secret": "s",
+                    "auth_uri": "https://a.example/auth",
+                    "token_uri": "https://a.example/token",
+                    "redirect_uris": ["http://localhost"],
+                }
+            }
+        )
+    )
 
     class Creds:
         def to_json(self) -> str:
@@ -488,5 +557,10 @@ def test_the_auth_flow_saves_the_token_private(tmp_path, monkeypatch):
 
 def test_the_example_credentials_file_has_the_installed_client_shape():
     example = json.loads((Path(__file__).parents[1] / "credentials.example.json").read_text())
-    assert set(example["installed"]) >= {"client_id", "client_secret", "auth_uri", "token_uri",
-                                         "redirect_uris"}
+    assert set(example["installed"]) >= {
+        "client_id",
+        "client_secret",
+        "auth_uri",
+        "token_uri",
+        "redirect_uris",
+    }

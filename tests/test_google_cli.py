@@ -6,8 +6,8 @@ from builders import draft_docx, write_config
 from fakegoogle.server import FakeGoogle
 
 from drivebot.cli import main
+from drivebot.cli.console import Console
 from drivebot.config import load
-from drivebot.console import Console
 
 FOLDER = "application/vnd.google-apps.folder"
 
@@ -18,8 +18,9 @@ def test_setup_google_writes_the_folder_ids_and_the_loop_runs_on_them(tmp_path):
         root = google.users.upload(google.drive.root_id, "Bagian Hukum", b"", FOLDER)
         write_config(tmp_path, {"google": {"api_endpoint": google.url}})
         out = io.StringIO()
-        code = main(["setup-google", "--root", root, "-w", str(tmp_path)],
-                    Console(out, io.StringIO()))
+        code = main(
+            ["setup-google", "--root", root, "-w", str(tmp_path)], Console(out, io.StringIO())
+        )
         assert code == 0 and "Folder Drive siap" in out.getvalue()
         config = load(tmp_path)
         assert config.backend == "google" and config.google.root_folder_id == root

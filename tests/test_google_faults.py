@@ -15,10 +15,11 @@ from builders import NoteSpec, draft_docx, final_pdf, write_config
 from contract.worlds import GoogleWorld
 from fakegoogle.server import Fault
 
+from drivebot.app.application import App
 from drivebot.config import load
-from drivebot.service import Service
-from drivebot.store import Store
-from drivebot.workflow import EventKind, Folder
+from drivebot.state.rows import CURRENT_ROLES
+from drivebot.state.store import Store
+from drivebot.workflow import Folder
 
 CYCLES = 12
 
@@ -26,8 +27,7 @@ CYCLES = 12
 def _registered(world, tmp_path):
     """drivebot on the local Google, with one draft dropped and registered."""
     write_config(tmp_path, world.config_overrides())
-    app = Service(load(tmp_path), Store(tmp_path / "drivebot.sqlite3"), world.drive,
-                  world.mailbox)
+    app = App(load(tmp_path), Store(tmp_path / "drivebot.sqlite3"), world.drive, world.mailbox)
     world.drop("Dinas Kesehatan", "Ranperbup Retribusi.docx", draft_docx())
     app.cycle()
     [draft] = app.store.drafts()
@@ -43,10 +43,10 @@ def world(tmp_path):
 
 def test_the_loop_completes_through_ten_percent_faults(world, tmp_path):
     write_config(tmp_path, world.config_overrides())
-    app = Service(load(tmp_path), Store(tmp_path / "drivebot.sqlite3"), world.drive,
-                  world.mailbox)
-    world.google.faults.set_rate(0.10, kinds=(Fault.UNAVAILABLE, Fault.SERVER_ERROR,
-                                              Fault.RATE_LIMIT, Fault.DROP))
+    app = App(load(tmp_path), Store(tmp_path / "drivebot.sqlite3"), world.drive, world.mailbox)
+    world.google.faults.set_rate(
+        0.10, kinds=(Fault.UNAVAILABLE, Fault.SERVER_ERROR, Fault.RATE_LIMIT, Fault.DROP)
+    )
 
     def until(condition) -> None:
         for _ in range(CYCLES):
@@ -62,8 +62,11 @@ def test_the_loop_completes_through_ten_percent_faults(world, tmp_path):
         drafts = app.store.drafts()
         return drafts[0].stage if drafts else None
 
-    world.drop("Dinas Kesehatan", "Ranperbup Retribusi.docx",
-               draft_docx(notes=(NoteSpec("Pasal 2", "Perbaiki tarif."),)))
+    world.drop(
+        "Dinas Kesehatan",
+        "Ranperbup Retribusi.docx",
+        draft_docx(notes=(NoteSpec("Pasal 2", "Perbaiki tarif."),)),
+    )
     until(lambda: stage() == "pemeriksaan" and not app.store.pending())
     [draft] = app.store.drafts()
     review = world.drive.find(Folder.REVIEW, f"{draft.reg} v1 - Ranperbup Retribusi.docx")
@@ -71,7 +74,7 @@ def test_the_loop_completes_through_ten_percent_faults(world, tmp_path):
     until(lambda: stage() == "perbaikan" and not app.store.pending())
     world.drop("Dinas Kesehatan", f"{draft.reg} revisi.docx", draft_docx(subject="Revisi"))
     until(lambda: app.store.draft(draft.reg).version == 2 and not app.store.pending())
-    app.command(draft.reg, EventKind.APPROVED)
+    app.commands.approve(draft.reg)
     until(lambda: not app.store.pending())
     signed = tmp_path / "final.pdf"
     signed.write_bytes(final_pdf())
@@ -84,7 +87,7 @@ def test_the_loop_completes_through_ten_percent_faults(world, tmp_path):
     messages = [message_from_bytes(raw, policy=policy.default) for raw in world.sent_messages()]
     ids = [m["Message-ID"] for m in messages]
     assert len(ids) == len(set(ids)), "an e-mail was sent twice"
-    queued = [row["payload"] for row in app.store.sent_emails()]
+    queued = [row.payload for row in app.store.outbox_rows("email")]
     assert len(queued) == len(messages), "every queued e-mail was sent, once"
     feedback = [m for m in messages if "Perbaiki tarif." in m.get_body(("plain",)).get_content()]
     assert len(feedback) == 1
@@ -92,37 +95,44 @@ def test_the_loop_completes_through_ten_percent_faults(world, tmp_path):
 
 def test_both_files_dragged_together_make_one_decision_with_every_note(world, tmp_path):
     app, draft = _registered(world, tmp_path)
-    files = app.store.files_of(draft.reg, "working", "review")
+    files = app.store.files_of(draft.reg, *CURRENT_ROLES)
     assert len(files) == 2  # the .docx and its Google Doc
-    for tracked, note in zip(files, ("Catatan pada docx.", "Catatan pada Google Doc."),
-                             strict=True):
+    for tracked, note in zip(
+        files, ("Catatan pada docx.", "Catatan pada Google Doc."), strict=True
+    ):
         world.users.comment(tracked.file_id, note, quoted="Pasal 1")
     for tracked in files:
         world.reviewer_move(world.drive.get(tracked.file_id), Folder.REVISION)
     app.cycle()
     assert app.store.draft(draft.reg).stage == "perbaikan"
     messages = [message_from_bytes(raw, policy=policy.default) for raw in world.sent_messages()]
-    feedback = [m.get_body(("plain",)).get_content() for m in messages
-                if "Catatan pada" in m.get_body(("plain",)).get_content()]
+    feedback = [
+        m.get_body(("plain",)).get_content()
+        for m in messages
+        if "Catatan pada" in m.get_body(("plain",)).get_content()
+    ]
     assert len(feedback) == 1
     assert "Catatan pada docx." in feedback[0] and "Catatan pada Google Doc." in feedback[0]
     assert not [m for m in messages if "tidak dapat diproses" in m["Subject"]]
 
 
 def test_a_google_doc_final_is_archived_from_its_pdf_export(world, tmp_path):
-    from drivebot.verification import verify_archive
-    from drivebot.workflow import EventKind
+    from drivebot.archive.verification import verify_archive
 
     app, draft = _registered(world, tmp_path)
-    app.command(draft.reg, EventKind.APPROVED)
-    world.users.create_doc(world.settings.folder_ids["final"], f"{draft.reg} Final Perbup",
-                           "PERATURAN BUPATI SERAM BAGIAN TIMUR NOMOR 1 TAHUN 2026")
+    app.commands.approve(draft.reg)
+    world.users.create_doc(
+        world.settings.folder_ids["final"],
+        f"{draft.reg} Final Perbup",
+        "PERATURAN BUPATI SERAM BAGIAN TIMUR NOMOR 1 TAHUN 2026",
+    )
     app.cycle()
     assert app.store.draft(draft.reg).stage == "arsip"
     names = world.names_in(Folder.ARCHIVE)
     assert any(n.endswith("(salinan sah).pdf") for n in names)
     assert any(n.endswith("(asli).pdf") for n in names)
     assert any(n.endswith("(dokumen Google)") for n in names)
-    problems = verify_archive(app.archiver.ledger, world.drive,
-                              app.archiver.signer.public_key_pem())
+    problems = verify_archive(
+        app.archiver.ledger, world.drive, app.archiver.signer.public_key_pem()
+    )
     assert problems == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import shutil
 import threading
-import time
 from email.message import EmailMessage
 
 import pytest
@@ -14,7 +13,7 @@ from builders import draft_docx, email_with_attachment, final_pdf, write_config
 from test_faults import INBOX, OPD_ADDRESS, approved, drop, sent, sent_to, service
 
 from drivebot.cli import main
-from drivebot.console import Console, ExitStatus
+from drivebot.cli.console import Console, ExitStatus
 from drivebot.errors import ConfigError, TransientError
 from drivebot.local import LocalDrive, LocalMailbox
 
@@ -78,35 +77,52 @@ class LockRefused(LocalDrive):
 def _drive(cls, tmp_path, **kwargs):
     write_config(tmp_path)
     from drivebot.config import load
+
     return cls(tmp_path / "drive", load(tmp_path).folders, 0, **kwargs)
 
 
 def test_two_emails_with_the_same_attachment_name_make_two_drafts(tmp_path):
     app = service(tmp_path)
     for subject in ("Retribusi Pasar", "Pajak Hotel"):
-        app.mailbox.deliver(email_with_attachment(
-            OPD_ADDRESS, "hukum@sbtkab.example", f"Ranperbup {subject}",
-            [("Ranperbup.docx", draft_docx(subject=subject))]))
+        app.mailbox.deliver(
+            email_with_attachment(
+                OPD_ADDRESS,
+                "hukum@sbtkab.example",
+                f"Ranperbup {subject}",
+                [("Ranperbup.docx", draft_docx(subject=subject))],
+            )
+        )
     app.cycle()
     titles = sorted(d.title for d in app.store.drafts())
-    assert titles == ["Rancangan Peraturan Bupati tentang Pajak Hotel",
-                      "Rancangan Peraturan Bupati tentang Retribusi Pasar"]
+    assert titles == [
+        "Rancangan Peraturan Bupati tentang Pajak Hotel",
+        "Rancangan Peraturan Bupati tentang Retribusi Pasar",
+    ]
 
 
 def test_a_failed_second_attachment_does_not_register_the_first_again(tmp_path):
     drive = _drive(FailingUploads, tmp_path, fail_at=2)
     app = service(tmp_path, drive=drive)
-    app.mailbox.deliver(email_with_attachment(
-        OPD_ADDRESS, "hukum@sbtkab.example", "Dua rancangan",
-        [("A.docx", draft_docx(subject="Retribusi Pasar")),
-         ("B.docx", draft_docx(subject="Pajak Hotel"))]))
+    app.mailbox.deliver(
+        email_with_attachment(
+            OPD_ADDRESS,
+            "hukum@sbtkab.example",
+            "Dua rancangan",
+            [
+                ("A.docx", draft_docx(subject="Retribusi Pasar")),
+                ("B.docx", draft_docx(subject="Pajak Hotel")),
+            ],
+        )
+    )
     report = app.cycle()
     assert report.transient
     app.cycle()
     app.cycle()
     titles = sorted(d.title for d in app.store.drafts())
-    assert titles == ["Rancangan Peraturan Bupati tentang Pajak Hotel",
-                      "Rancangan Peraturan Bupati tentang Retribusi Pasar"]
+    assert titles == [
+        "Rancangan Peraturan Bupati tentang Pajak Hotel",
+        "Rancangan Peraturan Bupati tentang Retribusi Pasar",
+    ]
 
 
 def test_the_drive_cursor_is_kept_only_after_a_cycle_without_transient_failures(tmp_path):
@@ -123,8 +139,11 @@ def test_the_drive_cursor_is_kept_only_after_a_cycle_without_transient_failures(
 
 def test_mail_left_in_the_inbox_after_a_failed_label_is_not_taken_in_twice(tmp_path):
     app = service(tmp_path, mailbox=StickyMailbox(tmp_path / "mail"))
-    app.mailbox.deliver(email_with_attachment(OPD_ADDRESS, "hukum@sbtkab.example", "Draf",
-                                              [("Ranperbup.docx", draft_docx())]))
+    app.mailbox.deliver(
+        email_with_attachment(
+            OPD_ADDRESS, "hukum@sbtkab.example", "Draf", [("Ranperbup.docx", draft_docx())]
+        )
+    )
     app.cycle()
     assert list((tmp_path / "mail" / "inbox" / "new").iterdir())  # still there: not labelled
     app.cycle()
@@ -141,8 +160,9 @@ def test_an_attachment_nested_as_apple_mail_sends_it_is_found(tmp_path):
     message.add_alternative("<p>Terlampir.</p>", subtype="html")
     html = message.get_payload()[1]
     html.make_mixed()
-    html.add_attachment(draft_docx(), maintype="application",
-                        subtype=DOCX.split("/")[1], filename="Ranperbup.docx")
+    html.add_attachment(
+        draft_docx(), maintype="application", subtype=DOCX.split("/")[1], filename="Ranperbup.docx"
+    )
     app = service(tmp_path)
     app.mailbox.deliver(message.as_bytes())
     app.cycle()
@@ -179,13 +199,15 @@ def test_a_given_up_archive_step_holds_back_its_emails_until_retry(tmp_path):
     app = service(tmp_path, drive=drive)
     draft = approved(app, tmp_path)
     (tmp_path / "f.pdf").write_bytes(final_pdf())
-    app.finalize(draft.reg, tmp_path / "f.pdf")
+    app.commands.finalize(draft.reg, tmp_path / "f.pdf")
     for _ in range(6):
         app.cycle()
     archived_mail = [m for m in sent(tmp_path) if "diarsipkan" in m["Subject"].lower()]
     assert archived_mail == []
-    assert any("drivebot retry" in m.get_body(("plain",)).get_content()
-               for m in sent_to(tmp_path, "kabag.hukum@sbtkab.example"))
+    assert any(
+        "drivebot retry" in m.get_body(("plain",)).get_content()
+        for m in sent_to(tmp_path, "kabag.hukum@sbtkab.example")
+    )
     drive.lock_refused = False
     code = main(["retry", "-w", str(tmp_path)], Console(io.StringIO(), io.StringIO()))
     assert code == ExitStatus.OK
@@ -198,17 +220,20 @@ def test_a_given_up_archive_step_holds_back_its_emails_until_retry(tmp_path):
 def test_a_command_waits_for_the_running_cycle(tmp_path):
     daemon = service(tmp_path)
     order: list[str] = []
+    blocked = threading.Event()
 
-    def other_process() -> None:  # its own Service, as a second process would have
-        service(tmp_path).cycle()
+    def other_process() -> None:  # its own App and lock file handle, as a second process has
+        other = service(tmp_path)
+        other.lock.on_wait = blocked.set  # told when it finds the workspace held
+        other.cycle()
         order.append("command")
 
-    with daemon.exclusive():
+    with daemon.lock.hold():
         worker = threading.Thread(target=other_process)
         worker.start()
-        time.sleep(0.3)
+        assert blocked.wait(10), "the second process did not find the workspace held"
         order.append("daemon done")
-    worker.join(5)
+    worker.join(10)
     assert order == ["daemon done", "command"]
 
 
@@ -216,10 +241,10 @@ def test_a_missing_signing_key_stops_drivebot_once_products_are_signed(tmp_path)
     app = service(tmp_path)
     draft = approved(app, tmp_path)
     (tmp_path / "f.pdf").write_bytes(final_pdf())
-    app.finalize(draft.reg, tmp_path / "f.pdf")
+    app.commands.finalize(draft.reg, tmp_path / "f.pdf")
     shutil.rmtree(tmp_path / "keys")
     with pytest.raises(ConfigError, match=r"signing key .* is missing"):
-        service(tmp_path)
+        service(tmp_path).cycle()
 
 
 def test_finalize_before_approval_is_refused_and_moves_nothing(tmp_path):
@@ -229,8 +254,10 @@ def test_finalize_before_approval_is_refused_and_moves_nothing(tmp_path):
     [draft] = app.store.drafts()
     (tmp_path / "f.pdf").write_bytes(final_pdf())
     err = io.StringIO()
-    code = main(["finalize", draft.reg, str(tmp_path / "f.pdf"), "-w", str(tmp_path)],
-                Console(io.StringIO(), err))
+    code = main(
+        ["finalize", draft.reg, str(tmp_path / "f.pdf"), "-w", str(tmp_path)],
+        Console(io.StringIO(), err),
+    )
     assert code == ExitStatus.REFUSED and err.getvalue().startswith("Ditolak:")
     assert list((tmp_path / "drive" / "04 Final").iterdir()) == []
     assert list((tmp_path / "drive" / "99 Karantina").iterdir()) == []
@@ -240,8 +267,11 @@ def test_the_same_file_dropped_and_emailed_is_registered_once(tmp_path):
     app = service(tmp_path)
     data = draft_docx()
     drop(tmp_path, "Ranperbup.docx", data)
-    app.mailbox.deliver(email_with_attachment(OPD_ADDRESS, "hukum@sbtkab.example", "Draf",
-                                              [("Ranperbup.docx", data)]))
+    app.mailbox.deliver(
+        email_with_attachment(
+            OPD_ADDRESS, "hukum@sbtkab.example", "Draf", [("Ranperbup.docx", data)]
+        )
+    )
     app.cycle()
     app.cycle()
     assert len(app.store.drafts()) == 1
@@ -256,8 +286,12 @@ def test_each_quarantined_file_keeps_its_own_note(tmp_path):
     drop(tmp_path, "anggaran.xlsx", b"PK second, another file")
     app.cycle()
     names = sorted(p.name for p in (tmp_path / "drive" / "99 Karantina").iterdir())
-    assert names == ["anggaran (2).xlsx", "anggaran (2).xlsx.catatan.txt", "anggaran.xlsx",
-                     "anggaran.xlsx.catatan.txt"]
+    assert names == [
+        "anggaran (2).xlsx",
+        "anggaran (2).xlsx.catatan.txt",
+        "anggaran.xlsx",
+        "anggaran.xlsx.catatan.txt",
+    ]
 
 
 def test_a_copy_beside_the_working_file_does_not_take_the_draft_over(tmp_path):
@@ -279,7 +313,10 @@ def test_a_draft_dropped_straight_into_review_is_reported_once(tmp_path):
     (tmp_path / "drive" / "01 Pemeriksaan" / "Ranperbup.docx").write_bytes(draft_docx())
     app.cycle()
     app.cycle()
-    reports = [m for m in sent_to(tmp_path, "kabag.hukum@sbtkab.example")
-               if "Ranperbup.docx" in m.get_body(("plain",)).get_content()]
+    reports = [
+        m
+        for m in sent_to(tmp_path, "kabag.hukum@sbtkab.example")
+        if "Ranperbup.docx" in m.get_body(("plain",)).get_content()
+    ]
     assert len(reports) == 1 and app.store.drafts() == []
     assert "00 Masuk" in reports[0].get_body(("plain",)).get_content()

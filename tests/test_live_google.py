@@ -22,15 +22,16 @@ pytestmark = pytest.mark.skipif(not LIVE, reason="DRIVEBOT_LIVE_WORKSPACE is not
 
 
 def test_one_submission_on_real_google(tmp_path):
-    from drivebot.bootstrap import build
-    from drivebot.google_api import build_services
+    from drivebot import bootstrap
+    from drivebot.config import load
+    from drivebot.state.rows import CURRENT_ROLES
     from drivebot.workflow import Folder
 
     workspace = tmp_path / "workspace"
     shutil.copytree(Path(LIVE), workspace, ignore=shutil.ignore_patterns("*.sqlite3*"))
-    service = build(workspace)
+    service = bootstrap.app(load(workspace))
     assert service.config.backend == "google"
-    drive_service, _ = build_services(service.config.google, workspace)
+    drive_service = service.drive.service  # type: ignore[attr-defined]
     opd = service.config.opds[0]
     name = f"drivebot-uji-{uuid.uuid4().hex[:8]} Ranperbup.docx"
     source = tmp_path / name
@@ -40,12 +41,13 @@ def test_one_submission_on_real_google(tmp_path):
     try:
         service.cycle()
         [draft] = [d for d in service.store.drafts() if d.opd == opd.name]
-        created += [f.file_id for f in service.store.files_of(draft.reg, "working", "review")]
+        created += [f.file_id for f in service.store.files_of(draft.reg, *CURRENT_ROLES)]
         assert service.drive.get(uploaded.id).folder is Folder.REVIEW
         assert service.store.pending() == []
-        sent = [json.loads(row["payload"]) for row in service.store.sent_emails()]
+        sent = [json.loads(row.payload) for row in service.store.outbox_rows("email")]
         assert sent and all(service.mailbox.was_sent(p["message_id"]) for p in sent)
     finally:
         for file_id in set(created):
-            drive_service.files().update(fileId=file_id, body={"trashed": True},
-                                         supportsAllDrives=True).execute()
+            drive_service.files().update(
+                fileId=file_id, body={"trashed": True}, supportsAllDrives=True
+            ).execute()

@@ -46,18 +46,22 @@ def qpdf_check(path: Path) -> None:
 
 
 def page_texts(path: Path) -> list[str]:
-    out = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
     return [" ".join(page.split()) for page in out.split("\f")[:-1]]
 
 
 def render(path: Path, directory: Path) -> list[Image.Image]:
     """Every page at 150 dpi, the visible (crop) box only, as a viewer or printer shows it."""
     prefix = directory / f"render-{path.stem}"
-    subprocess.run(["pdftoppm", "-r", str(DPI), "-cropbox", "-gray", "-png", str(path),
-                    str(prefix)], check=True)
-    files = sorted(directory.glob(f"{prefix.name}-*.png"),
-                   key=lambda file: int(file.stem.rsplit("-")[-1]))
+    subprocess.run(
+        ["pdftoppm", "-r", str(DPI), "-cropbox", "-gray", "-png", str(path), str(prefix)],
+        check=True,
+    )
+    files = sorted(
+        directory.glob(f"{prefix.name}-*.png"), key=lambda file: int(file.stem.rsplit("-")[-1])
+    )
     return [Image.open(file) for file in files]
 
 
@@ -128,8 +132,9 @@ SHAPES: dict[str, Maker] = {
     "mixed_sizes_and_rotations": _mixed,
     "xref_stream": lambda d: fx.with_object_streams(_mixed(d), d / "objstm.pdf"),
     "linearized": lambda d: fx.linearized(_mixed(d), d / "linear.pdf"),
-    "pdf13_without_final_eol": lambda d: fx.inherited_pdf(d / "old.pdf", version="1.3",
-                                                          final_eol=False),
+    "pdf13_without_final_eol": lambda d: fx.inherited_pdf(
+        d / "old.pdf", version="1.3", final_eol=False
+    ),
     "unusual_syntax": lambda d: fx.unusual_syntax_pdf(d / "unusual.pdf"),
 }
 
@@ -169,16 +174,24 @@ def assert_same_identity(source: Path, dest: Path) -> None:
     assert len(after["/ID"]) == 2
 
 
-@pytest.mark.parametrize("shape", ["inherited_resources_and_rotation", "mixed_sizes_and_rotations",
-                                   "xref_stream", "unusual_syntax", "offset_boxes"])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "inherited_resources_and_rotation",
+        "mixed_sizes_and_rotations",
+        "xref_stream",
+        "unusual_syntax",
+        "offset_boxes",
+    ],
+)
 def test_fast_page_parser_agrees_with_pypdf(shape: str, tmp_path: Path) -> None:
     """The page-tree tokenizer (a speed-up) must read exactly what pypdf reads, or defer."""
-    from drivebot import stamping
+    from drivebot.pdf.read import fast_loader
 
     source = SHAPES[shape](tmp_path)
     data = memoryview(source.read_bytes())
     reader = PdfReader(source, strict=True)
-    load = stamping._fast_loader(reader, data)
+    load = fast_loader(reader, data)
     nodes = [reader.trailer["/Root"].raw_get("/Pages")]
     while nodes:
         ref = nodes.pop()
@@ -215,7 +228,8 @@ def test_page_content_streams_are_kept_and_only_wrapped(tmp_path: Path) -> None:
         old_refs = list(resolved) if isinstance(resolved, ArrayObject) else [raw] if raw else []
         new_refs = list(new.raw_get("/Contents"))
         assert [(r.idnum, r.generation) for r in new_refs[1:-1]] == [
-            (r.idnum, r.generation) for r in old_refs]
+            (r.idnum, r.generation) for r in old_refs
+        ]
         assert new_refs[0].get_object().get_data().strip() == b"q"
         closer = new_refs[-1].get_object().get_data().split()
         assert closer[:2] == [b"Q", b"q"] and closer[-3:] == [b"/DrivebotStamp", b"Do", b"Q"]
@@ -287,8 +301,13 @@ def test_stamping_a_stamped_file_again(tmp_path: Path) -> None:
 @pytest.mark.parametrize("algorithm", ["AES-256", "RC4-128"])
 def test_owner_password_only_is_decrypted_and_rewritten(algorithm: str, tmp_path: Path) -> None:
     plain = fx.text_pdf(tmp_path / "plain.pdf", [fx.A4, fx.F4], [0, 90])
-    source = fx.encrypted(plain, tmp_path / "owner.pdf", user_password="",
-                          owner_password="owner-secret", algorithm=algorithm)
+    source = fx.encrypted(
+        plain,
+        tmp_path / "owner.pdf",
+        user_password="",
+        owner_password="owner-secret",
+        algorithm=algorithm,
+    )
     assert PdfReader(source).is_encrypted
 
     dest, result = stamped(source, tmp_path)
@@ -302,8 +321,9 @@ def test_owner_password_only_is_decrypted_and_rewritten(algorithm: str, tmp_path
 
 def test_user_password_is_a_bad_document(tmp_path: Path) -> None:
     plain = fx.text_pdf(tmp_path / "plain.pdf")
-    source = fx.encrypted(plain, tmp_path / "locked.pdf", user_password="user-secret",
-                          owner_password="owner-secret")
+    source = fx.encrypted(
+        plain, tmp_path / "locked.pdf", user_password="user-secret", owner_password="owner-secret"
+    )
     dest = tmp_path / "out.pdf"
     with pytest.raises(BadDocument) as caught:
         stamp_pdf(source, dest, SPEC)
@@ -324,8 +344,9 @@ CORRUPT: dict[str, Callable[[Path], Path]] = {
     "garbage": lambda d: (d / "g.pdf").write_bytes(b"\x00GIF89a not a pdf" * 200) and d / "g.pdf",
     "empty": lambda d: (d / "e.pdf").write_bytes(b"") or d / "e.pdf",
     "header_only": lambda d: (d / "h.pdf").write_bytes(b"%PDF-1.7\n%%EOF\n") and d / "h.pdf",
-    "docx_renamed": lambda d: (d / "x.pdf").write_bytes(b"PK\x03\x04" + b"\x00" * 500)
-    and d / "x.pdf",
+    "docx_renamed": lambda d: (
+        (d / "x.pdf").write_bytes(b"PK\x03\x04" + b"\x00" * 500) and d / "x.pdf"
+    ),
     "truncated": _truncated,
     "no_pages": lambda d: _no_pages(d / "n.pdf"),
 }
@@ -405,24 +426,40 @@ def _test_pki() -> tuple[object, object, object]:
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
     def usage(*, sign: bool, ca: bool) -> x509.KeyUsage:
-        return x509.KeyUsage(digital_signature=sign, content_commitment=sign,
-                             key_encipherment=False, data_encipherment=False,
-                             key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-                             encipher_only=False, decipher_only=False)
+        return x509.KeyUsage(
+            digital_signature=sign,
+            content_commitment=sign,
+            key_encipherment=False,
+            data_encipherment=False,
+            key_agreement=False,
+            key_cert_sign=ca,
+            crl_sign=ca,
+            encipher_only=False,
+            decipher_only=False,
+        )
 
-    def certificate(subject: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Name,
-                    issuer_key: ec.EllipticCurvePrivateKey, serial: int,
-                    ca: bool) -> x509.Certificate:
+    def certificate(
+        subject: str,
+        key: ec.EllipticCurvePrivateKey,
+        issuer: x509.Name,
+        issuer_key: ec.EllipticCurvePrivateKey,
+        serial: int,
+        ca: bool,
+    ) -> x509.Certificate:
         builder = (
-            x509.CertificateBuilder().subject_name(name(subject)).issuer_name(issuer)
-            .public_key(key.public_key()).serial_number(serial)
+            x509.CertificateBuilder()
+            .subject_name(name(subject))
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(serial)
             .not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=30))
             .add_extension(usage(sign=not ca, ca=ca), critical=True)
         )
         if ca:
-            builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None),
-                                            critical=True)
+            builder = builder.add_extension(
+                x509.BasicConstraints(ca=True, path_length=None), critical=True
+            )
         return builder.sign(issuer_key, hashes.SHA256())
 
     root_key = ec.generate_private_key(ec.SECP256R1())
@@ -433,15 +470,20 @@ def _test_pki() -> tuple[object, object, object]:
     def der(cert: x509.Certificate) -> asn1_x509.Certificate:
         return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
-    key_info = asn1_keys.PrivateKeyInfo.load(signer_key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    key_info = asn1_keys.PrivateKeyInfo.load(
+        signer_key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return der(root), der(signer), key_info
 
 
 def test_signature_still_validates_after_stamping(tmp_path: Path) -> None:
-    pytest.importorskip("pyhanko",
-                        reason="pyHanko is not installed (test-only: pip install pyhanko)")
+    pytest.importorskip(
+        "pyhanko", reason="pyHanko is not installed (test-only: pip install pyhanko)"
+    )
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import signers
@@ -450,14 +492,18 @@ def test_signature_still_validates_after_stamping(tmp_path: Path) -> None:
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     root, cert, key = _test_pki()
-    signer = signers.SimpleSigner(signing_cert=cert, signing_key=key,
-                                  cert_registry=SimpleCertificateStore.from_certs([root]))
+    signer = signers.SimpleSigner(
+        signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([root])
+    )
     unsigned = fx.text_pdf(tmp_path / "final.pdf", [fx.F4, fx.F4])
     signed = tmp_path / "signed.pdf"
     with unsigned.open("rb") as source, signed.open("wb") as out:
-        signers.sign_pdf(IncrementalPdfFileWriter(source),
-                         signers.PdfSignatureMetadata(field_name="TandaTanganBupati"),
-                         signer=signer, output=out)
+        signers.sign_pdf(
+            IncrementalPdfFileWriter(source),
+            signers.PdfSignatureMetadata(field_name="TandaTanganBupati"),
+            signer=signer,
+            output=out,
+        )
 
     dest, result = stamped(signed, tmp_path)
 
@@ -507,8 +553,9 @@ def test_stamp_docx_puts_qr_and_footer_in_the_footers(tmp_path: Path) -> None:
         text = "\n".join(p.text for p in footer.paragraphs)
         assert text.count(fx.FOOTER) == 1, text  # once: the linked section shares it
         assert footer._element.xpath(".//pic:pic")
-        images = [part for part in footer.part.related_parts.values()
-                  if part.content_type == "image/png"]
+        images = [
+            part for part in footer.part.related_parts.values() if part.content_type == "image/png"
+        ]
         assert len(images) == 1
         png = tmp_path / "qr.png"
         png.write_bytes(images[0].blob)

@@ -22,16 +22,20 @@ from flask import Flask, request
 from PIL import Image
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from drivebot.ledger import LEDGER_FILE, Ledger, ProductRecord
-from drivebot.signing import ProductIdentity, Signer
-from drivebot.store import Store
-from drivebot.web import create_app, publish
+from drivebot.archive.ledger import LEDGER_FILE, Ledger, ProductRecord
+from drivebot.archive.signing import ProductIdentity, Signer
+from drivebot.state.store import Store
+from drivebot.web.app import create_app
+from drivebot.web.publish import publish
 
 VERIFY_PATH = "/verifikasi/"
 VERIFY_BASE = "https://jdih.example.go.id/verifikasi/"
 ORG = "Bagian Hukum Setda Kabupaten Seram Bagian Timur"
-RSA_PUBLIC_KEY = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key(
-).public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+RSA_PUBLIC_KEY = (
+    rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    .public_key()
+    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+)
 TITLE = "Peraturan Bupati Seram Bagian Timur tentang Retribusi Pelayanan Kesehatan"
 
 
@@ -53,20 +57,45 @@ def _pdf(text: str) -> bytes:
     return f"%PDF-1.7\n% {text}\n%%EOF\n".encode()
 
 
-def _archive_one(ledger: Ledger, signer: Signer, product_id: str, product_type: str,
-                 number: int, title: str, day: str) -> tuple[bytes, bytes]:
+def _archive_one(
+    ledger: Ledger,
+    signer: Signer,
+    product_id: str,
+    product_type: str,
+    number: int,
+    title: str,
+    day: str,
+) -> tuple[bytes, bytes]:
     original, stamped = _pdf(f"final {product_id}"), _pdf(f"final {product_id} + QR stamp")
-    identity = ProductIdentity(id=product_id, product_type=product_type, number=number,
-                               year=2026, title=title, date=day,
-                               final_sha256=hashlib.sha256(original).hexdigest())
-    ledger.append("archived", product_id, {
-        "product_type": product_type, "number": number, "year": 2026, "title": title,
-        "date": day, "final_sha256": identity.final_sha256, "final_size": len(original),
-        "stamped_sha256": hashlib.sha256(stamped).hexdigest(), "stamped_size": len(stamped),
-        "stamped_name": f"{product_id} salinan sah.pdf", "signature": signer.sign(identity),
-        "original_name": f"{product_id}.pdf", "stamp_method": "incremental",
-        "subject": "Kesehatan" if product_type == "perbup" else "",
-    })
+    identity = ProductIdentity(
+        id=product_id,
+        product_type=product_type,
+        number=number,
+        year=2026,
+        title=title,
+        date=day,
+        final_sha256=hashlib.sha256(original).hexdigest(),
+    )
+    ledger.append(
+        "archived",
+        product_id,
+        {
+            "product_type": product_type,
+            "number": number,
+            "year": 2026,
+            "title": title,
+            "date": day,
+            "final_sha256": identity.final_sha256,
+            "final_size": len(original),
+            "stamped_sha256": hashlib.sha256(stamped).hexdigest(),
+            "stamped_size": len(stamped),
+            "stamped_name": f"{product_id} salinan sah.pdf",
+            "signature": signer.sign(identity),
+            "original_name": f"{product_id}.pdf",
+            "stamp_method": "incremental",
+            "subject": "Kesehatan" if product_type == "perbup" else "",
+        },
+    )
     return original, stamped
 
 
@@ -76,24 +105,27 @@ def archive(tmp_path: Path) -> Iterator[Archive]:
     store = Store(tmp_path / "state.db")
     ledger = Ledger(store, tmp_path / "archive" / LEDGER_FILE)
     signer = Signer.generate()
-    products = [("HK-2026-0001", "perbup", 3, "Peraturan Bupati tentang Pajak Daerah",
-                 "2026-03-02"),
-                ("HK-2026-0007", "perbup", 12, TITLE, "2026-11-22"),
-                ("HK-2026-0008", "kepbup", 40, "Keputusan Bupati tentang Tim Koordinasi",
-                 "2026-11-25")]
+    products = [
+        ("HK-2026-0001", "perbup", 3, "Peraturan Bupati tentang Pajak Daerah", "2026-03-02"),
+        ("HK-2026-0007", "perbup", 12, TITLE, "2026-11-22"),
+        ("HK-2026-0008", "kepbup", 40, "Keputusan Bupati tentang Tim Koordinasi", "2026-11-25"),
+    ]
     stamped, originals = {}, {}
-    for product_id, kind, number, title, day in products:
-        originals[product_id], stamped[product_id] = _archive_one(
-            ledger, signer, product_id, kind, number, title, day)
-    ledger.append("revoked", "HK-2026-0001", {"by": "Perbup Nomor 3 Tahun 2027"})
+    with store.transaction():
+        for product_id, kind, number, title, day in products:
+            originals[product_id], stamped[product_id] = _archive_one(
+                ledger, signer, product_id, kind, number, title, day
+            )
+        ledger.append("revoked", "HK-2026-0001", {"by": "Perbup Nomor 3 Tahun 2027"})
     yield Archive(ledger, signer.public_key_pem(), stamped, originals)
     store.close()
 
 
 @pytest.fixture
 def app(archive: Archive, tmp_path: Path) -> Flask:
-    app = create_app(archive.ledger, archive.public_key_pem, VERIFY_PATH, org_name=ORG,
-                     max_upload_mb=1)
+    app = create_app(
+        archive.ledger, archive.public_key_pem, VERIFY_PATH, org_name=ORG, max_upload_mb=1
+    )
     (tmp_path / "uploads").mkdir()
     app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
     return app
@@ -112,8 +144,15 @@ def test_valid_code_shows_the_facts_and_a_valid_signature(app: Flask, archive: A
     page = _text(response)
     assert response.status_code == 200
     assert "Tanda tangan digital QR sah" in page and "tidak sah" not in page
-    for fact in ("Peraturan Bupati Nomor 12 Tahun 2026", TITLE, "22 November 2026", "Berlaku",
-                 record.final_sha256, record.stamped_sha256, ORG):
+    for fact in (
+        "Peraturan Bupati Nomor 12 Tahun 2026",
+        TITLE,
+        "22 November 2026",
+        "Berlaku",
+        record.final_sha256,
+        record.stamped_sha256,
+        ORG,
+    ):
         assert fact in page
     assert 'name="viewport"' in page and 'action="/cek"' in page
     assert "tidak membuktikan" in page  # says what the page does not prove
@@ -129,8 +168,7 @@ def test_revoked_product_says_by_what(app: Flask, archive: Archive) -> None:
     assert page.index("sudah tidak berlaku") < page.index("Tanda tangan digital QR sah")
 
 
-@pytest.mark.parametrize("signature", [
-    "tampered", "A" * 86, "x" * 500, "%3Cscript%3E", "=="])
+@pytest.mark.parametrize("signature", ["tampered", "A" * 86, "x" * 500, "%3Cscript%3E", "=="])
 def test_tampered_signature_is_not_valid(app: Flask, archive: Archive, signature: str) -> None:
     response = app.test_client().get(f"{VERIFY_PATH}HK-2026-0007?s={signature}")
     page = _text(response)
@@ -165,8 +203,9 @@ def test_unknown_language_is_refused(archive: Archive) -> None:
 
 
 @pytest.mark.parametrize("key", [b"", b"not a key", RSA_PUBLIC_KEY])
-def test_unusable_public_key_is_refused_at_start(archive: Archive, key: bytes,
-                                                 tmp_path: Path) -> None:
+def test_unusable_public_key_is_refused_at_start(
+    archive: Archive, key: bytes, tmp_path: Path
+) -> None:
     # Otherwise every genuine code would be reported as forged.
     with pytest.raises(ValueError, match="public key"):
         create_app(archive.ledger, key, VERIFY_PATH)
@@ -174,10 +213,22 @@ def test_unusable_public_key_is_refused_at_start(archive: Archive, key: bytes,
         publish(archive.ledger, key, tmp_path / "site", VERIFY_BASE, None)
 
 
-@pytest.mark.parametrize("path", [
-    "HK-2026-9999", "hk-2026-0007", "..%2F..%2Fetc%2Fpasswd", "../../etc/passwd", "%00",
-    ".hidden", "HK-2026-0007%0A", "%3Cscript%3Ealert(1)%3C%2Fscript%3E", "a" * 300,
-    "HK-2026-0007/extra", "%E2%80%AE"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "HK-2026-9999",
+        "hk-2026-0007",
+        "..%2F..%2Fetc%2Fpasswd",
+        "../../etc/passwd",
+        "%00",
+        ".hidden",
+        "HK-2026-0007%0A",
+        "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "a" * 300,
+        "HK-2026-0007/extra",
+        "%E2%80%AE",
+    ],
+)
 def test_unknown_or_malformed_id_is_not_registered(app: Flask, path: str) -> None:
     response = app.test_client().get(VERIFY_PATH + path)
     page = _text(response)
@@ -214,8 +265,10 @@ def test_internal_error_is_a_plain_indonesian_page(archive: Archive) -> None:
 
 def test_index_lists_products_newest_first_with_links(app: Flask) -> None:
     page = _text(app.test_client().get("/"))
-    positions = [page.index(f'href="{VERIFY_PATH}{product_id}"')
-                 for product_id in ("HK-2026-0008", "HK-2026-0007", "HK-2026-0001")]
+    positions = [
+        page.index(f'href="{VERIFY_PATH}{product_id}"')
+        for product_id in ("HK-2026-0008", "HK-2026-0007", "HK-2026-0001")
+    ]
     assert positions == sorted(positions)
     assert "Keputusan Bupati Nomor 40 Tahun 2026" in page and 'href="/cek"' in page
 
@@ -229,8 +282,9 @@ def test_public_key_is_served(app: Flask, archive: Archive) -> None:
 
 
 def _upload(app: Flask, content: bytes, name: str = "salinan.pdf"):
-    return app.test_client().post("/cek", data={"berkas": (io.BytesIO(content), name)},
-                                  content_type="multipart/form-data")
+    return app.test_client().post(
+        "/cek", data={"berkas": (io.BytesIO(content), name)}, content_type="multipart/form-data"
+    )
 
 
 def test_stamped_copy_matches(app: Flask, archive: Archive) -> None:
@@ -268,8 +322,9 @@ def test_oversize_upload_gets_a_friendly_413(app: Flask) -> None:
 
 
 @pytest.mark.parametrize("injected", [True, False], ids=["upload-dir", "system-temp"])
-def test_nothing_uploaded_is_kept(archive: Archive, tmp_path: Path,
-                                  monkeypatch: pytest.MonkeyPatch, injected: bool) -> None:
+def test_nothing_uploaded_is_kept(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, injected: bool
+) -> None:
     """The upload is spooled to a temporary file, closed (deleted) before the ledger lookup."""
     seen_closed = []
     spool = tmp_path / "spool"
@@ -289,8 +344,11 @@ def test_nothing_uploaded_is_kept(archive: Archive, tmp_path: Path,
             assert not os.listdir(spool)
             return self._ledger.find_by_sha256(sha256)
 
-    app = create_app(WatchingLedger(archive.ledger), archive.public_key_pem,  # type: ignore[arg-type]
-                     VERIFY_PATH)
+    app = create_app(
+        WatchingLedger(archive.ledger),
+        archive.public_key_pem,  # type: ignore[arg-type]
+        VERIFY_PATH,
+    )
     if injected:
         app.config["UPLOAD_DIR"] = str(spool)
     # Larger than werkzeug's in-memory threshold, so a default setup would spool to disk too.
@@ -305,8 +363,14 @@ def test_nothing_uploaded_is_kept(archive: Archive, tmp_path: Path,
 
 def test_publish_writes_pages_jdih_records_and_the_key(archive: Archive, tmp_path: Path) -> None:
     out = tmp_path / "site"
-    written = publish(archive.ledger, archive.public_key_pem, out, VERIFY_BASE,
-                      "https://jdih.example.go.id/unduh/", org_name=ORG)
+    written = publish(
+        archive.ledger,
+        archive.public_key_pem,
+        out,
+        VERIFY_BASE,
+        "https://jdih.example.go.id/unduh/",
+        org_name=ORG,
+    )
     assert written == 3
     assert (out / "public_key.pem").read_bytes() == archive.public_key_pem
     record = archive.record("HK-2026-0007")
@@ -315,13 +379,23 @@ def test_publish_writes_pages_jdih_records_and_the_key(archive: Archive, tmp_pat
     assert record.signature[:12] in page and 'href="../index.html"' in page
     entry = json.loads((out / record.id / "jdih.json").read_text(encoding="utf-8"))
     assert entry == {
-        "id": record.id, "judul": TITLE, "jenis": "Peraturan Bupati", "nomor": 12,
-        "tahun": 2026, "tanggal_penetapan": "2026-11-22", "subjek": "Kesehatan",
-        "status": "Berlaku", "keterangan_status": "", "bahasa": "Indonesia",
-        "pemrakarsa": ORG, "teu_badan": ORG,
+        "id": record.id,
+        "judul": TITLE,
+        "jenis": "Peraturan Bupati",
+        "nomor": 12,
+        "tahun": 2026,
+        "tanggal_penetapan": "2026-11-22",
+        "subjek": "Kesehatan",
+        "status": "Berlaku",
+        "keterangan_status": "",
+        "bahasa": "Indonesia",
+        "pemrakarsa": ORG,
+        "teu_badan": ORG,
         "url_download": "https://jdih.example.go.id/unduh/HK-2026-0007%20salinan%20sah.pdf",
-        "url_verifikasi": VERIFY_BASE + record.id, "sha256": record.stamped_sha256,
-        "sha256_naskah_asli": record.final_sha256}
+        "url_verifikasi": VERIFY_BASE + record.id,
+        "sha256": record.stamped_sha256,
+        "sha256_naskah_asli": record.final_sha256,
+    }
     catalogue = json.loads((out / "jdih.json").read_text(encoding="utf-8"))
     assert [item["id"] for item in catalogue] == ["HK-2026-0008", "HK-2026-0007", "HK-2026-0001"]
     assert catalogue[2]["status"] == "Dicabut"
@@ -335,8 +409,9 @@ def test_publish_without_download_base(archive: Archive, tmp_path: Path) -> None
     assert entry["url_download"] is None and entry["pemrakarsa"] == ""
 
 
-def test_publish_never_vouches_for_a_signature_the_key_rejects(archive: Archive,
-                                                               tmp_path: Path) -> None:
+def test_publish_never_vouches_for_a_signature_the_key_rejects(
+    archive: Archive, tmp_path: Path
+) -> None:
     wrong_key = Signer.generate().public_key_pem()
     publish(archive.ledger, wrong_key, tmp_path / "site", VERIFY_BASE, None)
     page = (tmp_path / "site" / "HK-2026-0007" / "index.html").read_text(encoding="utf-8")
@@ -346,18 +421,36 @@ def test_publish_never_vouches_for_a_signature_the_key_rejects(archive: Archive,
 
 # --- in a real browser -----------------------------------------------------------------------
 
-CHROMIUM = next((found for name in ("chromium", "chromium-browser", "google-chrome")
-                 if (found := shutil.which(name))), None)
+CHROMIUM = next(
+    (
+        found
+        for name in ("chromium", "chromium-browser", "google-chrome")
+        if (found := shutil.which(name))
+    ),
+    None,
+)
 needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="no chromium binary on PATH (Debian package: chromium)")
+    CHROMIUM is None, reason="no chromium binary on PATH (Debian package: chromium)"
+)
 
 
 def _chromium(profile: Path, *args: str) -> str:
     assert CHROMIUM is not None
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-               "--no-first-run", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars",
-               f"--user-data-dir={profile}", *args]
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
     return done.stdout
 
@@ -399,8 +492,7 @@ def server(archive: Archive, tmp_path: Path) -> Iterator[str]:
 
 
 @needs_chromium
-def test_browser_shows_a_person_the_verdict(server: str, archive: Archive,
-                                            tmp_path: Path) -> None:
+def test_browser_shows_a_person_the_verdict(server: str, archive: Archive, tmp_path: Path) -> None:
     record = archive.record("HK-2026-0007")
     url = f"{server}{VERIFY_PATH}{record.id}?s={record.signature}"
     dom = _chromium(tmp_path / "profile", "--dump-dom", url)
@@ -416,8 +508,12 @@ def test_browser_shows_a_person_the_verdict(server: str, archive: Archive,
 def test_phone_screenshot_is_not_blank(server: str, archive: Archive, tmp_path: Path) -> None:
     record = archive.record("HK-2026-0007")
     shot = tmp_path / "phone.png"
-    _chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=412,915",
-              f"{server}{VERIFY_PATH}{record.id}?s={record.signature}")
+    _chromium(
+        tmp_path / "profile",
+        f"--screenshot={shot}",
+        "--window-size=412,915",
+        f"{server}{VERIFY_PATH}{record.id}?s={record.signature}",
+    )
     assert shot.exists()
     with Image.open(shot) as image:
         assert image.size == (412, 915)
@@ -434,15 +530,20 @@ def test_static_page_script_compares_the_signature(archive: Archive, tmp_path: P
     record = archive.record("HK-2026-0007")
     page_url = (out / record.id / "index.html").as_uri()
     verdicts = {}
-    for case, query in (("right", f"?s={record.signature}"), ("wrong", "?s=" + "B" * 86),
-                        ("none", "")):
+    for case, query in (
+        ("right", f"?s={record.signature}"),
+        ("wrong", "?s=" + "B" * 86),
+        ("none", ""),
+    ):
         dom = _chromium(tmp_path / "profile", "--dump-dom", page_url + query)
         assert TITLE in dom
         verdicts[case] = dom
-    assert _visible("qr-match", verdicts["right"]) and not _visible("qr-mismatch",
-                                                                    verdicts["right"])
-    assert _visible("qr-mismatch", verdicts["wrong"]) and not _visible("qr-match",
-                                                                       verdicts["wrong"])
+    assert _visible("qr-match", verdicts["right"]) and not _visible(
+        "qr-mismatch", verdicts["right"]
+    )
+    assert _visible("qr-mismatch", verdicts["wrong"]) and not _visible(
+        "qr-match", verdicts["wrong"]
+    )
     assert _visible("qr-missing", verdicts["none"])
     assert not _visible("qr-nojs", verdicts["right"])
 
@@ -450,5 +551,5 @@ def test_static_page_script_compares_the_signature(archive: Archive, tmp_path: P
 def _visible(element_id: str, dom: str) -> bool:
     """Whether the verdict block with this id is shown (the script removes ``hidden``)."""
     start = dom.index(f'id="{element_id}"')
-    tag = dom[dom.rindex("<", 0, start):dom.index(">", start)]
+    tag = dom[dom.rindex("<", 0, start) : dom.index(">", start)]
     return "hidden" not in tag

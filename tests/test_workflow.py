@@ -7,131 +7,183 @@ import pytest
 from drivebot.workflow import (
     FLOWS,
     STAGES,
+    Approved,
     AssignNumber,
     Audience,
     DraftState,
-    Event,
-    EventKind,
+    FinalReceived,
     Folder,
-    MoveWorkingFile,
+    MakeReviewCopy,
+    MoveDraftFiles,
+    NewFile,
+    Note,
+    Notice,
     Notify,
     ProductType,
     Rejected,
+    RevisionReceived,
+    RevisionRequested,
+    SignedFinal,
+    StageDone,
     StampAndArchive,
-    SupersedePreviousVersion,
+    Submitted,
+    SupersedeOtherFiles,
     decide,
     detect_product_type,
     flowchart,
+    move_means,
+    refusal,
+    takes_final_from_inbox,
+    working_folder,
 )
 
 PERBUP, KEPBUP, PERDA = ProductType.PERBUP, ProductType.KEPBUP, ProductType.PERDA
-E = EventKind
+FILE = NewFile("f2", "revisi.docx")
+FINAL = SignedFinal("f9", "versions/ab/ab.pdf", "ab" * 32)
+NOTES = (Note("Analis", "Tarif belum sesuai.", quoted="Pasal 3"),)
+SUBMITTED = Submitted(file=NewFile("f1", "Ranperbup.docx"))
+REVISION = RevisionReceived(file=FILE)
+NEW_VERSION = (
+    SupersedeOtherFiles(keep="f2"),
+    MoveDraftFiles(Folder.REVIEW, FILE, 2),
+    MakeReviewCopy("f2"),
+    Notify(Notice.REVISION_RECEIVED, Audience.OPD),
+    Notify(Notice.REVISION_RECEIVED_REVIEWERS, Audience.REVIEWERS),
+)
+APPROVED = (
+    MoveDraftFiles(Folder.APPROVED),
+    Notify(Notice.APPROVED, Audience.OPD),
+    Notify(Notice.APPROVED, Audience.ADMINS),
+)
+ARCHIVED = (
+    AssignNumber(),
+    StampAndArchive(FINAL),
+    Notify(Notice.ARCHIVED, Audience.OPD),
+    Notify(Notice.ARCHIVED, Audience.ADMINS),
+)
 
 TABLE = [
     # type, stage, event, stage after, actions
-    (PERBUP, "pengajuan", E.SUBMITTED, "pemeriksaan",
-     (MoveWorkingFile(Folder.REVIEW), Notify("submitted", Audience.OPD),
-      Notify("submitted_reviewers", Audience.REVIEWERS))),
-    (PERBUP, "pemeriksaan", E.REVISION_REQUESTED, "perbaikan",
-     (MoveWorkingFile(Folder.REVISION), Notify("revision_requested", Audience.OPD))),
-    (PERBUP, "perbaikan", E.REVISION_RECEIVED, "pemeriksaan",
-     (SupersedePreviousVersion(), MoveWorkingFile(Folder.REVIEW),
-      Notify("revision_received", Audience.OPD),
-      Notify("revision_received_reviewers", Audience.REVIEWERS))),
-    (PERBUP, "pemeriksaan", E.REVISION_RECEIVED, "pemeriksaan",
-     (SupersedePreviousVersion(), MoveWorkingFile(Folder.REVIEW),
-      Notify("revision_received", Audience.OPD),
-      Notify("revision_received_reviewers", Audience.REVIEWERS))),
-    (PERBUP, "pemeriksaan", E.APPROVED, "harmonisasi",
-     (MoveWorkingFile(Folder.APPROVED), Notify("approved", Audience.OPD),
-      Notify("approved", Audience.ADMINS))),
+    (
+        PERBUP,
+        "pengajuan",
+        SUBMITTED,
+        "pemeriksaan",
+        (
+            MoveDraftFiles(Folder.REVIEW, NewFile("f1", "Ranperbup.docx"), 2),
+            MakeReviewCopy("f1"),
+            Notify(Notice.SUBMITTED, Audience.OPD),
+            Notify(Notice.SUBMITTED_REVIEWERS, Audience.REVIEWERS),
+        ),
+    ),
+    (
+        PERBUP,
+        "pemeriksaan",
+        RevisionRequested(notes=NOTES),
+        "perbaikan",
+        (MoveDraftFiles(Folder.REVISION), Notify(Notice.REVISION_REQUESTED, Audience.OPD, NOTES)),
+    ),
+    (PERBUP, "perbaikan", REVISION, "pemeriksaan", NEW_VERSION),
+    (PERBUP, "pemeriksaan", REVISION, "pemeriksaan", NEW_VERSION),
+    (PERBUP, "pemeriksaan", Approved(), "harmonisasi", APPROVED),
     # a decree skips harmonisation; a Perda goes on to the DPRD after it
-    (KEPBUP, "pemeriksaan", E.APPROVED, "paraf_koordinasi",
-     (MoveWorkingFile(Folder.APPROVED), Notify("approved", Audience.OPD),
-      Notify("approved", Audience.ADMINS))),
-    (PERBUP, "harmonisasi", E.FINAL_RECEIVED, "arsip",
-     (AssignNumber(), StampAndArchive(), Notify("archived", Audience.OPD),
-      Notify("archived", Audience.ADMINS))),
-    (PERBUP, "penomoran", E.FINAL_RECEIVED, "arsip",
-     (AssignNumber(), StampAndArchive(), Notify("archived", Audience.OPD),
-      Notify("archived", Audience.ADMINS))),
+    (KEPBUP, "pemeriksaan", Approved(), "paraf_koordinasi", APPROVED),
+    (PERBUP, "harmonisasi", FinalReceived(final=FINAL), "arsip", ARCHIVED),
+    (PERBUP, "penomoran", FinalReceived(final=FINAL), "arsip", ARCHIVED),
 ]
 
 
 @pytest.mark.parametrize(("kind", "stage", "event", "after", "actions"), TABLE)
 def test_transition_table(kind, stage, event, after, actions):
-    decision = decide(DraftState("HK-2026-0001", kind, stage, 1), Event(event))
+    decision = decide(DraftState("HK-2026-0001", kind, stage, 1), event)
     assert decision.state.stage == after
     assert decision.actions == actions
 
 
 def test_versions_count_submissions_and_revisions():
     state = DraftState("HK-2026-0001", PERBUP)
-    for event in (E.SUBMITTED, E.REVISION_REQUESTED, E.REVISION_RECEIVED, E.REVISION_REQUESTED,
-                  E.REVISION_RECEIVED):
-        state = decide(state, Event(event)).state
+    for event in (SUBMITTED, RevisionRequested(), REVISION, RevisionRequested(), REVISION):
+        state = decide(state, event).state
     assert (state.stage, state.version) == ("pemeriksaan", 3)
 
 
-@pytest.mark.parametrize(("kind", "done_in_order"), [
-    (PERBUP, ["harmonisasi", "paraf_koordinasi", "penetapan"]),
-    (KEPBUP, ["paraf_koordinasi", "penetapan"]),
-    (PERDA, ["harmonisasi", "pembahasan_dprd", "fasilitasi_gubernur", "persetujuan_bersama",
-             "paraf_koordinasi", "penetapan"]),
-])
+@pytest.mark.parametrize(
+    ("kind", "done_in_order"),
+    [
+        (PERBUP, ["harmonisasi", "paraf_koordinasi", "penetapan"]),
+        (KEPBUP, ["paraf_koordinasi", "penetapan"]),
+        (
+            PERDA,
+            [
+                "harmonisasi",
+                "pembahasan_dprd",
+                "fasilitasi_gubernur",
+                "persetujuan_bersama",
+                "paraf_koordinasi",
+                "penetapan",
+            ],
+        ),
+    ],
+)
 def test_tracked_stages_lead_to_numbering(kind, done_in_order):
-    state = decide(DraftState("R", kind, "pemeriksaan", 1), Event(E.APPROVED)).state
+    state = decide(DraftState("R", kind, "pemeriksaan", 1), Approved()).state
     for stage in done_in_order:
         assert state.stage == stage
-        decision = decide(state, Event(E.STAGE_DONE, stage=stage))
-        assert decision.actions == (Notify("stage_done", Audience.OPD),
-                                    Notify("stage_done", Audience.ADMINS))
+        decision = decide(state, StageDone(stage=stage))
+        assert decision.actions == (
+            Notify(Notice.STAGE_DONE, Audience.OPD, stage=stage),
+            Notify(Notice.STAGE_DONE, Audience.ADMINS, stage=stage),
+        )
         state = decision.state
     assert state.stage == "penomoran"
 
 
 def test_tracked_stage_reported_out_of_order_is_remembered():
     state = DraftState("R", PERBUP, "harmonisasi", 1)
-    state = decide(state, Event(E.STAGE_DONE, stage="paraf_koordinasi")).state
+    state = decide(state, StageDone(stage="paraf_koordinasi")).state
     assert state.stage == "harmonisasi" and "paraf_koordinasi" in state.done
-    state = decide(state, Event(E.STAGE_DONE, stage="harmonisasi")).state
+    state = decide(state, StageDone(stage="harmonisasi")).state
     assert state.stage == "penetapan"
 
 
 def test_the_final_closes_every_tracked_stage():
-    state = decide(DraftState("R", PERDA, "harmonisasi", 2), Event(E.FINAL_RECEIVED)).state
+    state = decide(DraftState("R", PERDA, "harmonisasi", 2), FinalReceived(final=FINAL)).state
     assert state.stage == "arsip"
     assert state.done == {key for key in FLOWS[PERDA] if STAGES[key].tracked}
     assert all(row_state == "done" for _, row_state in flowchart(PERDA, "arsip", state.done)[:-1])
 
 
-@pytest.mark.parametrize(("stage", "event", "reason"), [
-    ("pemeriksaan", E.SUBMITTED, "already_registered"),
-    ("pemeriksaan", E.FINAL_RECEIVED, "not_yet_approved"),
-    ("perbaikan", E.FINAL_RECEIVED, "not_yet_approved"),
-    ("perbaikan", E.APPROVED, "not_under_review"),
-    ("harmonisasi", E.REVISION_RECEIVED, "not_open_for_revision"),
-    ("harmonisasi", E.REVISION_REQUESTED, "not_under_review"),
-    ("arsip", E.FINAL_RECEIVED, "not_yet_approved"),
-    ("arsip", E.REVISION_RECEIVED, "not_open_for_revision"),
-])
+@pytest.mark.parametrize(
+    ("stage", "event", "reason"),
+    [
+        ("pemeriksaan", SUBMITTED, "already_registered"),
+        ("pemeriksaan", FinalReceived(final=FINAL), "not_yet_approved"),
+        ("perbaikan", FinalReceived(final=FINAL), "not_yet_approved"),
+        ("perbaikan", Approved(), "not_under_review"),
+        ("harmonisasi", REVISION, "not_open_for_revision"),
+        ("harmonisasi", RevisionRequested(), "not_under_review"),
+        ("arsip", FinalReceived(final=FINAL), "not_yet_approved"),
+        ("arsip", REVISION, "not_open_for_revision"),
+    ],
+)
 def test_refusals(stage, event, reason):
+    state = DraftState("R", PERBUP, stage, 1)
     with pytest.raises(Rejected) as refused:
-        decide(DraftState("R", PERBUP, stage, 1), Event(event))
-    assert refused.value.reason_key == reason
+        decide(state, event)
+    assert refused.value.reason == reason
+    assert refusal(state, type(event)) == reason  # what a command checks before moving a file
 
 
 @pytest.mark.parametrize("stage", ["pengundangan", "pembahasan_dprd", "pemeriksaan", "nope"])
 def test_a_decree_has_no_promulgation_or_dprd_stage(stage):
     with pytest.raises(Rejected):
-        decide(DraftState("R", KEPBUP, "paraf_koordinasi", 1), Event(E.STAGE_DONE, stage=stage))
+        decide(DraftState("R", KEPBUP, "paraf_koordinasi", 1), StageDone(stage=stage))
 
 
 def test_a_stage_cannot_be_marked_done_twice():
-    state = decide(DraftState("R", PERBUP, "harmonisasi", 1),
-                   Event(E.STAGE_DONE, stage="harmonisasi")).state
+    state = decide(DraftState("R", PERBUP, "harmonisasi", 1), StageDone(stage="harmonisasi")).state
     with pytest.raises(Rejected):
-        decide(state, Event(E.STAGE_DONE, stage="harmonisasi"))
+        decide(state, StageDone(stage="harmonisasi"))
 
 
 def test_flowchart_marks_the_loop_and_the_current_stage():
@@ -142,23 +194,53 @@ def test_flowchart_marks_the_loop_and_the_current_stage():
     assert rows["pemeriksaan"] == "done" and rows["perbaikan"] == "current"
 
 
-@pytest.mark.parametrize(("text", "kind"), [
-    ("RANCANGAN PERATURAN BUPATI SERAM BAGIAN TIMUR", PERBUP),
-    ("Ranperbup Retribusi Kesehatan", PERBUP),
-    ("RANCANGAN KEPUTUSAN BUPATI tentang Tim Percepatan", KEPBUP),
-    ("Ranperda Pajak Daerah", PERDA),
-    ("RANCANGAN PERATURAN DAERAH KABUPATEN", PERDA),
-    ("Keputusan Bupati yang melaksanakan Peraturan Daerah", KEPBUP),  # the first named wins
-    ("Surat undangan rapat", None),
-])
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("RANCANGAN PERATURAN BUPATI SERAM BAGIAN TIMUR", PERBUP),
+        ("Ranperbup Retribusi Kesehatan", PERBUP),
+        ("RANCANGAN KEPUTUSAN BUPATI tentang Tim Percepatan", KEPBUP),
+        ("Ranperda Pajak Daerah", PERDA),
+        ("RANCANGAN PERATURAN DAERAH KABUPATEN", PERDA),
+        ("Keputusan Bupati yang melaksanakan Peraturan Daerah", KEPBUP),  # the first named wins
+        ("Surat undangan rapat", None),
+    ],
+)
 def test_detect_product_type(text, kind):
     assert detect_product_type(text) == kind
 
 
+def test_what_folders_mean():
+    assert working_folder("pemeriksaan") is Folder.REVIEW
+    assert working_folder("perbaikan") is Folder.REVISION
+    assert working_folder("harmonisasi") is None
+    assert move_means(Folder.REVISION) is RevisionRequested
+    assert move_means(Folder.APPROVED) is Approved
+    assert move_means(Folder.REVIEW) is None and move_means(Folder.SUPERSEDED) is None
+
+
+@pytest.mark.parametrize(
+    ("stage", "own_opd", "pdf", "final"),
+    [
+        ("harmonisasi", True, True, True),
+        ("penomoran", True, True, True),
+        ("harmonisasi", False, True, False),  # another OPD cannot send this draft's final
+        ("harmonisasi", True, False, False),  # a .docx after approval is not a final
+        ("pemeriksaan", True, True, False),  # not approved yet: a revision, not a final
+        ("arsip", True, True, False),
+    ],
+)
+def test_what_counts_as_a_final_in_the_inbox(stage, own_opd, pdf, final):
+    assert takes_final_from_inbox(stage, own_opd, pdf) is final
+
+
 def test_the_workflow_imports_no_backend():
     import subprocess
-    code = ("import sys, drivebot.workflow; "
-            "print(sorted(m for m in sys.modules if m.startswith(('googleapiclient', 'drivebot', "
-            "'sqlite3', 'docx', 'pypdf'))))")
+
+    code = (
+        "import sys, drivebot.workflow; "
+        "print(sorted(m for m in sys.modules if m.startswith(('googleapiclient', 'drivebot', "
+        "'sqlite3', 'docx', 'pypdf'))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['drivebot', 'drivebot.workflow']"

@@ -31,8 +31,11 @@ def test_download_returns_the_exact_bytes(world, tmp_path):
 def test_move_keeps_the_id_renames_and_is_idempotent(world):
     file = _inbox_file(world)
     moved = world.drive.move(file.id, Folder.REVIEW, name="HK-2026-0001 v1 Ranperbup.docx")
-    assert (moved.id, moved.folder, moved.name) == (file.id, Folder.REVIEW,
-                                                    "HK-2026-0001 v1 Ranperbup.docx")
+    assert (moved.id, moved.folder, moved.name) == (
+        file.id,
+        Folder.REVIEW,
+        "HK-2026-0001 v1 Ranperbup.docx",
+    )
     again = world.drive.move(file.id, Folder.REVIEW, name="HK-2026-0001 v1 Ranperbup.docx")
     assert again == moved
     assert world.drive.get(file.id).folder is Folder.REVIEW
@@ -76,8 +79,12 @@ def test_unknown_file_is_not_found(world):
 
 def test_comments_are_the_unresolved_ones_with_quote_and_replies(world):
     notes = (
-        NoteSpec("Tarif retribusi rawat jalan", "Tarif belum sesuai Perda 5/2023.",
-                 author="Analis Hukum A", replies=[("Perancang B", "Setuju, mohon disesuaikan.")]),
+        NoteSpec(
+            "Tarif retribusi rawat jalan",
+            "Tarif belum sesuai Perda 5/2023.",
+            author="Analis Hukum A",
+            replies=[("Perancang B", "Setuju, mohon disesuaikan.")],
+        ),
         NoteSpec("Ketentuan peralihan", "Sudah benar.", resolved=True),
         NoteSpec("Pasal 9", "Rujukan <UU 23/2014> salah & perlu diganti.", author="Perancang B"),
     )
@@ -91,7 +98,8 @@ def test_comments_are_the_unresolved_ones_with_quote_and_replies(world):
         ("Perancang B", "Rujukan <UU 23/2014> salah & perlu diganti.", "Pasal 9"),
     ]
     assert [(r.author, r.content) for r in comments[0].replies] == [
-        ("Perancang B", "Setuju, mohon disesuaikan.")]
+        ("Perancang B", "Setuju, mohon disesuaikan.")
+    ]
 
 
 def test_put_creates_then_replaces_the_content(world, tmp_path):

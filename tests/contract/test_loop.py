@@ -29,6 +29,7 @@ ADMINS = ["kabag.hukum@sbtkab.example"]
 def cli(workspace, *args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     from drivebot.cli import Console
+
     status = main([*args, "--workspace", str(workspace)], Console(out, err))
     return status, out.getvalue(), err.getvalue()
 
@@ -43,15 +44,19 @@ class Mail:
     """The sent mailbox, parsed."""
 
     def __init__(self, world):
-        self.messages = [message_from_bytes(raw, policy=policy.default)
-                         for raw in world.sent_messages()]
+        self.messages = [
+            message_from_bytes(raw, policy=policy.default) for raw in world.sent_messages()
+        ]
 
     def about(self, reg: str) -> list:
         return [m for m in self.messages if f"[{reg}]" in m["Subject"]]
 
     def to(self, addresses: list[str], reg: str) -> list:
-        return [m for m in self.about(reg)
-                if sorted(a.addr_spec for a in m["To"].addresses) == sorted(addresses)]
+        return [
+            m
+            for m in self.about(reg)
+            if sorted(a.addr_spec for a in m["To"].addresses) == sorted(addresses)
+        ]
 
 
 def text_of(message) -> str:
@@ -65,21 +70,32 @@ def workspace(world, tmp_path):
 
 
 def test_the_whole_loop(world, workspace, tmp_path):
-    notes = (NoteSpec("Tarif retribusi rawat jalan", "Tarif belum sesuai Perda 5 Tahun 2023.",
-                      author="Analis Hukum A"),
-             NoteSpec("Ketentuan peralihan", "Sudah tepat.", resolved=True))
-    world.drop("Dinas Kesehatan", "Ranperbup Retribusi Pelayanan Kesehatan.docx",
-               draft_docx(notes=notes))
+    notes = (
+        NoteSpec(
+            "Tarif retribusi rawat jalan",
+            "Tarif belum sesuai Perda 5 Tahun 2023.",
+            author="Analis Hukum A",
+        ),
+        NoteSpec("Ketentuan peralihan", "Sudah tepat.", resolved=True),
+    )
+    world.drop(
+        "Dinas Kesehatan", "Ranperbup Retribusi Pelayanan Kesehatan.docx", draft_docx(notes=notes)
+    )
 
     # 1. submission: registered, moved to review, OPD and reviewers told
     assert cli(workspace, "once")[0] == 0
     [draft] = status_of(workspace)
     assert (draft["reg"], draft["stage"], draft["version"], draft["opd"]) == (
-        REG, "pemeriksaan", 1, "Dinas Kesehatan")
+        REG,
+        "pemeriksaan",
+        1,
+        "Dinas Kesehatan",
+    )
     assert draft["product_type"] == "perbup"
     assert draft["title"] == ("Rancangan Peraturan Bupati tentang Retribusi Pelayanan Kesehatan")
-    assert f"{REG} v1 - Ranperbup Retribusi Pelayanan Kesehatan.docx" in \
-        world.names_in(Folder.REVIEW)
+    assert f"{REG} v1 - Ranperbup Retribusi Pelayanan Kesehatan.docx" in world.names_in(
+        Folder.REVIEW
+    )
     assert world.names_in(Folder.INBOX) == []
     mail = Mail(world)
     [ack] = mail.to(OPD, REG)
@@ -87,8 +103,9 @@ def test_the_whole_loop(world, workspace, tmp_path):
     assert len(mail.to(REVIEWERS, REG)) == 1
 
     # 2. a reviewer drags it to Perbaikan: the OPD gets the unresolved notes
-    working = world.drive.find(Folder.REVIEW, f"{REG} v1 - Ranperbup Retribusi Pelayanan "
-                                              "Kesehatan.docx")
+    working = world.drive.find(
+        Folder.REVIEW, f"{REG} v1 - Ranperbup Retribusi Pelayanan Kesehatan.docx"
+    )
     world.reviewer_move(working, Folder.REVISION)
     assert cli(workspace, "once")[0] == 0
     assert status_of(workspace)[0]["stage"] == "perbaikan"
@@ -99,8 +116,11 @@ def test_the_whole_loop(world, workspace, tmp_path):
     assert "Sudah tepat." not in body  # resolved notes are left out
 
     # 3. the OPD drops the revision with the registration number in its name
-    world.drop("Dinas Kesehatan", f"{REG} Ranperbup revisi.docx",
-               draft_docx(subject="Retribusi Pelayanan Kesehatan (revisi)"))
+    world.drop(
+        "Dinas Kesehatan",
+        f"{REG} Ranperbup revisi.docx",
+        draft_docx(subject="Retribusi Pelayanan Kesehatan (revisi)"),
+    )
     assert cli(workspace, "once")[0] == 0
     draft = status_of(workspace)[0]
     assert (draft["stage"], draft["version"]) == ("pemeriksaan", 2)
@@ -108,8 +128,9 @@ def test_the_whole_loop(world, workspace, tmp_path):
     assert any(name.startswith(f"{REG} v1") for name in world.names_in(Folder.SUPERSEDED))
 
     # 4. approved by moving it to Disetujui; tracked stages marked on the command line
-    world.reviewer_move(world.drive.find(Folder.REVIEW, f"{REG} v2 - Ranperbup revisi.docx"),
-                        Folder.APPROVED)
+    world.reviewer_move(
+        world.drive.find(Folder.REVIEW, f"{REG} v2 - Ranperbup revisi.docx"), Folder.APPROVED
+    )
     assert cli(workspace, "once")[0] == 0
     assert status_of(workspace)[0]["stage"] == "harmonisasi"
     assert any("disetujui" in m["Subject"].lower() for m in Mail(world).to(ADMINS, REG))
@@ -125,8 +146,8 @@ def test_the_whole_loop(world, workspace, tmp_path):
     assert (draft["stage"], draft["number"]) == ("arsip", f"Nomor 1 Tahun {YEAR}")
     stamped_name = f"Peraturan Bupati Nomor 1 Tahun {YEAR} - {REG} (salinan sah).pdf"
     assert sorted(world.names_in(Folder.ARCHIVE)) == sorted(
-        [stamped_name, f"Peraturan Bupati Nomor 1 Tahun {YEAR} - {REG} (asli).pdf",
-         "ledger.jsonl"])
+        [stamped_name, f"Peraturan Bupati Nomor 1 Tahun {YEAR} - {REG} (asli).pdf", "ledger.jsonl"]
+    )
     archived = world.drive.find(Folder.ARCHIVE, stamped_name)
     assert archived.locked
     stamped = tmp_path / "stamped.pdf"
@@ -152,8 +173,10 @@ def test_the_whole_loop(world, workspace, tmp_path):
 
 
 def _decode_qr(pdf, tmp_path) -> str:
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(pdf),
-                    str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+        check=True,
+    )
     page = next(tmp_path.glob("page*.png"))
     out = subprocess.run(["zbarimg", "--raw", "-q", str(page)], capture_output=True, text=True)
     assert out.returncode == 0, "no QR code found on the rendered page"

@@ -7,8 +7,12 @@ from builders import email_with_attachment
 
 
 def _raw(subject="Pengajuan Ranperbup", attachments=(("draf.docx", b"PK\x03\x04 docx"),)):
-    return email_with_attachment("Staf Dinkes <dinkes@serambagiantimurkab.go.id>",
-                                 "hukum@serambagiantimurkab.go.id", subject, list(attachments))
+    return email_with_attachment(
+        "Staf Dinkes <dinkes@serambagiantimurkab.go.id>",
+        "hukum@serambagiantimurkab.go.id",
+        subject,
+        list(attachments),
+    )
 
 
 def test_a_delivered_message_is_polled_with_headers_and_bytes(world):

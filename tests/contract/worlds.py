@@ -16,7 +16,7 @@ from fakegoogle import FakeGoogle
 from drivebot.config import DEFAULT_FOLDERS, GoogleSettings
 from drivebot.drive import DriveFile, DrivePort, GoogleDrive, setup_google_folders
 from drivebot.gmail import GmailMailbox, MailboxPort
-from drivebot.google_api import build_services
+from drivebot.google_api import drive_client, gmail_client
 from drivebot.local import LocalDrive, LocalMailbox
 from drivebot.workflow import Folder
 
@@ -37,8 +37,11 @@ class LocalWorld:
         target.write_bytes(data)
 
     def reviewer_move(self, file: DriveFile, folder: Folder) -> None:
-        source = next(path for path in self.root.rglob("*")
-                      if path.is_file() and f"ino-{path.stat().st_ino}" == file.id)
+        source = next(
+            path
+            for path in self.root.rglob("*")
+            if path.is_file() and f"ino-{path.stat().st_ino}" == file.id
+        )
         source.rename(self.root / DEFAULT_FOLDERS[folder] / source.name)
 
     def deliver(self, raw: bytes) -> None:
@@ -71,10 +74,12 @@ class GoogleWorld:
     def __init__(self, tmp: Path):
         self.google = FakeGoogle().start()
         self.users = self.google.users
-        root = self.users.upload(self.google.drive.root_id, "Bagian Hukum", b"",
-                                 "application/vnd.google-apps.folder")
+        root = self.users.upload(
+            self.google.drive.root_id, "Bagian Hukum", b"", "application/vnd.google-apps.folder"
+        )
         settings = GoogleSettings(api_endpoint=self.google.url, root_folder_id=root)
-        drive_service, gmail_service = build_services(settings, tmp, max_backoff=0.01)
+        drive_service = drive_client(settings, tmp, max_backoff=0.01)
+        gmail_service = gmail_client(settings, tmp, max_backoff=0.01)
         ids = setup_google_folders(drive_service, settings, DEFAULT_FOLDERS, OPD_FOLDERS)
         self.settings = replace(settings, folder_ids=ids)
         self.drive: DrivePort = GoogleDrive(drive_service, self.settings, DEFAULT_FOLDERS)
@@ -95,18 +100,27 @@ class GoogleWorld:
 
     def names_in(self, folder: Folder) -> list[str]:
         """The names of the files in a folder (for the inbox: in every OPD's subfolder)."""
-        ids = [v for k, v in self.settings.folder_ids.items()
-               if k == folder.value or (folder is Folder.INBOX and k.startswith("inbox/"))]
+        ids = [
+            v
+            for k, v in self.settings.folder_ids.items()
+            if k == folder.value or (folder is Folder.INBOX and k.startswith("inbox/"))
+        ]
         drive = self.google.drive
-        return sorted(f.name for folder_id in ids for f in drive.children(folder_id)
-                      if not f.is_folder)
+        return sorted(
+            f.name for folder_id in ids for f in drive.children(folder_id) if not f.is_folder
+        )
 
     def config_overrides(self) -> dict:
         """What drivebot.toml needs to run drivebot against this world."""
-        return {"backend": "google", "settle_seconds": 0, "google": {
-            "api_endpoint": self.settings.api_endpoint,
-            "root_folder_id": self.settings.root_folder_id,
-            "folder_ids": dict(self.settings.folder_ids)}}
+        return {
+            "backend": "google",
+            "settle_seconds": 0,
+            "google": {
+                "api_endpoint": self.settings.api_endpoint,
+                "root_folder_id": self.settings.root_folder_id,
+                "folder_ids": dict(self.settings.folder_ids),
+            },
+        }
 
     def close(self) -> None:
         self.google.stop()

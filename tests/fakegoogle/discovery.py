@@ -23,12 +23,20 @@ class ApiError(Exception):
     """An error answer in Google's JSON shape."""
 
     STATUS: ClassVar[dict[int, str]] = {
-        400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-        404: "NOT_FOUND", 409: "ALREADY_EXISTS", 413: "INVALID_ARGUMENT",
-        429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+        400: "INVALID_ARGUMENT",
+        401: "UNAUTHENTICATED",
+        403: "PERMISSION_DENIED",
+        404: "NOT_FOUND",
+        409: "ALREADY_EXISTS",
+        413: "INVALID_ARGUMENT",
+        429: "RESOURCE_EXHAUSTED",
+        500: "INTERNAL",
+        503: "UNAVAILABLE",
+    }
 
-    def __init__(self, code: int, message: str, reason: str = "invalid",
-                 location: str | None = None):
+    def __init__(
+        self, code: int, message: str, reason: str = "invalid", location: str | None = None
+    ):
         super().__init__(f"{code} {reason}: {message}")
         self.code = code
         self.message = message
@@ -36,16 +44,20 @@ class ApiError(Exception):
         self.location = location
 
     def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"message": self.message, "domain": "global",
-                                 "reason": self.reason}
+        error: dict[str, Any] = {"message": self.message, "domain": "global", "reason": self.reason}
         if self.location:
             error.update(location=self.location, locationType="parameter")
-        return {"error": {"code": self.code, "message": self.message, "errors": [error],
-                          "status": self.STATUS.get(self.code, "UNKNOWN")}}
+        return {
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "errors": [error],
+                "status": self.STATUS.get(self.code, "UNKNOWN"),
+            }
+        }
 
 
-def bad_request(message: str, location: str | None = None, reason: str = "invalid"
-                ) -> ApiError:
+def bad_request(message: str, location: str | None = None, reason: str = "invalid") -> ApiError:
     return ApiError(400, message, reason, location)
 
 
@@ -66,7 +78,10 @@ def _pattern(template: str) -> re.Pattern[str]:
     parts = re.split(r"(\{\+?\w+\})", template)
     regex = "".join(
         (f"(?P<{p.strip('{}+')}>.+)" if p.startswith("{+") else f"(?P<{p.strip('{}')}>[^/]+)")
-        if p.startswith("{") else re.escape(p) for p in parts)
+        if p.startswith("{")
+        else re.escape(p)
+        for p in parts
+    )
     return re.compile(f"^{regex}$")
 
 
@@ -77,12 +92,22 @@ def _methods(api: str, doc: dict[str, Any]) -> list[Method]:
         for resource in resources.values():
             for desc in resource.get("methods", {}).values():
                 params = {**doc["parameters"], **desc.get("parameters", {})}
-                common = dict(id=desc["id"], api=api, http_method=desc["httpMethod"],
-                              params=params, request=desc.get("request", {}).get("$ref"),
-                              response=desc.get("response", {}).get("$ref"),
-                              downloads=bool(desc.get("supportsMediaDownload")))
-                found.append(Method(pattern=_pattern("/" + doc["servicePath"] + desc["path"]),
-                                    upload=False, **common))
+                common = dict(
+                    id=desc["id"],
+                    api=api,
+                    http_method=desc["httpMethod"],
+                    params=params,
+                    request=desc.get("request", {}).get("$ref"),
+                    response=desc.get("response", {}).get("$ref"),
+                    downloads=bool(desc.get("supportsMediaDownload")),
+                )
+                found.append(
+                    Method(
+                        pattern=_pattern("/" + doc["servicePath"] + desc["path"]),
+                        upload=False,
+                        **common,
+                    )
+                )
                 simple = desc.get("mediaUpload", {}).get("protocols", {}).get("simple")
                 if simple:
                     found.append(Method(pattern=_pattern(simple["path"]), upload=True, **common))
@@ -94,8 +119,10 @@ def _methods(api: str, doc: dict[str, Any]) -> list[Method]:
 
 class Discovery:
     def __init__(self) -> None:
-        self.docs = {api: json.loads((DOCS / f"{api}.{version}.json").read_text())
-                     for api, version in (("drive", "v3"), ("gmail", "v1"))}
+        self.docs = {
+            api: json.loads((DOCS / f"{api}.{version}.json").read_text())
+            for api, version in (("drive", "v3"), ("gmail", "v1"))
+        }
         self.methods = [m for api, doc in self.docs.items() for m in _methods(api, doc)]
 
     def route(self, http_method: str, path: str) -> tuple[Method, dict[str, str]]:
@@ -110,16 +137,20 @@ class Discovery:
         _, method, match = min(matches, key=lambda item: item[0])
         return method, {k: unquote(v) for k, v in match.groupdict().items()}
 
-    def parameters(self, method: Method, path_params: dict[str, str],
-                   query: dict[str, list[str]]) -> dict[str, Any]:
+    def parameters(
+        self, method: Method, path_params: dict[str, str], query: dict[str, list[str]]
+    ) -> dict[str, Any]:
         """The typed parameters; refuses unknown, repeated, mistyped and missing ones."""
         values: dict[str, Any] = dict(path_params)
         for name, raw in query.items():
             spec = method.params.get(name)
             if spec is None or spec.get("location") == "path":
-                raise bad_request(f"Invalid JSON payload received. Unknown name \"{name}\": "
-                                  f"Cannot bind query parameter. Field '{name}' could not be "
-                                  f"found in request message.", name)
+                raise bad_request(
+                    f'Invalid JSON payload received. Unknown name "{name}": '
+                    f"Cannot bind query parameter. Field '{name}' could not be "
+                    f"found in request message.",
+                    name,
+                )
             if len(raw) > 1 and not spec.get("repeated"):
                 raise bad_request(f"Parameter {name} given more than once", name)
             typed = [_typed(name, spec, value) for value in raw]
@@ -140,8 +171,9 @@ class Discovery:
         known = self.schema(method.api, method.request).get("properties", {})
         for key in body:
             if key not in known:
-                raise bad_request(f"Invalid JSON payload received. Unknown name \"{key}\": "
-                                  f"Cannot find field.", key)
+                raise bad_request(
+                    f'Invalid JSON payload received. Unknown name "{key}": Cannot find field.', key
+                )
 
     def selector(self, method: Method, fields: str) -> dict[str, Any]:
         """Parse and check a `fields` partial-response selector against the response schema."""
@@ -183,8 +215,9 @@ def _typed(name: str, spec: dict[str, Any], value: str) -> Any:
         try:
             number = int(value)
         except ValueError:
-            raise bad_request(f"Invalid value for integer parameter {name}: {value}",
-                              name) from None
+            raise bad_request(
+                f"Invalid value for integer parameter {name}: {value}", name
+            ) from None
         if "minimum" in spec and number < int(spec["minimum"]):
             raise bad_request(f"Invalid value for {name}: {value}", name)
         return number
@@ -232,5 +265,8 @@ def apply_selector(value: Any, tree: dict[str, Any]) -> Any:
         return value
     if "*" in tree:
         return value
-    return {key: (item if tree[key] is True else apply_selector(item, tree[key]))
-            for key, item in value.items() if key in tree}
+    return {
+        key: (item if tree[key] is True else apply_selector(item, tree[key]))
+        for key, item in value.items()
+        if key in tree
+    }

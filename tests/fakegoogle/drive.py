@@ -31,24 +31,56 @@ FOLDER_MIME = "application/vnd.google-apps.folder"
 DOC_MIME = "application/vnd.google-apps.document"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXPORT_LIMIT = 10 * 1024 * 1024
-BOT = {"kind": "drive#user", "displayName": "drivebot", "me": True,
-       "emailAddress": "drivebot@example.go.id", "permissionId": "p-bot"}
-CAPABILITIES = ("canAddChildren", "canListChildren", "canEdit", "canRename", "canTrash",
-                "canMoveItemWithinDrive", "canRemoveChildren", "canComment", "canDownload",
-                "canCopy", "canShare", "canModifyContent", "canModifyContentRestriction",
-                "canModifyEditorContentRestriction", "canModifyOwnerContentRestriction",
-                "canRemoveContentRestriction", "canReadRevisions")
-WRITABLE = {"name", "description", "trashed", "starred", "contentRestrictions", "mimeType",
-            "copyRequiresWriterPermission", "properties", "appProperties", "modifiedTime",
-            "originalFilename", "writersCanShare", "viewersCanCopyContent"}
+BOT = {
+    "kind": "drive#user",
+    "displayName": "drivebot",
+    "me": True,
+    "emailAddress": "drivebot@example.go.id",
+    "permissionId": "p-bot",
+}
+CAPABILITIES = (
+    "canAddChildren",
+    "canListChildren",
+    "canEdit",
+    "canRename",
+    "canTrash",
+    "canMoveItemWithinDrive",
+    "canRemoveChildren",
+    "canComment",
+    "canDownload",
+    "canCopy",
+    "canShare",
+    "canModifyContent",
+    "canModifyContentRestriction",
+    "canModifyEditorContentRestriction",
+    "canModifyOwnerContentRestriction",
+    "canRemoveContentRestriction",
+    "canReadRevisions",
+)
+WRITABLE = {
+    "name",
+    "description",
+    "trashed",
+    "starred",
+    "contentRestrictions",
+    "mimeType",
+    "copyRequiresWriterPermission",
+    "properties",
+    "appProperties",
+    "modifiedTime",
+    "originalFilename",
+    "writersCanShare",
+    "viewersCanCopyContent",
+}
 
 
 def not_found(file_id: str) -> ApiError:
     return ApiError(404, f"File not found: {file_id}.", "notFound", "fileId")
 
 
-def denied(message: str = "The user does not have sufficient permissions for this file."
-           ) -> ApiError:
+def denied(
+    message: str = "The user does not have sufficient permissions for this file.",
+) -> ApiError:
     return ApiError(403, message, "insufficientFilePermissions")
 
 
@@ -68,9 +100,18 @@ class File:
     copy_requires_writer_permission: bool = False
     denied: set[str] = field(default_factory=set)  # capabilities taken from the bot
     comments: list[dict[str, Any]] = field(default_factory=list)
-    permissions: list[dict[str, Any]] = field(default_factory=lambda: [
-        {"kind": "drive#permission", "id": "p-bot", "type": "user", "role": "owner",
-         "emailAddress": BOT["emailAddress"], "displayName": BOT["displayName"]}])
+    permissions: list[dict[str, Any]] = field(
+        default_factory=lambda: [
+            {
+                "kind": "drive#permission",
+                "id": "p-bot",
+                "type": "user",
+                "role": "owner",
+                "emailAddress": BOT["emailAddress"],
+                "displayName": BOT["displayName"],
+            }
+        ]
+    )
     version: int = 1
     modified: str = ""
 
@@ -87,30 +128,51 @@ class File:
 
     def resource(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "kind": "drive#file", "id": self.id, "name": self.name, "mimeType": self.mime_type,
-            "parents": list(self.parents), "trashed": self.trashed, "explicitlyTrashed":
-            self.trashed, "createdTime": self.created, "modifiedTime": self.modified or
-            self.created, "version": str(self.version), "webViewLink": self.link(),
-            "description": self.description, "starred": False, "ownedByMe": True,
-            "owners": [BOT], "lastModifyingUser": BOT, "spaces": ["drive"],
+            "kind": "drive#file",
+            "id": self.id,
+            "name": self.name,
+            "mimeType": self.mime_type,
+            "parents": list(self.parents),
+            "trashed": self.trashed,
+            "explicitlyTrashed": self.trashed,
+            "createdTime": self.created,
+            "modifiedTime": self.modified or self.created,
+            "version": str(self.version),
+            "webViewLink": self.link(),
+            "description": self.description,
+            "starred": False,
+            "ownedByMe": True,
+            "owners": [BOT],
+            "lastModifyingUser": BOT,
+            "spaces": ["drive"],
             "copyRequiresWriterPermission": self.copy_requires_writer_permission,
             "viewersCanCopyContent": not self.copy_requires_writer_permission,
             "contentRestrictions": [dict(r) for r in self.content_restrictions],
-            "capabilities": {name: name not in self.denied and (
-                self.is_folder or name not in ("canAddChildren", "canListChildren",
-                                               "canRemoveChildren")) for name in CAPABILITIES},
+            "capabilities": {
+                name: name not in self.denied
+                and (
+                    self.is_folder
+                    or name not in ("canAddChildren", "canListChildren", "canRemoveChildren")
+                )
+                for name in CAPABILITIES
+            },
             "permissionIds": [p["id"] for p in self.permissions],
         }
         if self.drive_id:
             data["driveId"] = self.drive_id
         if not self.is_folder and self.mime_type != DOC_MIME:
-            data.update(size=str(len(self.content)),
-                        md5Checksum=hashlib.md5(self.content).hexdigest(),
-                        webContentLink=f"https://drive.google.com/uc?id={self.id}&export=download",
-                        originalFilename=self.name, quotaBytesUsed=str(len(self.content)))
+            data.update(
+                size=str(len(self.content)),
+                md5Checksum=hashlib.md5(self.content).hexdigest(),
+                webContentLink=f"https://drive.google.com/uc?id={self.id}&export=download",
+                originalFilename=self.name,
+                quotaBytesUsed=str(len(self.content)),
+            )
         if self.mime_type == DOC_MIME:
-            data["exportLinks"] = {"application/pdf": f"https://docs.google.com/feeds/download/"
-                                   f"documents/export/Export?id={self.id}&exportFormat=pdf"}
+            data["exportLinks"] = {
+                "application/pdf": f"https://docs.google.com/feeds/download/"
+                f"documents/export/Export?id={self.id}&exportFormat=pdf"
+            }
         return data
 
 
@@ -144,7 +206,7 @@ def _q_clauses(q: str) -> list[tuple[str, str, str]]:
         pos = match.end()
     clauses = []
     for n in range(0, len(tokens), 4):
-        clause = tokens[n:n + 3]
+        clause = tokens[n : n + 3]
         if len(clause) != 3 or (n + 3 < len(tokens) and tokens[n + 3] != "and"):
             raise bad_request("Invalid Value", "q")
         left, op, right = clause
@@ -168,8 +230,11 @@ def _matches(file: File, clauses: list[tuple[str, str, str]]) -> bool:
         if left == "parents":
             ok = right in file.parents
         else:
-            value = {"name": file.name, "mimeType": file.mime_type,
-                     "trashed": str(file.trashed).lower()}[left]
+            value = {
+                "name": file.name,
+                "mimeType": file.mime_type,
+                "trashed": str(file.trashed).lower(),
+            }[left]
             ok = (value == right) == (op == "=")
         if not ok:
             return False
@@ -185,30 +250,48 @@ def _docx_import(data: bytes, author_at: str) -> tuple[str, list[dict[str, Any]]
             document = docx.Document(str(path))
             open_comments = read_comments(path)
         except Exception:  # Drive refuses any file it cannot read as a document
-            raise ApiError(400, "The uploaded file could not be converted.",
-                           "badContent") from None
+            raise ApiError(400, "The uploaded file could not be converted.", "badContent") from None
     text = "\n".join(p.text for p in document.paragraphs)
-    comments = [new_comment(f"c{n}", c.author, c.content, c.quoted, author_at,
-                         [(r.author, r.content) for r in c.replies])
-                for n, c in enumerate(open_comments, start=1)]
+    comments = [
+        new_comment(
+            f"c{n}",
+            c.author,
+            c.content,
+            c.quoted,
+            author_at,
+            [(r.author, r.content) for r in c.replies],
+        )
+        for n, c in enumerate(open_comments, start=1)
+    ]
     seen = {(c.author, c.content) for c in open_comments} | {
-        (r.author, r.content) for c in open_comments for r in c.replies}
+        (r.author, r.content) for c in open_comments for r in c.replies
+    }
     for word in document.comments:  # the rest were resolved in Word
         if ((word.author or "?"), word.text.strip()) not in seen:
-            resolved = new_comment(f"c{len(comments) + 1}", word.author or "?", word.text.strip(),
-                                "", author_at, [])
+            resolved = new_comment(
+                f"c{len(comments) + 1}", word.author or "?", word.text.strip(), "", author_at, []
+            )
             resolved["resolved"] = True
             comments.append(resolved)
     return text, comments
 
 
-def new_comment(comment_id: str, author: str, content: str, quoted: str, at: str,
-             replies: list[tuple[str, str]]) -> dict[str, Any]:
+def new_comment(
+    comment_id: str, author: str, content: str, quoted: str, at: str, replies: list[tuple[str, str]]
+) -> dict[str, Any]:
     comment = {
-        "kind": "drive#comment", "id": comment_id, "createdTime": at, "modifiedTime": at,
+        "kind": "drive#comment",
+        "id": comment_id,
+        "createdTime": at,
+        "modifiedTime": at,
         "author": {"kind": "drive#user", "displayName": author, "me": False},
-        "content": content, "htmlContent": content, "deleted": False, "resolved": False,
-        "anchor": f"kix.{hashlib.md5(comment_id.encode()).hexdigest()[:12]}", "replies": []}
+        "content": content,
+        "htmlContent": content,
+        "deleted": False,
+        "resolved": False,
+        "anchor": f"kix.{hashlib.md5(comment_id.encode()).hexdigest()[:12]}",
+        "replies": [],
+    }
     if quoted:
         # Docs reports the quoted text as HTML, entities escaped.
         comment["quotedFileContent"] = {"mimeType": "text/html", "value": html.escape(quoted)}
@@ -217,12 +300,19 @@ def new_comment(comment_id: str, author: str, content: str, quoted: str, at: str
     return comment
 
 
-def add_reply(comment: dict[str, Any], author: str, content: str, at: str,
-              action: str | None = None) -> dict[str, Any]:
-    reply = {"kind": "drive#reply", "id": f"{comment['id']}r{len(comment['replies']) + 1}",
-             "createdTime": at, "modifiedTime": at, "deleted": False, "content": content,
-             "htmlContent": content,
-             "author": {"kind": "drive#user", "displayName": author, "me": False}}
+def add_reply(
+    comment: dict[str, Any], author: str, content: str, at: str, action: str | None = None
+) -> dict[str, Any]:
+    reply = {
+        "kind": "drive#reply",
+        "id": f"{comment['id']}r{len(comment['replies']) + 1}",
+        "createdTime": at,
+        "modifiedTime": at,
+        "deleted": False,
+        "content": content,
+        "htmlContent": content,
+        "author": {"kind": "drive#user", "displayName": author, "me": False},
+    }
     if action:
         reply["action"] = action
     comment["replies"].append(reply)
@@ -242,8 +332,15 @@ class FakeDrive:
     def new_file(self, name: str, mime_type: str, parents: list[str], **extra: Any) -> File:
         file_id = f"1D{len(self.files) + 1:06d}" + hashlib.md5(name.encode()).hexdigest()[:10]
         parent = self.files.get(parents[0]) if parents else None
-        file = File(file_id, name, mime_type, list(parents), self.google.now_rfc3339(),
-                    drive_id=parent.drive_id if parent else None, **extra)
+        file = File(
+            file_id,
+            name,
+            mime_type,
+            list(parents),
+            self.google.now_rfc3339(),
+            drive_id=parent.drive_id if parent else None,
+            **extra,
+        )
         self.files[file_id] = file
         self.touch(file)
         return file
@@ -275,8 +372,11 @@ class FakeDrive:
 
     def _parent(self, request: Request, parent_id: str) -> File:
         parent = self.files.get(self.root_id if parent_id == "root" else parent_id)
-        if parent is None or not parent.is_folder or (
-                parent.drive_id and not request.params.get("supportsAllDrives")):
+        if (
+            parent is None
+            or not parent.is_folder
+            or (parent.drive_id and not request.params.get("supportsAllDrives"))
+        ):
             raise not_found(parent_id)
         if "canAddChildren" in parent.denied:
             raise denied()
@@ -286,11 +386,15 @@ class FakeDrive:
 
     def handlers(self) -> dict[str, Handler]:
         return {
-            "drive.files.get": self.get, "drive.files.list": self.list,
-            "drive.files.create": self.create, "drive.files.update": self.update,
-            "drive.files.copy": self.copy, "drive.files.export": self.export,
+            "drive.files.get": self.get,
+            "drive.files.list": self.list,
+            "drive.files.create": self.create,
+            "drive.files.update": self.update,
+            "drive.files.copy": self.copy,
+            "drive.files.export": self.export,
             "drive.changes.getStartPageToken": self.start_token,
-            "drive.changes.list": self.list_changes, "drive.comments.list": self.list_comments,
+            "drive.changes.list": self.list_changes,
+            "drive.comments.list": self.list_comments,
             "drive.permissions.list": self.list_permissions,
             "drive.permissions.create": self.create_permission,
             "drive.permissions.update": self.update_permission,
@@ -301,35 +405,56 @@ class FakeDrive:
         if request.params.get("alt") != "media":
             return Reply(json=file.resource())
         if file.is_folder or file.mime_type.startswith("application/vnd.google-apps."):
-            raise ApiError(403, "Only files with binary content can be downloaded. Use Export "
-                                "with Docs Editors files.", "fileNotDownloadable")
+            raise ApiError(
+                403,
+                "Only files with binary content can be downloaded. Use Export "
+                "with Docs Editors files.",
+                "fileNotDownloadable",
+            )
         if "canDownload" in file.denied:
             raise denied()
-        return Reply(content=file.content, headers={"Content-Type": file.mime_type},
-                     ranged=True)
+        return Reply(content=file.content, headers={"Content-Type": file.mime_type}, ranged=True)
 
     def list(self, request: Request) -> Reply:
         params = request.params
         drive_id = params.get("driveId")
         if drive_id and params.get("corpora") != "drive":
-            raise bad_request("The driveId parameter must be specified if and only if corpora "
-                              "is set to drive.", "driveId")
+            raise bad_request(
+                "The driveId parameter must be specified if and only if corpora is set to drive.",
+                "driveId",
+            )
         if params.get("corpora") == "drive" and not params.get("includeItemsFromAllDrives"):
-            raise ApiError(403, "includeItemsFromAllDrives must be set to true when corpora is "
-                                "drive.", "teamDrivesParameterRequired")
-        clauses = [(left, op, self.root_id if (left, right) == ("parents", "root") else right)
-                   for left, op, right in _q_clauses(params.get("q", ""))]
+            raise ApiError(
+                403,
+                "includeItemsFromAllDrives must be set to true when corpora is drive.",
+                "teamDrivesParameterRequired",
+            )
+        clauses = [
+            (left, op, self.root_id if (left, right) == ("parents", "root") else right)
+            for left, op, right in _q_clauses(params.get("q", ""))
+        ]
         page_size = params.get("pageSize", 100)
         if not 1 <= page_size <= 1000:
             raise bad_request(f"Invalid value for pageSize: {page_size}", "pageSize")
-        found = [f for f in self.files.values() if f.id != self.root_id and f.drive_id != f.id
-                 and (f.drive_id == drive_id if drive_id else
-                      not f.drive_id or params.get("includeItemsFromAllDrives"))
-                 and _matches(f, clauses)]
+        found = [
+            f
+            for f in self.files.values()
+            if f.id != self.root_id
+            and f.drive_id != f.id
+            and (
+                f.drive_id == drive_id
+                if drive_id
+                else not f.drive_id or params.get("includeItemsFromAllDrives")
+            )
+            and _matches(f, clauses)
+        ]
         offset = int(params.get("pageToken") or 0)
-        page = found[offset:offset + page_size]
-        result: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False,
-                                  "files": [f.resource() for f in page]}
+        page = found[offset : offset + page_size]
+        result: dict[str, Any] = {
+            "kind": "drive#fileList",
+            "incompleteSearch": False,
+            "files": [f.resource() for f in page],
+        }
         if offset + page_size < len(found):
             result["nextPageToken"] = str(offset + page_size)
         return Reply(json=result)
@@ -338,23 +463,37 @@ class FakeDrive:
         body = request.body or {}
         parents = body.get("parents") or ["root"]
         if len(parents) > 1:
-            raise ApiError(403, "Increasing the number of parents is not allowed.",
-                           "cannotAddParent")
+            raise ApiError(
+                403, "Increasing the number of parents is not allowed.", "cannotAddParent"
+            )
         parent = self._parent(request, parents[0])
         mime_type = body.get("mimeType") or request.media_type or "application/octet-stream"
         extra: dict[str, Any] = {}
         if request.media is not None and mime_type == DOC_MIME:
             if request.media_type != DOCX_MIME:
-                raise bad_request(f"Cannot import {request.media_type} as a Google Doc",
-                                  reason="badContent")
-            extra["text"], extra["comments"] = _docx_import(request.media,
-                                                            self.google.now_rfc3339())
+                raise bad_request(
+                    f"Cannot import {request.media_type} as a Google Doc", reason="badContent"
+                )
+            extra["text"], extra["comments"] = _docx_import(
+                request.media, self.google.now_rfc3339()
+            )
         elif request.media is not None:
             extra["content"] = request.media
-        file = self.new_file(body.get("name") or "Untitled", mime_type, [parent.id],
-                             description=body.get("description", ""), **extra)
-        self._apply(file, {k: v for k, v in body.items() if k in (
-            "contentRestrictions", "copyRequiresWriterPermission")})
+        file = self.new_file(
+            body.get("name") or "Untitled",
+            mime_type,
+            [parent.id],
+            description=body.get("description", ""),
+            **extra,
+        )
+        self._apply(
+            file,
+            {
+                k: v
+                for k, v in body.items()
+                if k in ("contentRestrictions", "copyRequiresWriterPermission")
+            },
+        )
         return Reply(json=file.resource())
 
     def update(self, request: Request) -> Reply:
@@ -362,14 +501,22 @@ class FakeDrive:
         body = request.body or {}
         for key in body:
             if key not in WRITABLE:
-                raise ApiError(403, f"The resource body includes fields which are not directly "
-                                    f"writable. {key}" + (
-                                        ": use the addParents and removeParents parameters"
-                                        if key == "parents" else ""), "fieldNotWritable")
+                raise ApiError(
+                    403,
+                    f"The resource body includes fields which are not directly "
+                    f"writable. {key}"
+                    + (
+                        ": use the addParents and removeParents parameters"
+                        if key == "parents"
+                        else ""
+                    ),
+                    "fieldNotWritable",
+                )
         add = [p for p in (request.params.get("addParents") or "").split(",") if p]
         remove = set((request.params.get("removeParents") or "").split(","))
-        if (add or body) and ("canEdit" in file.denied or (
-                add and "canMoveItemWithinDrive" in file.denied)):
+        if (add or body) and (
+            "canEdit" in file.denied or (add and "canMoveItemWithinDrive" in file.denied)
+        ):
             raise denied()
         parents = [p for p in file.parents if p not in remove]
         for parent_id in add:
@@ -377,14 +524,16 @@ class FakeDrive:
             if parent.id not in parents:
                 parents.append(parent.id)
         if len(parents) > 1:
-            raise ApiError(403, "Increasing the number of parents is not allowed.",
-                           "cannotAddParent")
+            raise ApiError(
+                403, "Increasing the number of parents is not allowed.", "cannotAddParent"
+            )
         file.parents = parents
         self._apply(file, body)
         if request.media is not None:  # new content: refused, as Google does, while locked
             if any(r.get("readOnly") for r in file.content_restrictions):
-                raise ApiError(403, "The file is locked: its content cannot be modified.",
-                               "contentRestricted")
+                raise ApiError(
+                    403, "The file is locked: its content cannot be modified.", "contentRestricted"
+                )
             file.content = request.media
         self.touch(file)
         return Reply(json=file.resource())
@@ -405,23 +554,37 @@ class FakeDrive:
     def _restriction(self, given: dict[str, Any]) -> dict[str, Any]:
         unknown = set(given) - {"readOnly", "reason", "ownerRestricted"}
         if unknown:
-            raise ApiError(403, f"The resource body includes fields which are not directly "
-                                f"writable. contentRestrictions.{sorted(unknown)[0]}",
-                           "fieldNotWritable")
-        restriction = {"readOnly": bool(given.get("readOnly")), "type":
-                       "globalContentRestriction", "systemRestricted": False,
-                       "ownerRestricted": bool(given.get("ownerRestricted"))}
+            raise ApiError(
+                403,
+                f"The resource body includes fields which are not directly "
+                f"writable. contentRestrictions.{sorted(unknown)[0]}",
+                "fieldNotWritable",
+            )
+        restriction = {
+            "readOnly": bool(given.get("readOnly")),
+            "type": "globalContentRestriction",
+            "systemRestricted": False,
+            "ownerRestricted": bool(given.get("ownerRestricted")),
+        }
         if restriction["readOnly"]:
-            restriction.update(reason=given.get("reason", ""), restrictingUser=BOT,
-                               restrictionTime=self.google.now_rfc3339())
+            restriction.update(
+                reason=given.get("reason", ""),
+                restrictingUser=BOT,
+                restrictionTime=self.google.now_rfc3339(),
+            )
         return restriction
 
     def copy(self, request: Request) -> Reply:
         source = self._file(request)
         body = request.body or {}
         parent = self._parent(request, (body.get("parents") or source.parents or ["root"])[0])
-        file = self.new_file(body.get("name") or f"Copy of {source.name}", source.mime_type,
-                             [parent.id], content=source.content, text=source.text)
+        file = self.new_file(
+            body.get("name") or f"Copy of {source.name}",
+            source.mime_type,
+            [parent.id],
+            content=source.content,
+            text=source.text,
+        )
         return Reply(json=file.resource())
 
     def export(self, request: Request) -> Reply:
@@ -430,23 +593,28 @@ class FakeDrive:
             raise ApiError(403, "Export only supports Docs Editors files.", "fileNotExportable")
         if request.params["mimeType"] not in ("application/pdf", "text/plain"):
             raise bad_request("The requested conversion is not supported.", "mimeType")
-        content = pdf_of(file.name, file.text) if request.params["mimeType"] == \
-            "application/pdf" else file.text.encode()
+        content = (
+            pdf_of(file.name, file.text)
+            if request.params["mimeType"] == "application/pdf"
+            else file.text.encode()
+        )
         if len(content) > self.export_limit:
-            raise ApiError(403, "This file is too large to be exported.",
-                           "exportSizeLimitExceeded")
+            raise ApiError(403, "This file is too large to be exported.", "exportSizeLimitExceeded")
         return Reply(content=content, headers={"Content-Type": request.params["mimeType"]})
 
     def start_token(self, request: Request) -> Reply:
         self._check_drive(request)
-        return Reply(json={"kind": "drive#startPageToken",
-                           "startPageToken": str(len(self.changes) + 1)})
+        return Reply(
+            json={"kind": "drive#startPageToken", "startPageToken": str(len(self.changes) + 1)}
+        )
 
     def _check_drive(self, request: Request) -> str | None:
         drive_id = request.params.get("driveId")
-        if drive_id and (not request.params.get("supportsAllDrives")
-                         or self.files.get(drive_id) is None
-                         or self.files[drive_id].drive_id != drive_id):
+        if drive_id and (
+            not request.params.get("supportsAllDrives")
+            or self.files.get(drive_id) is None
+            or self.files[drive_id].drive_id != drive_id
+        ):
             raise ApiError(404, f"Shared drive not found: {drive_id}", "notFound", "driveId")
         return drive_id
 
@@ -464,16 +632,27 @@ class FakeDrive:
         page, seq = [], int(token)
         while seq <= len(self.changes) and len(page) < page_size:
             file = self.files[self.changes[seq - 1]]
-            visible = (file.drive_id == drive_id) if drive_id else (
-                not file.drive_id or with_shared)
+            visible = (
+                (file.drive_id == drive_id) if drive_id else (not file.drive_id or with_shared)
+            )
             if latest[file.id] == seq and visible:  # one entry per file: its current state
                 page.append(file)
             seq += 1
-        result: dict[str, Any] = {"kind": "drive#changeList", "changes": [
-            {"kind": "drive#change", "changeType": "file", "fileId": f.id, "removed": False,
-             "time": f.modified, "file": f.resource(), **({"driveId": f.drive_id}
-                                                          if f.drive_id else {})}
-            for f in page]}
+        result: dict[str, Any] = {
+            "kind": "drive#changeList",
+            "changes": [
+                {
+                    "kind": "drive#change",
+                    "changeType": "file",
+                    "fileId": f.id,
+                    "removed": False,
+                    "time": f.modified,
+                    "file": f.resource(),
+                    **({"driveId": f.drive_id} if f.drive_id else {}),
+                }
+                for f in page
+            ],
+        }
         if seq <= len(self.changes):
             result["nextPageToken"] = str(seq)
         else:
@@ -485,11 +664,14 @@ class FakeDrive:
         page_size = request.params.get("pageSize", 20)
         if not 1 <= page_size <= 100:
             raise bad_request(f"Invalid value for pageSize: {page_size}", "pageSize")
-        comments = [c for c in file.comments
-                    if request.params.get("includeDeleted") or not c["deleted"]]
+        comments = [
+            c for c in file.comments if request.params.get("includeDeleted") or not c["deleted"]
+        ]
         offset = int(request.params.get("pageToken") or 0)
-        result: dict[str, Any] = {"kind": "drive#commentList",
-                                  "comments": comments[offset:offset + page_size]}
+        result: dict[str, Any] = {
+            "kind": "drive#commentList",
+            "comments": comments[offset : offset + page_size],
+        }
         if offset + page_size < len(comments):
             result["nextPageToken"] = str(offset + page_size)
         return Reply(json=result)
@@ -501,21 +683,36 @@ class FakeDrive:
     def create_permission(self, request: Request) -> Reply:
         file = self._file(request)
         body = request.body or {}
-        if body.get("role") not in ("owner", "organizer", "fileOrganizer", "writer",
-                                    "commenter", "reader") or not body.get("type"):
+        if body.get("role") not in (
+            "owner",
+            "organizer",
+            "fileOrganizer",
+            "writer",
+            "commenter",
+            "reader",
+        ) or not body.get("type"):
             raise bad_request("A permission needs a valid role and type.", "permission")
-        permission = {"kind": "drive#permission", "id": f"p{len(file.permissions) + 1}",
-                      "type": body["type"], "role": body["role"],
-                      "emailAddress": body.get("emailAddress", "")}
+        permission = {
+            "kind": "drive#permission",
+            "id": f"p{len(file.permissions) + 1}",
+            "type": body["type"],
+            "role": body["role"],
+            "emailAddress": body.get("emailAddress", ""),
+        }
         file.permissions.append(permission)
         return Reply(json=permission)
 
     def update_permission(self, request: Request) -> Reply:
         file = self._file(request)
-        permission = next((p for p in file.permissions
-                           if p["id"] == request.params["permissionId"]), None)
+        permission = next(
+            (p for p in file.permissions if p["id"] == request.params["permissionId"]), None
+        )
         if permission is None:
-            raise ApiError(404, f"Permission not found: {request.params['permissionId']}.",
-                           "notFound", "permissionId")
+            raise ApiError(
+                404,
+                f"Permission not found: {request.params['permissionId']}.",
+                "notFound",
+                "permissionId",
+            )
         permission.update({k: v for k, v in (request.body or {}).items() if k == "role"})
         return Reply(json=permission)

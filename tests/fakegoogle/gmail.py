@@ -22,9 +22,22 @@ from fakegoogle.server import Handler, Reply, Request
 if TYPE_CHECKING:
     from fakegoogle.server import FakeGoogle
 
-SYSTEM_LABELS = ("INBOX", "SENT", "UNREAD", "STARRED", "IMPORTANT", "TRASH", "SPAM", "DRAFT",
-                 "CHAT", "CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CATEGORY_PROMOTIONS",
-                 "CATEGORY_UPDATES", "CATEGORY_FORUMS")
+SYSTEM_LABELS = (
+    "INBOX",
+    "SENT",
+    "UNREAD",
+    "STARRED",
+    "IMPORTANT",
+    "TRASH",
+    "SPAM",
+    "DRAFT",
+    "CHAT",
+    "CATEGORY_PERSONAL",
+    "CATEGORY_SOCIAL",
+    "CATEGORY_PROMOTIONS",
+    "CATEGORY_UPDATES",
+    "CATEGORY_FORUMS",
+)
 ADDRESS = "hukum@example.go.id"
 _UNITS = {"d": 86_400, "m": 30 * 86_400, "y": 365 * 86_400}
 
@@ -58,29 +71,44 @@ class Mail:
 
     def resource(self, fmt: str, wanted: list[str] | None) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "id": self.id, "threadId": self.thread_id, "labelIds": list(self.labels),
-            "snippet": _snippet(self.parsed), "sizeEstimate": len(self.raw),
-            "historyId": str(self.history_id), "internalDate": str(self.internal_date)}
+            "id": self.id,
+            "threadId": self.thread_id,
+            "labelIds": list(self.labels),
+            "snippet": _snippet(self.parsed),
+            "sizeEstimate": len(self.raw),
+            "historyId": str(self.history_id),
+            "internalDate": str(self.internal_date),
+        }
         if fmt == "raw":
             data["raw"] = b64(self.raw)
         elif fmt == "metadata":
             names = {n.lower() for n in wanted} if wanted else None
-            data["payload"] = {"mimeType": self.parsed.get_content_type(), "headers": [
-                {"name": k, "value": _unfold(v)} for k, v in self.parsed.items()
-                if names is None or k.lower() in names]}
+            data["payload"] = {
+                "mimeType": self.parsed.get_content_type(),
+                "headers": [
+                    {"name": k, "value": _unfold(v)}
+                    for k, v in self.parsed.items()
+                    if names is None or k.lower() in names
+                ],
+            }
         elif fmt == "full":
             data["payload"] = self._part(self.parsed, "")
         return data
 
     def _part(self, part: Message, part_id: str) -> dict[str, Any]:
         body: dict[str, Any] = {"size": 0}
-        node: dict[str, Any] = {"partId": part_id, "mimeType": part.get_content_type(),
-                                "filename": part.get_filename() or "", "headers": [
-                                    {"name": k, "value": _unfold(v)} for k, v in part.items()],
-                                "body": body}
+        node: dict[str, Any] = {
+            "partId": part_id,
+            "mimeType": part.get_content_type(),
+            "filename": part.get_filename() or "",
+            "headers": [{"name": k, "value": _unfold(v)} for k, v in part.items()],
+            "body": body,
+        }
         if part.is_multipart():
-            node["parts"] = [self._part(sub, f"{part_id}.{n}".lstrip("."))
-                             for n, sub in enumerate(part.get_payload())]
+            node["parts"] = [
+                self._part(sub, f"{part_id}.{n}".lstrip("."))
+                for n, sub in enumerate(part.get_payload())
+            ]
         else:
             payload = part.get_payload(decode=True) or b""
             body["size"] = len(payload)
@@ -93,7 +121,7 @@ class Mail:
     def attachment(self, attachment_id: str) -> bytes | None:
         part_id = attachment_id.rsplit("-", 1)[-1]
         node: Any = self.parsed
-        for index in ([] if part_id == "0" else part_id.split(".")):
+        for index in [] if part_id == "0" else part_id.split("."):
             node = node.get_payload()[int(index)]
         return node.get_payload(decode=True) if node.get_filename() else None
 
@@ -126,13 +154,18 @@ class FakeGmail:
         return self.history_id
 
     def add(self, raw: bytes, labels: list[str], thread_id: str | None = None) -> Mail:
-        mail_id = f"{0x18f0000000 + len(self.messages) + 1:x}"
-        mail = Mail(mail_id, thread_id or mail_id, raw, labels, self.google.now_ms(),
-                    self._next_history())
+        mail_id = f"{0x18F0000000 + len(self.messages) + 1:x}"
+        mail = Mail(
+            mail_id, thread_id or mail_id, raw, labels, self.google.now_ms(), self._next_history()
+        )
         self.messages[mail_id] = mail
-        self.history.append({"id": str(mail.history_id), "messages": [mail.summary()],
-                             "messagesAdded": [{"message": {**mail.summary(),
-                                                            "labelIds": list(labels)}}]})
+        self.history.append(
+            {
+                "id": str(mail.history_id),
+                "messages": [mail.summary()],
+                "messagesAdded": [{"message": {**mail.summary(), "labelIds": list(labels)}}],
+            }
+        )
         return mail
 
     def expire_history(self) -> None:
@@ -143,18 +176,22 @@ class FakeGmail:
         wanted = _label_key(name)
         if name.upper() in SYSTEM_LABELS:
             return name.upper()
-        return next((i for i, label in self.labels.items()
-                     if _label_key(label["name"]) == wanted), None)
+        return next(
+            (i for i, label in self.labels.items() if _label_key(label["name"]) == wanted), None
+        )
 
     # --- handlers ---------------------------------------------------------------------------
 
     def handlers(self) -> dict[str, Handler]:
         return {
-            "gmail.users.getProfile": self.profile, "gmail.users.history.list": self.list_history,
+            "gmail.users.getProfile": self.profile,
+            "gmail.users.history.list": self.list_history,
             "gmail.users.messages.list": self.list_messages,
-            "gmail.users.messages.get": self.get, "gmail.users.messages.modify": self.modify,
+            "gmail.users.messages.get": self.get,
+            "gmail.users.messages.modify": self.modify,
             "gmail.users.messages.attachments.get": self.get_attachment,
-            "gmail.users.messages.send": self.send, "gmail.users.labels.list": self.list_labels,
+            "gmail.users.messages.send": self.send,
+            "gmail.users.labels.list": self.list_labels,
             "gmail.users.labels.create": self.create_label,
         }
 
@@ -171,9 +208,14 @@ class FakeGmail:
 
     def profile(self, request: Request) -> Reply:
         self._user(request)
-        return Reply(json={"emailAddress": self.address, "messagesTotal": len(self.messages),
-                           "threadsTotal": len({m.thread_id for m in self.messages.values()}),
-                           "historyId": str(self.history_id)})
+        return Reply(
+            json={
+                "emailAddress": self.address,
+                "messagesTotal": len(self.messages),
+                "threadsTotal": len({m.thread_id for m in self.messages.values()}),
+                "historyId": str(self.history_id),
+            }
+        )
 
     def list_history(self, request: Request) -> Reply:
         self._user(request)
@@ -184,25 +226,37 @@ class FakeGmail:
         if int(start) < self.oldest_history:
             raise ApiError(404, "Requested entity was not found.", "notFound")
         limit = _limit(params, 500)
-        types = params.get("historyTypes") or ["messageAdded", "messageDeleted", "labelAdded",
-                                               "labelRemoved"]
-        keys = {"messageAdded": "messagesAdded", "labelAdded": "labelsAdded",
-                "labelRemoved": "labelsRemoved", "messageDeleted": "messagesDeleted"}
+        types = params.get("historyTypes") or [
+            "messageAdded",
+            "messageDeleted",
+            "labelAdded",
+            "labelRemoved",
+        ]
+        keys = {
+            "messageAdded": "messagesAdded",
+            "labelAdded": "labelsAdded",
+            "labelRemoved": "labelsRemoved",
+            "messageDeleted": "messagesDeleted",
+        }
         records = []
         for record in self.history:
             if int(record["id"]) <= int(start):
                 continue
-            kept = {keys[t]: [e for e in record.get(keys[t], [])
-                              if not params.get("labelId")
-                              or params["labelId"] in e["message"]["labelIds"]]
-                    for t in types}
+            kept = {
+                keys[t]: [
+                    e
+                    for e in record.get(keys[t], [])
+                    if not params.get("labelId") or params["labelId"] in e["message"]["labelIds"]
+                ]
+                for t in types
+            }
             kept = {k: v for k, v in kept.items() if v}
             if kept:
                 records.append({"id": record["id"], "messages": record["messages"], **kept})
         offset = int(params.get("pageToken") or 0)
         result: dict[str, Any] = {"historyId": str(self.history_id)}
-        if records[offset:offset + limit]:
-            result["history"] = records[offset:offset + limit]
+        if records[offset : offset + limit]:
+            result["history"] = records[offset : offset + limit]
         if offset + limit < len(records):
             result["nextPageToken"] = str(offset + limit)
         return Reply(json=result)
@@ -213,15 +267,22 @@ class FakeGmail:
         tests = [self._term(term) for term in (params.get("q") or "").split()]
         labels = params.get("labelIds") or []
         hidden = () if params.get("includeSpamTrash") else ("SPAM", "TRASH")
-        found = sorted((m for m in self.messages.values()
-                        if all(t(m) for t in tests) and all(x in m.labels for x in labels)
-                        and not any(x in m.labels for x in hidden)),
-                       key=lambda m: (m.internal_date, m.history_id), reverse=True)
+        found = sorted(
+            (
+                m
+                for m in self.messages.values()
+                if all(t(m) for t in tests)
+                and all(x in m.labels for x in labels)
+                and not any(x in m.labels for x in hidden)
+            ),
+            key=lambda m: (m.internal_date, m.history_id),
+            reverse=True,
+        )
         limit = _limit(params, 500)
         offset = int(params.get("pageToken") or 0)
         result: dict[str, Any] = {"resultSizeEstimate": len(found)}
-        if found[offset:offset + limit]:
-            result["messages"] = [m.summary() for m in found[offset:offset + limit]]
+        if found[offset : offset + limit]:
+            result["messages"] = [m.summary() for m in found[offset : offset + limit]]
         if offset + limit < len(found):
             result["nextPageToken"] = str(offset + limit)
         return Reply(json=result)
@@ -243,8 +304,11 @@ class FakeGmail:
 
     def get(self, request: Request) -> Reply:
         mail = self._mail(request)
-        return Reply(json=mail.resource(request.params.get("format", "full"),
-                                        request.params.get("metadataHeaders")))
+        return Reply(
+            json=mail.resource(
+                request.params.get("format", "full"), request.params.get("metadataHeaders")
+            )
+        )
 
     def get_attachment(self, request: Request) -> Reply:
         mail = self._mail(request, "messageId")
@@ -269,8 +333,7 @@ class FakeGmail:
         removed = [x for x in remove if x in mail.labels]
         mail.labels = [x for x in mail.labels if x not in remove] + added
         if added or removed:
-            record: dict[str, Any] = {"id": str(self._next_history()),
-                                      "messages": [mail.summary()]}
+            record: dict[str, Any] = {"id": str(self._next_history()), "messages": [mail.summary()]}
             entry = {"message": {**mail.summary(), "labelIds": list(mail.labels)}}
             if added:
                 record["labelsAdded"] = [{**entry, "labelIds": added}]
@@ -281,11 +344,16 @@ class FakeGmail:
     def send(self, request: Request) -> Reply:
         self._user(request)
         body = request.body or {}
-        raw = request.media if request.media is not None else (
-            unb64(body["raw"]) if body.get("raw") else None)
+        raw = (
+            request.media
+            if request.media is not None
+            else (unb64(body["raw"]) if body.get("raw") else None)
+        )
         if raw is None:
-            raise bad_request("'raw' RFC822 payload message string or uploading message via "
-                              "/upload/* URL required")
+            raise bad_request(
+                "'raw' RFC822 payload message string or uploading message via "
+                "/upload/* URL required"
+            )
         if request.media is not None and len(raw) > 36_700_160:
             raise ApiError(413, "Request payload size exceeds the limit.", "uploadTooLarge")
         parsed = message_from_bytes(raw)
@@ -312,11 +380,13 @@ class FakeGmail:
         if self.label_id(name):
             raise ApiError(409, "Label name exists or conflicts", "duplicate")
         label_id = f"Label_{len(self.labels) + 1}"
-        self.labels[label_id] = {"id": label_id, "name": name, "type": "user",
-                                 "labelListVisibility": request.body.get(
-                                     "labelListVisibility", "labelShow"),
-                                 "messageListVisibility": request.body.get(
-                                     "messageListVisibility", "show")}
+        self.labels[label_id] = {
+            "id": label_id,
+            "name": name,
+            "type": "user",
+            "labelListVisibility": request.body.get("labelListVisibility", "labelShow"),
+            "messageListVisibility": request.body.get("messageListVisibility", "show"),
+        }
         return Reply(json=self.labels[label_id])
 
 

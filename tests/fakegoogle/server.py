@@ -33,7 +33,7 @@ DRIVE_DEFAULT_FIELDS = {
     "File": "kind,id,name,mimeType",
     "FileList": "kind,nextPageToken,incompleteSearch,files(kind,id,name,mimeType)",
     "ChangeList": "kind,nextPageToken,newStartPageToken,"
-                  "changes(kind,changeType,time,removed,fileId,driveId,file(kind,id,name,mimeType))",
+    "changes(kind,changeType,time,removed,fileId,driveId,file(kind,id,name,mimeType))",
     "Permission": "kind,id,type,role",
     "PermissionList": "kind,nextPageToken,permissions(kind,id,type,role)",
 }
@@ -65,8 +65,12 @@ class Faults:
         self.scheduled: dict[str, deque[Fault | None]] = defaultdict(deque)
         self.injected: Counter[str] = Counter()
 
-    def set_rate(self, rate: float, kinds: tuple[Fault, ...] = (Fault.UNAVAILABLE,),
-                 methods: set[str] | None = None) -> None:
+    def set_rate(
+        self,
+        rate: float,
+        kinds: tuple[Fault, ...] = (Fault.UNAVAILABLE,),
+        methods: set[str] | None = None,
+    ) -> None:
         self.rate, self.kinds, self.methods = rate, kinds, methods
 
     def schedule(self, method_id: str, *faults: Fault | None) -> None:
@@ -76,8 +80,11 @@ class Faults:
     def next(self, method_id: str) -> Fault | None:
         if self.scheduled[method_id]:
             fault = self.scheduled[method_id].popleft()
-        elif self.rate and (self.methods is None or method_id in self.methods) \
-                and self.random.random() < self.rate:
+        elif (
+            self.rate
+            and (self.methods is None or method_id in self.methods)
+            and self.random.random() < self.rate
+        ):
             fault = self.random.choice(self.kinds)
         else:
             fault = None
@@ -123,8 +130,9 @@ def parse_multipart(content_type: str, data: bytes) -> tuple[dict[str, Any], byt
     (HTTP policy) reads the headers, but the parts are cut at the boundary here, because the
     email parser turns a message/rfc822 part (Gmail's media) into a message, not its bytes.
     """
-    boundary = message_from_bytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n",
-                                  policy=email.policy.HTTP).get_boundary()
+    boundary = message_from_bytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n", policy=email.policy.HTTP
+    ).get_boundary()
     if not boundary:
         raise bad_request("multipart upload without a boundary")
     eol = b"\r\n" if data.split(b"\n", 1)[0].endswith(b"\r") else b"\n"
@@ -132,7 +140,7 @@ def parse_multipart(content_type: str, data: bytes) -> tuple[dict[str, Any], byt
     for chunk in (eol + data).split(eol + b"--" + boundary.encode())[1:]:
         if chunk.startswith(b"--"):
             break
-        head, _, content = chunk[len(eol):].partition(eol + eol)
+        head, _, content = chunk[len(eol) :].partition(eol + eol)
         headers = BytesHeaderParser(policy=email.policy.HTTP).parsebytes(head + eol + eol)
         if headers.get("Content-Transfer-Encoding", "").lower() == "base64":
             content = base64.b64decode(content)
@@ -171,8 +179,9 @@ class FakeGoogle:
         return f"http://127.0.0.1:{self._server.server_address[1]}/"
 
     def start(self) -> FakeGoogle:
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -216,8 +225,11 @@ class FakeGoogle:
                 return self._upload(request, headers, data, selector)
             if data:
                 if len(data) > JSON_BODY_LIMIT:
-                    raise ApiError(413, f"Request payload size exceeds the limit: "
-                                        f"{JSON_BODY_LIMIT} bytes.", "uploadTooLarge")
+                    raise ApiError(
+                        413,
+                        f"Request payload size exceeds the limit: {JSON_BODY_LIMIT} bytes.",
+                        "uploadTooLarge",
+                    )
                 request.body = _json(data)
             return self._dispatch(request, selector)
 
@@ -231,10 +243,14 @@ class FakeGoogle:
 
     def _selector(self, method: Method, params: dict[str, Any]) -> dict[str, Any] | None:
         fields = params.get("fields")
-        if fields is None and method.id.startswith(("drive.comments.", "drive.replies.")) \
-                and not method.id.endswith(".delete"):
-            raise bad_request("The 'fields' parameter is required for this method.", "fields",
-                              "required")
+        if (
+            fields is None
+            and method.id.startswith(("drive.comments.", "drive.replies."))
+            and not method.id.endswith(".delete")
+        ):
+            raise bad_request(
+                "The 'fields' parameter is required for this method.", "fields", "required"
+            )
         if fields is None and method.api == "drive" and method.response in DRIVE_DEFAULT_FIELDS:
             fields = DRIVE_DEFAULT_FIELDS[method.response]
         return self.discovery.selector(method, fields) if fields else None
@@ -243,15 +259,17 @@ class FakeGoogle:
         self.discovery.check_body(request.method, request.body)
         handler = self.handlers.get(request.method.id)
         if handler is None:
-            raise ApiError(501, f"{request.method.id} is not modelled by the local Google",
-                           "notImplemented")
+            raise ApiError(
+                501, f"{request.method.id} is not modelled by the local Google", "notImplemented"
+            )
         reply = handler(request)
         if reply.json is not None and selector is not None:
             reply.json = apply_selector(reply.json, selector)
         return reply
 
-    def _upload(self, request: Request, headers: Message, data: bytes,
-                selector: dict[str, Any] | None) -> Reply:
+    def _upload(
+        self, request: Request, headers: Message, data: bytes, selector: dict[str, Any] | None
+    ) -> Reply:
         kind = request.params.get("uploadType")
         content_type = headers.get("Content-Type", "")
         if kind == "media":
@@ -313,8 +331,11 @@ def _ranged(reply: Reply, range_header: str | None) -> Reply:
     end = min(int(last) if last else total - 1, total - 1)
     if start >= total:
         return Reply(416, headers={"Content-Range": f"bytes */{total}"})
-    return Reply(206, content=reply.content[start:end + 1], headers={
-        **reply.headers, "Content-Range": f"bytes {start}-{end}/{total}"})
+    return Reply(
+        206,
+        content=reply.content[start : end + 1],
+        headers={**reply.headers, "Content-Range": f"bytes {start}-{end}/{total}"},
+    )
 
 
 class _HttpHandler(BaseHTTPRequestHandler):

@@ -14,7 +14,7 @@ from googleapiclient.http import MediaIoBaseDownload, MediaIoBaseUpload
 from pypdf import PdfReader
 
 from drivebot.config import GoogleSettings
-from drivebot.google_api import build_services
+from drivebot.google_api import drive_client, gmail_client
 from fakegoogle import FakeGoogle, Fault
 from fakegoogle.drive import FOLDER_MIME
 from fakegoogle.server import parse_multipart
@@ -28,13 +28,23 @@ def google():
 
 @pytest.fixture
 def services(google, tmp_path):
-    return build_services(GoogleSettings(api_endpoint=google.url), tmp_path, max_backoff=0.001)
+    settings = GoogleSettings(api_endpoint=google.url)
+    return (
+        drive_client(settings, tmp_path, max_backoff=0.001).service,
+        gmail_client(settings, tmp_path, max_backoff=0.001).service,
+    )
 
 
-def raw(google: FakeGoogle, method: str, path: str, body: bytes | None = None,
-        headers: dict[str, str] | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(google.url + path.lstrip("/"), data=body, method=method,
-                                     headers=headers or {})
+def raw(
+    google: FakeGoogle,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        google.url + path.lstrip("/"), data=body, method=method, headers=headers or {}
+    )
     try:
         with urllib.request.urlopen(request) as answer:
             return answer.status, json.loads(answer.read() or b"{}")
@@ -48,6 +58,7 @@ def reason(answer: dict) -> str:
 
 # --- what Google refuses ---------------------------------------------------------------------
 
+
 def test_an_unknown_query_parameter_is_refused_in_googles_error_shape(google):
     status, answer = raw(google, "GET", "/drive/v3/files?pageSize=5&colour=red")
     assert status == 400
@@ -56,23 +67,29 @@ def test_an_unknown_query_parameter_is_refused_in_googles_error_shape(google):
     assert "Unknown name" in answer["error"]["message"]
 
 
-@pytest.mark.parametrize("path", [
-    "/drive/v3/changes",  # pageToken is required
-    "/drive/v3/files/F1/export",  # mimeType is required
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/drive/v3/changes",  # pageToken is required
+        "/drive/v3/files/F1/export",  # mimeType is required
+    ],
+)
 def test_a_missing_required_parameter_is_refused(google, path):
     status, answer = raw(google, "GET", path)
     assert (status, reason(answer)) == (400, "required")
 
 
-@pytest.mark.parametrize("path", [
-    "/drive/v3/files?pageSize=many",  # not an integer
-    "/drive/v3/files?supportsAllDrives=yes",  # not a boolean
-    "/gmail/v1/users/me/messages/m1?format=everything",  # not in the enum
-    "/drive/v3/files?pageSize=1&pageSize=2",  # not repeatable
-    "/drive/v3/files?fields=files(id,colour)",  # not a field of File
-    "/drive/v3/files?q=name%20contains%20%27x%27",  # a query form the fake does not model
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/drive/v3/files?pageSize=many",  # not an integer
+        "/drive/v3/files?supportsAllDrives=yes",  # not a boolean
+        "/gmail/v1/users/me/messages/m1?format=everything",  # not in the enum
+        "/drive/v3/files?pageSize=1&pageSize=2",  # not repeatable
+        "/drive/v3/files?fields=files(id,colour)",  # not a field of File
+        "/drive/v3/files?q=name%20contains%20%27x%27",  # a query form the fake does not model
+    ],
+)
 def test_malformed_parameters_are_refused(google, path):
     assert raw(google, "GET", path)[0] == 400
 
@@ -98,7 +115,9 @@ def test_body_fields_are_checked(google, services):
     with pytest.raises(HttpError) as parents:
         drive.files().update(fileId=file_id, body={"parents": ["x"]}).execute()
     assert (parents.value.status_code, parents.value.error_details[0]["reason"]) == (
-        403, "fieldNotWritable")
+        403,
+        "fieldNotWritable",
+    )
 
 
 def test_a_file_has_one_parent(google, services):
@@ -134,7 +153,9 @@ def test_google_docs_are_exported_not_downloaded(google, services):
     with pytest.raises(HttpError) as limit:
         drive.files().export_media(fileId=doc, mimeType="application/pdf").execute()
     assert (limit.value.status_code, limit.value.error_details[0]["reason"]) == (
-        403, "exportSizeLimitExceeded")
+        403,
+        "exportSizeLimitExceeded",
+    )
 
 
 def test_gmail_refuses_duplicate_labels_and_forgotten_history(google, services):
@@ -153,18 +174,27 @@ def test_gmail_refuses_duplicate_labels_and_forgotten_history(google, services):
 
 def test_a_large_json_body_is_refused(google):
     body = json.dumps({"raw": "A" * (6 * 1024 * 1024)}).encode()
-    status, answer = raw(google, "POST", "/gmail/v1/users/me/messages/send", body,
-                         {"Content-Type": "application/json"})
+    status, answer = raw(
+        google,
+        "POST",
+        "/gmail/v1/users/me/messages/send",
+        body,
+        {"Content-Type": "application/json"},
+    )
     assert (status, reason(answer)) == (413, "uploadTooLarge")
 
 
 # --- real state over the wire ------------------------------------------------------------------
 
+
 def test_multipart_bodies_with_bare_lf_parse_exactly():
     payload = b"\r\n\n\r" + bytes(range(256)) * 4  # CR and LF bytes inside the media
-    body = (b'--==b==\nContent-Type: application/json\n\n{"name": "x"}\n--==b==\n'
-            b"Content-Type: application/pdf\nContent-Transfer-Encoding: binary\n\n"
-            + payload + b"\n--==b==--")
+    body = (
+        b'--==b==\nContent-Type: application/json\n\n{"name": "x"}\n--==b==\n'
+        b"Content-Type: application/pdf\nContent-Transfer-Encoding: binary\n\n"
+        + payload
+        + b"\n--==b==--"
+    )
     metadata, media, mime = parse_multipart('multipart/related;\n boundary="==b=="', body)
     assert (metadata, media, mime) == ({"name": "x"}, payload, "application/pdf")
 
@@ -172,15 +202,20 @@ def test_multipart_bodies_with_bare_lf_parse_exactly():
 def test_resumable_upload_and_ranged_download(google, services, tmp_path):
     drive, _ = services
     data = bytes(range(256)) * 4096 * 3  # 3 MiB
-    media = MediaIoBaseUpload(io.BytesIO(data), "application/pdf", chunksize=1024 * 1024,
-                              resumable=True)
-    made = drive.files().create(body={"name": "big.pdf"}, media_body=media,
-                                fields="id,size,md5Checksum").execute()
+    media = MediaIoBaseUpload(
+        io.BytesIO(data), "application/pdf", chunksize=1024 * 1024, resumable=True
+    )
+    made = (
+        drive.files()
+        .create(body={"name": "big.pdf"}, media_body=media, fields="id,size,md5Checksum")
+        .execute()
+    )
     assert int(made["size"]) == len(data)
     assert google.counts["drive.files.create"] == 4  # the session, then three chunks
     out = io.BytesIO()
-    downloader = MediaIoBaseDownload(out, drive.files().get_media(fileId=made["id"]),
-                                     chunksize=1024 * 1024)
+    downloader = MediaIoBaseDownload(
+        out, drive.files().get_media(fileId=made["id"]), chunksize=1024 * 1024
+    )
     done = False
     while not done:
         _, done = downloader.next_chunk()
@@ -195,8 +230,9 @@ def test_changes_page_and_report_the_current_state_once(google, services):
     google.users.trash(ids[0])
     first = drive.changes().list(pageToken=start, pageSize=3, fields="*").execute()
     assert "nextPageToken" in first and "newStartPageToken" not in first
-    second = drive.changes().list(pageToken=first["nextPageToken"], pageSize=3,
-                                  fields="*").execute()
+    second = (
+        drive.changes().list(pageToken=first["nextPageToken"], pageSize=3, fields="*").execute()
+    )
     seen = [c["fileId"] for c in first["changes"] + second["changes"]]
     assert sorted(seen) == sorted(ids)
     trashed = next(c for c in first["changes"] + second["changes"] if c["fileId"] == ids[0])
@@ -212,6 +248,7 @@ def test_default_fields_are_drives(google, services):
 
 
 # --- counters and faults -----------------------------------------------------------------------
+
 
 def test_requests_are_counted_per_method(google, services):
     drive, gmail = services
@@ -261,10 +298,21 @@ def test_users_act_outside_the_counters(google, tmp_path):
 
 def test_delivered_mail_carries_googles_authentication_results_on_top(google, services):
     _, gmail = services
-    injected = (b"Authentication-Results: mx.google.com; dmarc=pass header.from=d.example\n"
-                b"From: a@d.example\nTo: c@e.example\nSubject: x\n\nhi\n")
+    injected = (
+        b"Authentication-Results: mx.google.com; dmarc=pass header.from=d.example\n"
+        b"From: a@d.example\nTo: c@e.example\nSubject: x\n\nhi\n"
+    )
     message_id = google.users.send_email(injected, authenticated=False)
-    item = gmail.users().messages().get(userId="me", id=message_id, format="metadata",
-                                        metadataHeaders=["Authentication-Results"]).execute()
+    item = (
+        gmail.users()
+        .messages()
+        .get(
+            userId="me",
+            id=message_id,
+            format="metadata",
+            metadataHeaders=["Authentication-Results"],
+        )
+        .execute()
+    )
     values = [h["value"] for h in item["payload"]["headers"]]
     assert len(values) == 2 and "dmarc=fail" in values[0] and "dmarc=pass" in values[1]

@@ -19,15 +19,19 @@ GOOGLE_AUTHSERV = "mx.google.com"
 def google_auth_results(sender_domain: str, passed: bool) -> str:
     """The Authentication-Results header Gmail's receiving servers prepend."""
     if passed:
-        return (f"{GOOGLE_AUTHSERV};\n       dkim=pass header.i=@{sender_domain} "
-                f"header.s=google header.b=AbCdEf12;\n       spf=pass (google.com: domain of "
-                f"staf@{sender_domain} designates 203.0.113.7 as permitted sender) "
-                f"smtp.mailfrom=staf@{sender_domain};\n       dmarc=pass (p=REJECT sp=REJECT "
-                f"dis=NONE) header.from={sender_domain}")
-    return (f"{GOOGLE_AUTHSERV};\n       spf=softfail (google.com: domain of transitioning "
-            f"x@{sender_domain} does not designate 198.51.100.9 as permitted sender) "
-            f"smtp.mailfrom=x@{sender_domain};\n       dmarc=fail (p=NONE sp=NONE dis=NONE) "
-            f"header.from={sender_domain}")
+        return (
+            f"{GOOGLE_AUTHSERV};\n       dkim=pass header.i=@{sender_domain} "
+            f"header.s=google header.b=AbCdEf12;\n       spf=pass (google.com: domain of "
+            f"staf@{sender_domain} designates 203.0.113.7 as permitted sender) "
+            f"smtp.mailfrom=staf@{sender_domain};\n       dmarc=pass (p=REJECT sp=REJECT "
+            f"dis=NONE) header.from={sender_domain}"
+        )
+    return (
+        f"{GOOGLE_AUTHSERV};\n       spf=softfail (google.com: domain of transitioning "
+        f"x@{sender_domain} does not designate 198.51.100.9 as permitted sender) "
+        f"smtp.mailfrom=x@{sender_domain};\n       dmarc=fail (p=NONE sp=NONE dis=NONE) "
+        f"header.from={sender_domain}"
+    )
 
 
 class Users:
@@ -36,11 +40,13 @@ class Users:
 
     # --- Drive -------------------------------------------------------------------------------
 
-    def upload(self, folder_id: str, name: str, data: bytes, mime_type: str | None = None
-               ) -> str:
+    def upload(self, folder_id: str, name: str, data: bytes, mime_type: str | None = None) -> str:
         """Someone (an OPD) drags a file into a folder; returns its id."""
-        mime_type = mime_type or (DOCX_MIME if name.endswith(".docx") else
-                                  mimetypes.guess_type(name)[0] or "application/octet-stream")
+        mime_type = mime_type or (
+            DOCX_MIME
+            if name.endswith(".docx")
+            else mimetypes.guess_type(name)[0] or "application/octet-stream"
+        )
         with self.google.lock:
             return self.google.drive.new_file(name, mime_type, [folder_id], content=data).id
 
@@ -64,12 +70,14 @@ class Users:
         with self.google.lock:
             self.google.drive.files[file_id].denied.update(capabilities)
 
-    def comment(self, file_id: str, content: str, quoted: str = "",
-                author: str = "Analis Hukum") -> str:
+    def comment(
+        self, file_id: str, content: str, quoted: str = "", author: str = "Analis Hukum"
+    ) -> str:
         with self.google.lock:
             file = self.google.drive.files[file_id]
-            comment = new_comment(f"c{len(file.comments) + 1}", author, content, quoted,
-                               self.google.now_rfc3339(), [])
+            comment = new_comment(
+                f"c{len(file.comments) + 1}", author, content, quoted, self.google.now_rfc3339(), []
+            )
             file.comments.append(comment)
             return comment["id"]
 
@@ -77,11 +85,11 @@ class Users:
         file = self.google.drive.files[file_id]
         return next(c for c in file.comments if c["id"] == comment_id)
 
-    def reply(self, file_id: str, comment_id: str, content: str, author: str = "Perancang"
-              ) -> None:
+    def reply(self, file_id: str, comment_id: str, content: str, author: str = "Perancang") -> None:
         with self.google.lock:
-            add_reply(self._comment(file_id, comment_id), author, content,
-                      self.google.now_rfc3339())
+            add_reply(
+                self._comment(file_id, comment_id), author, content, self.google.now_rfc3339()
+            )
 
     def resolve(self, file_id: str, comment_id: str, author: str = "Analis Hukum") -> None:
         """Resolve as the Docs UI does: a reply with action "resolve" and no text."""
@@ -103,8 +111,7 @@ class Users:
         sender = parseaddr(BytesHeaderParser().parsebytes(raw).get("From", ""))[1]
         value = google_auth_results(sender.rpartition("@")[2].lower(), authenticated)
         eol = "\r\n" if raw.find(b"\r\n") == raw.find(b"\n") - 1 else "\n"
-        header = f"Authentication-Results: {value}{eol}".replace("\n", eol).replace(
-            "\r\r", "\r")
+        header = f"Authentication-Results: {value}{eol}".replace("\n", eol).replace("\r\r", "\r")
         with self.google.lock:
             labels = ["SPAM" if spam else "INBOX", "UNREAD"]
             return self.google.gmail.add(header.encode() + raw, labels).id

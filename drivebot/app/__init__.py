@@ -1,0 +1,1 @@
+"""The application layer: one poll cycle, the intakes, carrying out actions, and the commands."""

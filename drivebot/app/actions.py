@@ -1,0 +1,106 @@
+"""Committing a decision: the new state, its audit line, and its actions as outbox rows.
+
+`Actions.commit` runs inside the caller's transaction, with the input's ledger entry, so the
+state change and everything it causes are written together or not at all. Each action type has
+one handler here; the handlers only record (store writes and outbox rows). The outbox carries
+the rows out afterwards (drivebot.app.effects).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from drivebot.app.notices import Notices
+from drivebot.clock import Clock
+from drivebot.config import Config
+from drivebot.naming import RegistrationNumbers
+from drivebot.state.outbox import CopyForReview, MoveFile, StampArchive
+from drivebot.state.rows import CURRENT_ROLES, Draft, FileRole
+from drivebot.state.store import Store
+from drivebot.workflow import (
+    AssignNumber,
+    Decision,
+    Event,
+    Folder,
+    MakeReviewCopy,
+    MoveDraftFiles,
+    Notify,
+    StampAndArchive,
+    SupersedeOtherFiles,
+)
+
+
+class Actions:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        notices: Notices,
+        regs: RegistrationNumbers,
+        clock: Clock,
+    ):
+        self.config = config
+        self.store = store
+        self.notices = notices
+        self.regs = regs
+        self.clock = clock
+        self._handlers: dict[type[Any], Callable[[str, Any], None]] = {
+            MoveDraftFiles: self._move_files,
+            MakeReviewCopy: self._review_copy,
+            SupersedeOtherFiles: self._supersede,
+            Notify: self._notify,
+            AssignNumber: self._assign_number,
+            StampAndArchive: self._stamp_and_archive,
+        }
+
+    def commit(self, draft: Draft, event: Event, decision: Decision) -> None:
+        """Write the new state, its audit line and its effects (inside the caller's transaction)."""
+        self.store.save_state(decision.state)
+        self.store.audit(
+            draft.reg, event.actor, event.kind, draft.stage, decision.state.stage, event.reason
+        )
+        for action in decision.actions:
+            self._handlers[type(action)](draft.reg, action)
+
+    def _move_files(self, reg: str, action: MoveDraftFiles) -> None:
+        for tracked in self.store.files_of(reg, *CURRENT_ROLES):
+            name = None
+            if action.new_file is not None and tracked.file_id == action.new_file.file_id:
+                name = self.regs.working_name(reg, action.version, action.new_file.name)
+            self.store.enqueue(reg, MoveFile(tracked.file_id, action.to.value, name))
+
+    def _review_copy(self, reg: str, action: MakeReviewCopy) -> None:
+        self.store.enqueue(reg, CopyForReview(action.file_id, reg))
+
+    def _supersede(self, reg: str, action: SupersedeOtherFiles) -> None:
+        for old in self.store.files_of(reg, *CURRENT_ROLES):
+            if old.file_id != action.keep:
+                self.store.set_file_place(old.file_id, old.folder, role=FileRole.SUPERSEDED)
+                self.store.enqueue(reg, MoveFile(old.file_id, Folder.SUPERSEDED.value))
+
+    def _notify(self, reg: str, action: Notify) -> None:
+        self.notices.queue(
+            action.notice,
+            action.audience,
+            self.store.draft(reg),
+            comments=list(action.notes),
+            completed_stage=action.stage,
+        )
+
+    def _assign_number(self, reg: str, action: AssignNumber) -> None:
+        draft = self.store.draft(reg)
+        if draft is None or draft.number is not None:
+            return  # kept when a final is taken in again
+        year = self.clock().astimezone(self.config.tz).year
+        kind = draft.product_type
+        number = self.store.next_value(
+            f"number:{kind.value}:{year}", start=self.config.numbering_start[kind]
+        )
+        self.store.set_number(reg, number, year)
+
+    def _stamp_and_archive(self, reg: str, action: StampAndArchive) -> None:
+        final = action.final
+        self.store.enqueue(
+            reg, StampArchive(reg, final.file_id, final.stored, final.sha256, final.exported)
+        )

@@ -1,0 +1,126 @@
+"""The application: drivebot's parts wired around one store, one Drive and one mailbox.
+
+`App` is what the daemon and every command that changes something run on; drivebot.bootstrap
+builds it from the configuration (and builds only a store, or an archive reader, for the
+read-only commands). It holds no logic of its own: the cycle, the intakes, the commands and the
+outbox each live in their own module.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from drivebot.app.actions import Actions
+from drivebot.app.archive_commands import ArchiveCommands
+from drivebot.app.commands import Commands
+from drivebot.app.cycle import Cycle, CycleReport
+from drivebot.app.digest import Digest
+from drivebot.app.drive_intake import DriveIntake
+from drivebot.app.effects import Effects
+from drivebot.app.inputs import Inputs
+from drivebot.app.lock import WorkspaceLock
+from drivebot.app.mail_intake import MailIntake
+from drivebot.app.notices import Notices
+from drivebot.archive.archiver import Archiver
+from drivebot.clock import Clock, system_clock
+from drivebot.config import Config
+from drivebot.drive import DrivePort
+from drivebot.gmail import MailboxPort
+from drivebot.naming import RegistrationNumbers
+from drivebot.notify.emails import Report
+from drivebot.state.outbox import StampArchive
+from drivebot.state.rows import Draft
+from drivebot.state.store import Store
+from drivebot.workflow import Audience
+
+log = logging.getLogger(__name__)
+
+
+class App:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        drive: DrivePort,
+        mailbox: MailboxPort,
+        clock: Clock = system_clock,
+        on_lock_wait: Callable[[], None] = lambda: None,
+    ):
+        self.config = config
+        self.store = store
+        self.drive = drive
+        self.mailbox = mailbox
+        self.clock = clock
+        self.regs = RegistrationNumbers(config.registration_prefix)
+        self.lock = WorkspaceLock(config.workspace, on_lock_wait)
+        self._archiver: Archiver | None = None
+        self.notices = Notices(config, store, clock, self._verify_url)
+        self.actions = Actions(config, store, self.notices, self.regs, clock)
+        self.inputs = Inputs(config, store, self.notices)
+        self.effects = Effects(store, drive, mailbox, self.notices, self._stamp_and_archive)
+        self.drive_intake = DriveIntake(
+            config, store, drive, self.notices, self.actions, self.inputs, self.regs, clock
+        )
+        self.mail_intake = MailIntake(
+            config, store, drive, mailbox, self.notices, self.inputs, self.regs
+        )
+        self.digest = Digest(config, store, self.notices, clock)
+        self.commands = Commands(
+            config,
+            store,
+            drive,
+            self.lock,
+            self.actions,
+            self.effects,
+            self.drive_intake,
+            self.regs,
+        )
+        self.archive = ArchiveCommands(self.lock, lambda: self.archiver)
+        self._cycle = Cycle(
+            store,
+            drive,
+            mailbox,
+            self.drive_intake,
+            self.mail_intake,
+            self.effects,
+            self.notices,
+            self.digest,
+        )
+
+    @property
+    def archiver(self) -> Archiver:
+        """Built when first needed: it loads the signing key."""
+        if self._archiver is None:
+            self._archiver = Archiver(self.config, self.store, self.drive)
+        return self._archiver
+
+    def cycle(self) -> CycleReport:
+        """One poll cycle, holding the workspace lock. The signing key is loaded first: a key
+        lost after products were signed stops drivebot before it takes anything in."""
+        with self.lock.hold():
+            _ = self.archiver
+            return self._cycle.run()
+
+    def report_stop(self, error: Exception) -> None:
+        """Best effort: one e-mail telling the admins the daemon stopped, when mail still works
+        (a refused Google login may be the very reason it stopped)."""
+        try:
+            with self.store.transaction():
+                self.notices.queue(
+                    Report.ERROR_REPORT,
+                    Audience.ADMINS,
+                    None,
+                    dedupe_key=f"stopped:{error}"[:300],
+                    summary="drivebot stopped: it cannot run as configured",
+                    detail=str(error),
+                )
+            self.effects.flush()
+        except Exception:
+            log.exception("could not tell the admins that drivebot stopped")
+
+    def _verify_url(self, draft: Draft) -> str | None:
+        return None if draft.number is None else self.archiver.verify_url(draft)
+
+    def _stamp_and_archive(self, effect: StampArchive) -> None:
+        self.archiver.stamp_and_archive(effect)

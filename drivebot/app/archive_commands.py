@@ -1,0 +1,51 @@
+"""The archive's commands that change it: revoke a product, stamp one, import a backlog.
+
+Each holds the workspace lock, like every other writer. (Reading the archive, for `verify`,
+`serve` and `publish`, needs none of this: see drivebot.archive.reader.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from drivebot.app.lock import WorkspaceLock
+from drivebot.archive.archiver import Archiver
+from drivebot.archive.backlog import Product, Summary, archive_product, import_backlog
+from drivebot.archive.ledger import ProductRecord
+from drivebot.errors import NotFound
+
+
+class ArchiveCommands:
+    def __init__(self, lock: WorkspaceLock, archiver: Callable[[], Archiver]):
+        self.lock = lock
+        self._archiver = archiver  # built on first use: it loads the signing key
+
+    def revoke(self, product_id: str, by: str) -> tuple[ProductRecord, bool]:
+        """Record that a product was revoked or amended `by` another; returns the product as
+        it was, and whether this call revoked it (False: it already was)."""
+        with self.lock.hold():
+            archiver = self._archiver()
+            product = archiver.ledger.product(product_id.strip().upper())
+            if product is None:
+                raise NotFound(f"no archived product {product_id}")
+            if product.status != "berlaku":
+                return product, False
+            with archiver.store.transaction():
+                archiver.ledger.append("revoked", product.id, {"by": by})
+            archiver.export_ledger()
+            return product, True
+
+    def stamp(self, product: Product) -> str | None:
+        """Stamp and archive a product that never went through drivebot; returns the stamping
+        method, or None when it is archived already."""
+        with self.lock.hold():
+            return archive_product(self._archiver(), product)
+
+    def import_backlog(
+        self, products: list[Product], progress: Callable[[int, int, str], None]
+    ) -> Summary:
+        with self.lock.hold():
+            return import_backlog(self._archiver(), products, progress)
+
+    def record(self, product_id: str) -> ProductRecord | None:
+        return self._archiver().ledger.product(product_id)

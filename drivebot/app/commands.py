@@ -1,0 +1,117 @@
+"""What a person can tell drivebot directly (CLI today): the same decisions a move in Drive makes.
+
+Each command holds the workspace lock, decides once, commits the decision with its effects in one
+transaction and carries the effects out. A command that does not apply at the draft's stage
+raises `workflow.Rejected` before anything is moved or written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drivebot.app.actions import Actions
+from drivebot.app.drive_intake import DriveIntake
+from drivebot.app.effects import Effects
+from drivebot.app.lock import WorkspaceLock
+from drivebot.config import Config
+from drivebot.documents import check_file
+from drivebot.drive import DrivePort
+from drivebot.errors import NotFound
+from drivebot.naming import RegistrationNumbers
+from drivebot.state.rows import Draft
+from drivebot.state.store import Store
+from drivebot.workflow import (
+    STAGES,
+    Approved,
+    Event,
+    FinalReceived,
+    Folder,
+    Rejected,
+    RevisionRequested,
+    StageDone,
+    decide,
+    refusal,
+)
+
+CLI_ACTOR = "admin (CLI)"
+
+
+class Commands:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        drive: DrivePort,
+        lock: WorkspaceLock,
+        actions: Actions,
+        effects: Effects,
+        drive_intake: DriveIntake,
+        regs: RegistrationNumbers,
+    ):
+        self.config = config
+        self.store = store
+        self.drive = drive
+        self.lock = lock
+        self.actions = actions
+        self.effects = effects
+        self.drive_intake = drive_intake
+        self.regs = regs
+
+    def draft(self, reg: str) -> Draft:
+        draft = self.store.draft(reg.strip().upper())
+        if draft is None:
+            raise NotFound(f"no draft with registration number {reg}")
+        return draft
+
+    def approve(self, reg: str, actor: str = CLI_ACTOR) -> Draft:
+        """What moving the draft to Disetujui does."""
+        return self._apply(reg, Approved(actor=actor, reason="command line"))
+
+    def revise(self, reg: str, actor: str = CLI_ACTOR) -> Draft:
+        """What moving the draft to Perbaikan does: the OPD gets the reviewers' notes."""
+        with self.lock.hold():
+            draft = self._applicable(reg, RevisionRequested)
+            notes = tuple(self.drive_intake.notes_of(draft))
+            return self._apply(
+                reg, RevisionRequested(actor=actor, reason="command line", notes=notes)
+            )
+
+    def advance(self, reg: str, stage: str, actor: str = CLI_ACTOR) -> Draft:
+        """Mark a tracked stage (done outside the division) done."""
+        if stage not in STAGES:
+            raise NotFound(f"no stage {stage!r}; stages: {', '.join(STAGES)}")
+        return self._apply(reg, StageDone(actor=actor, reason="command line", stage=stage))
+
+    def finalize(self, reg: str, source: Path, actor: str = CLI_ACTOR) -> Draft:
+        """Take in the signed final, as dropping it in the final folder does."""
+        with self.lock.hold():
+            draft = self._applicable(reg, FinalReceived)  # refused before anything moves
+            if not source.is_file():
+                raise NotFound(f"no file {source}")
+            check_file(source.name, source.stat().st_size, self.config.max_attachment_bytes)
+            name = source.name if self.regs.find(source.name) else f"{draft.reg} {source.name}"
+            uploaded = self.drive.upload(source, name, Folder.FINAL)
+            self.drive_intake.take_final(uploaded, draft, actor)
+            self.effects.flush()
+            return self.draft(draft.reg)
+
+    def retry(self) -> int:
+        """Put back what was given up (after an admin fixed the cause); returns how many."""
+        with self.lock.hold(), self.store.transaction():
+            return self.store.retry_given_up()
+
+    def _applicable(self, reg: str, event_type: type[Event]) -> Draft:
+        draft = self.draft(reg)
+        why = refusal(draft.state, event_type)
+        if why is not None:
+            raise Rejected(why, draft.stage, event_type.kind)
+        return draft
+
+    def _apply(self, reg: str, event: Event) -> Draft:
+        with self.lock.hold():
+            draft = self.draft(reg)
+            decision = decide(draft.state, event)
+            with self.store.transaction():
+                self.actions.commit(draft, event, decision)
+            self.effects.flush()
+            return self.draft(draft.reg)

@@ -1,0 +1,136 @@
+"""One poll cycle: finish the outbox, take in mail, then Drive files, queue the digest, flush.
+
+Each input is handled on its own (`isolated`): a bad one is quarantined and reported once, a
+transient failure leaves it for the next cycle, and neither stops the others. A configuration
+error is not an input's fault: it stops the cycle, and the daemon with it. A port's cursor is
+kept only after a pass without transient failures, so inputs that could not be handled are read
+again next cycle.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from drivebot.app.digest import Digest
+from drivebot.app.drive_intake import DriveIntake
+from drivebot.app.effects import Effects
+from drivebot.app.mail_intake import MailIntake
+from drivebot.app.notices import Notices
+from drivebot.drive import DrivePort
+from drivebot.errors import ConfigError, TransientError
+from drivebot.gmail import MailboxPort
+from drivebot.notify.emails import Report
+from drivebot.state.store import Store
+from drivebot.workflow import Audience
+
+log = logging.getLogger(__name__)
+
+Item = TypeVar("Item")
+
+
+@dataclass
+class CycleReport:
+    files: int = 0
+    messages: int = 0
+    transient: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    outbox_failures: int = 0
+
+
+class Cycle:
+    def __init__(
+        self,
+        store: Store,
+        drive: DrivePort,
+        mailbox: MailboxPort,
+        drive_intake: DriveIntake,
+        mail_intake: MailIntake,
+        effects: Effects,
+        notices: Notices,
+        digest: Digest,
+    ):
+        self.store = store
+        self.drive = drive
+        self.mailbox = mailbox
+        self.drive_intake = drive_intake
+        self.mail_intake = mail_intake
+        self.effects = effects
+        self.notices = notices
+        self.digest = digest
+
+    def run(self) -> CycleReport:
+        report = CycleReport()
+        self.effects.flush()  # finish what an interrupted cycle left
+        # Mail first: an e-mailed draft is put in the Drive inbox, and taken in just after.
+        report.messages = self._poll(
+            "mail",
+            self.mailbox.poll,
+            self.mail_intake.handle,
+            lambda ref: f"e-mail {ref.id}",
+            report,
+        )
+        report.files = self._poll(
+            "drive",
+            self.drive.poll,
+            self.drive_intake.handle,
+            lambda file: f"Drive file {file.name}",
+            report,
+        )
+        self.digest.queue_if_due()
+        report.outbox_failures = self.effects.flush()
+        return report
+
+    def _poll(
+        self,
+        what: str,
+        poll: Callable[[str | None], tuple[Sequence[Item], str | None]],
+        handle: Callable[[Item], None],
+        label: Callable[[Item], str],
+        report: CycleReport,
+    ) -> int:
+        """Handle every new input of one port; returns how many there were."""
+        before = len(report.transient)
+        try:
+            items, cursor = poll(self.store.get(f"{what}_cursor"))
+        except TransientError as exc:
+            log.warning("%s poll: %s; trying again next cycle", what, exc)
+            report.transient.append(f"{what}: {exc}")
+            return 0
+        for item in items:
+            self.isolated(label(item), lambda item=item: handle(item), report)
+        if len(report.transient) == before:
+            with self.store.transaction():
+                self.store.put(f"{what}_cursor", cursor)
+        return len(items)
+
+    def isolated(self, label: str, handle: Callable[[], Any], report: CycleReport) -> None:
+        """Run one input's handling so that its failure touches nothing else."""
+        try:
+            handle()
+        except TransientError as exc:
+            log.warning("%s: %s; trying again next cycle", label, exc)
+            report.transient.append(f"{label}: {exc}")
+        except ConfigError:
+            raise  # not this input's fault: nothing can work until the setup is fixed
+        except Exception as exc:
+            log.exception("%s failed", label)
+            report.failed.append(f"{label}: {exc}")
+            self._report_failure(label, exc)
+
+    def _report_failure(self, label: str, exc: Exception) -> None:
+        """Tell the admins once per input and error; reporting must never break the guard."""
+        try:
+            with self.store.transaction():
+                self.notices.queue(
+                    Report.ERROR_REPORT,
+                    Audience.ADMINS,
+                    None,
+                    dedupe_key=f"error:{label}:{type(exc).__name__}:{exc}"[:300],
+                    summary=label,
+                    detail=f"{type(exc).__name__}: {exc}",
+                )
+        except Exception:
+            log.exception("could not report the failure of %s", label)

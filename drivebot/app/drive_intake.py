@@ -1,0 +1,376 @@
+"""Drive intake: every file the Drive port reports goes to exactly one of these handlers.
+
+- a file in an OPD's inbox folder: a new draft, a revision (registration number in its name),
+  or an approved draft's signed final sent by its own OPD;
+- a draft's file a reviewer moved: the decision that folder means (workflow.move_means);
+- a file in the final folder: a draft's signed final;
+- a draft's file saved anew under another id (an editor's "save as"): adopted again.
+
+Before any expensive work an input is looked up in the processed ledger (Drive file id +
+SHA-256); the state change, its ledger entry and the effects it causes are written in one
+transaction (drivebot.app.actions) and carried out by the outbox afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from drivebot.app.actions import Actions
+from drivebot.app.inputs import Inputs, stored_path
+from drivebot.app.notices import Notices
+from drivebot.clock import Clock
+from drivebot.config import Config, Opd
+from drivebot.documents import check_file, inspect
+from drivebot.drive import GOOGLE_DOC_MIME, DriveFile, DrivePort
+from drivebot.errors import BadDocument, NotFound
+from drivebot.files import sha256_of
+from drivebot.naming import RegistrationNumbers
+from drivebot.notify.emails import Report
+from drivebot.state.rows import CURRENT_ROLES, Draft, FileRole, InputStatus, VersionKind
+from drivebot.state.store import Store
+from drivebot.workflow import (
+    Audience,
+    Event,
+    FinalReceived,
+    Folder,
+    NewFile,
+    Note,
+    Refusal,
+    Rejected,
+    RevisionReceived,
+    RevisionRequested,
+    SignedFinal,
+    Submitted,
+    decide,
+    move_means,
+    takes_final_from_inbox,
+    working_folder,
+)
+
+log = logging.getLogger(__name__)
+
+REVIEWER = "pemeriksa (Drive)"
+
+
+class DriveIntake:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        drive: DrivePort,
+        notices: Notices,
+        actions: Actions,
+        inputs: Inputs,
+        regs: RegistrationNumbers,
+        clock: Clock,
+    ):
+        self.config = config
+        self.clock = clock
+        self.store = store
+        self.drive = drive
+        self.notices = notices
+        self.actions = actions
+        self.inputs = inputs
+        self.regs = regs
+
+    def handle(self, file: DriveFile) -> None:
+        known = self.store.file(file.id)
+        if known is not None and known.folder == file.folder.value:
+            return
+        if known is not None and file.folder is not Folder.INBOX:
+            if known.reg is not None and known.role in CURRENT_ROLES:
+                draft = self.store.draft(known.reg)
+                if draft is not None:
+                    return self._on_move(draft, file)
+            if file.folder is not Folder.FINAL:
+                with self.store.transaction():  # a person moved a file drivebot is done with
+                    self.store.set_file_place(file.id, file.folder.value)
+                return
+        # drivebot never puts a file in the inbox: whatever appears there is new input, even
+        # under a known id (a quarantined file put back, or a local inode number reused).
+        if file.folder is Folder.INBOX:
+            return self._on_inbox_file(file)
+        if file.folder is Folder.FINAL:
+            return self.take_final(file)
+        reg = self.regs.find(file.name)
+        draft = self.store.draft(reg) if reg else None
+        if draft is not None and working_folder(draft.stage) and not self._has_working(draft):
+            return self._reattach(draft, file)
+        log.info("ignoring %s in %s: not a registered draft's file", file.name, file.folder.value)
+        with self.store.transaction():  # once: the file is known from now on
+            self.store.track_file(file.id, None, FileRole.IGNORED, file.folder.value, file.name)
+            self.notices.queue(
+                Report.BAD_INPUT_REPORT,
+                Audience.ADMINS,
+                None,
+                file_name=file.name,
+                opd_name="-",
+                reason="unknown_draft",
+                detail=(
+                    f"found in {self.config.folders[file.folder]} but not registered: to "
+                    f"register it, move it into its OPD's folder in "
+                    f"{self.config.folders[Folder.INBOX]}"
+                ),
+            )
+
+    # --- reviewers' moves --------------------------------------------------------------------
+
+    def _has_working(self, draft: Draft) -> bool:
+        """Whether the draft's working file still exists (a copy beside it is not the draft)."""
+        for tracked in self.store.files_of(draft.reg, *CURRENT_ROLES):
+            try:
+                self.drive.get(tracked.file_id)
+                return True
+            except NotFound:
+                continue
+        return False
+
+    def _reattach(self, draft: Draft, file: DriveFile) -> None:
+        """A draft's file came back with a new id (an editor saved it anew): adopt it."""
+        expected = working_folder(draft.stage)
+        assert expected is not None
+        with self.store.transaction():
+            for old in self.store.files_of(draft.reg, *CURRENT_ROLES):
+                self.store.set_file_place(old.file_id, old.folder, role=FileRole.REPLACED)
+            self.store.track_file(
+                file.id, draft.reg, FileRole.WORKING, expected.value, file.name, file.link
+            )
+        if file.folder is not expected:
+            self._on_move(draft, file)
+
+    def _on_move(self, draft: Draft, file: DriveFile) -> None:
+        if file.folder is Folder.FINAL:
+            return self.take_final(file, draft)
+        meaning = move_means(file.folder)
+        twins = [
+            f
+            for f in self.store.files_of(draft.reg, *CURRENT_ROLES)
+            if f.file_id != file.id and f.folder == file.folder.value
+        ]
+        if meaning is None or twins:
+            # Not a decision, or the draft's other file (the .docx beside its Google Doc)
+            # dragged along into the same folder: nothing to decide again.
+            with self.store.transaction():
+                self.store.set_file_place(file.id, file.folder.value)
+            return
+        reason = f"moved to {self.config.folders[file.folder]}"
+        event: Event = (
+            RevisionRequested(actor=REVIEWER, reason=reason, notes=tuple(self.notes_of(draft)))
+            if meaning is RevisionRequested
+            else meaning(actor=REVIEWER, reason=reason)
+        )
+        try:
+            decision = decide(draft.state, event)
+        except Rejected as rejected:
+            with self.store.transaction():  # recorded, and the reviewers told it did nothing
+                self.store.set_file_place(file.id, file.folder.value)
+                self.store.audit(
+                    draft.reg,
+                    REVIEWER,
+                    event.kind,
+                    draft.stage,
+                    draft.stage,
+                    f"refused: {rejected.reason.value}",
+                )
+                self.notices.queue(
+                    Report.REJECTED_EVENT,
+                    Audience.REVIEWERS,
+                    draft,
+                    reason_key=rejected.reason.value,
+                )
+            return
+        with self.store.transaction():
+            self.store.set_file_place(file.id, file.folder.value)
+            self.actions.commit(draft, event, decision)
+
+    def notes_of(self, draft: Draft) -> list[Note]:
+        """The notes on every file of the current version: reviewers may comment on the Google
+        Doc or on the .docx itself."""
+        notes: list[Note] = []
+        for tracked in self.store.files_of(draft.reg, FileRole.REVIEW, FileRole.WORKING):
+            notes += [note for note in self.drive.comments(tracked.file_id) if note not in notes]
+        return notes
+
+    # --- new input ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _downloaded(self, file: DriveFile) -> Iterator[tuple[Path, str]]:
+        with TemporaryDirectory(prefix="drivebot-") as tmp:
+            path = Path(tmp) / "input"
+            self.drive.download(file.id, path)
+            yield path, sha256_of(path)
+
+    def _on_inbox_file(self, file: DriveFile) -> None:
+        opd = self.config.opd_by_folder(file.opd_folder or "")
+        reg = self.regs.find(file.name)
+        draft = self.store.draft(reg) if reg else None
+        if draft is not None and takes_final_from_inbox(
+            draft.stage,
+            opd is not None and opd.name == draft.opd,
+            file.name.lower().endswith(".pdf"),
+        ):
+            return self.take_final(file, draft)  # the OPD sends its approved draft's final
+        try:
+            check_file(file.name, file.size, self.config.max_attachment_bytes)
+        except BadDocument as bad:
+            return self.inputs.quarantine(file, opd, None, bad, f"drive:{file.id}:unread")
+        with self._downloaded(file) as (path, sha):
+            key = f"drive:{file.id}:{sha}"
+            if self.inputs.done(key):
+                return  # handled before; its effects are queued
+            try:
+                info = inspect(path, file.name, self.config.max_attachment_bytes)
+            except BadDocument as bad:
+                return self.inputs.quarantine(file, opd, None, bad, key)
+            if opd is None:
+                return self.inputs.quarantine(
+                    file,
+                    None,
+                    None,
+                    BadDocument(
+                        "unknown_opd_folder",
+                        f"{file.opd_folder!r} is not an OPD folder in the configuration",
+                    ),
+                    key,
+                )
+            if reg is not None:
+                return self._on_revision_file(file, opd, reg, path, sha, key)
+            twin = self.store.draft_with_version(sha, opd.name)
+            if twin is not None:  # the same file again (dropped and e-mailed, or twice)
+                return self.inputs.refuse(
+                    file,
+                    opd,
+                    twin,
+                    Rejected(Refusal.ALREADY_REGISTERED, twin.stage, Submitted.kind),
+                    key,
+                )
+            stored = self.inputs.keep(path, sha, info.suffix)
+            with self.store.transaction():
+                year = self.clock().astimezone(self.config.tz).year
+                reg = self.regs.make(year, self.store.next_value(f"reg:{year}"))
+                self.store.add_draft(
+                    reg, opd.name, info.title, info.product_type or self.config.default_product_type
+                )
+                self.store.track_file(
+                    file.id, reg, FileRole.WORKING, file.folder.value, file.name, file.link
+                )
+                new = self.store.draft(reg)
+                assert new is not None
+                event = Submitted(
+                    actor=f"OPD {opd.name}",
+                    reason=f"file {file.name}",
+                    file=NewFile(file.id, file.name),
+                )
+                decision = decide(new.state, event)
+                self.store.add_version(
+                    reg,
+                    decision.state.version,
+                    VersionKind.DRAFT,
+                    file.name,
+                    sha,
+                    path.stat().st_size,
+                    stored,
+                )
+                self.store.mark_processed(key, InputStatus.DONE, reg)
+                self.actions.commit(new, event, decision)
+
+    def _on_revision_file(
+        self, file: DriveFile, opd: Opd, reg: str, path: Path, sha: str, key: str
+    ) -> None:
+        draft = self.store.draft(reg)
+        if draft is None or draft.opd != opd.name:
+            return self.inputs.quarantine(
+                file,
+                opd,
+                None,
+                BadDocument("unknown_draft", f"{reg} is not a draft of {opd.name}"),
+                key,
+            )
+        event = RevisionReceived(
+            actor=f"OPD {opd.name}", reason=f"file {file.name}", file=NewFile(file.id, file.name)
+        )
+        try:
+            decision = decide(draft.state, event)
+        except Rejected as rejected:
+            return self.inputs.refuse(file, opd, draft, rejected, key)
+        stored = self.inputs.keep(path, sha, Path(file.name).suffix.lower())
+        with self.store.transaction():
+            self.store.add_version(
+                reg,
+                decision.state.version,
+                VersionKind.DRAFT,
+                file.name,
+                sha,
+                path.stat().st_size,
+                stored,
+            )
+            self.store.mark_processed(key, InputStatus.DONE, reg)
+            self.store.track_file(
+                file.id, reg, FileRole.WORKING, file.folder.value, file.name, file.link
+            )
+            self.actions.commit(draft, event, decision)
+
+    def take_final(
+        self, file: DriveFile, draft: Draft | None = None, actor: str = "admin (Drive)"
+    ) -> None:
+        """A draft's signed final: checked, kept, and (when the draft awaits it) archived."""
+        if draft is None:
+            reg = self.regs.find(file.name)
+            draft = self.store.draft(reg) if reg else None
+        if draft is None:
+            return self.inputs.quarantine(
+                file,
+                None,
+                None,
+                BadDocument(
+                    "unknown_draft", "a final needs the registration number in its file name"
+                ),
+                f"drive:{file.id}:unread",
+            )
+        opd = self.config.opd_by_name(draft.opd)
+        exported = file.mime_type == GOOGLE_DOC_MIME  # Drive hands it over as a PDF
+        try:
+            suffix = check_file(
+                f"{file.name}.pdf" if exported else file.name,
+                file.size,
+                self.config.max_attachment_bytes,
+            )
+        except BadDocument as bad:
+            return self.inputs.quarantine(file, None, draft, bad, f"drive:{file.id}:unread")
+        with self._downloaded(file) as (path, sha):
+            key = f"drive:{file.id}:{sha}"
+            if self.inputs.done(key):
+                return
+            try:
+                inspect(path, f"final{suffix}", self.config.max_attachment_bytes)
+            except BadDocument as bad:
+                return self.inputs.quarantine(file, None, draft, bad, key)
+            event = FinalReceived(
+                actor=actor,
+                reason=f"file {file.name}",
+                final=SignedFinal(file.id, stored_path(sha, suffix), sha, exported),
+            )
+            try:
+                decision = decide(draft.state, event)
+            except Rejected as rejected:
+                return self.inputs.refuse(file, opd, draft, rejected, key)
+            stored = self.inputs.keep(path, sha, suffix)
+            with self.store.transaction():
+                self.store.add_version(
+                    draft.reg,
+                    len(self.store.versions(draft.reg)) + 1,
+                    VersionKind.FINAL,
+                    file.name,
+                    sha,
+                    path.stat().st_size,
+                    stored,
+                )
+                self.store.mark_processed(key, InputStatus.DONE, draft.reg)
+                self.store.track_file(
+                    file.id, draft.reg, FileRole.FINAL, file.folder.value, file.name, file.link
+                )
+                self.actions.commit(draft, event, decision)

@@ -1,0 +1,147 @@
+"""Carrying out the outbox: each queued effect goes to the handler for its type.
+
+`flush` runs the queue oldest first. Effects of one draft run in order, and a failure holds back
+that draft's later effects (its "archived" e-mail never goes out before the stamped copy is in
+the archive) without holding back other drafts.
+
+Before an attempt the row's attempt count is raised in its own transaction, so a row found with
+attempts already made is a retry; for a retried e-mail the sent mailbox is asked for its
+Message-ID first, which covers a crash between sending and marking sent. An effect that fails
+MAX_ATTEMPTS times for a lasting reason is given up: the admins are told, and its draft's later
+effects wait until `drivebot retry`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any, cast
+
+from drivebot.app.notices import Notices
+from drivebot.drive import DriveFile, DrivePort
+from drivebot.errors import ConfigError, TransientError
+from drivebot.gmail import MailboxPort, MailRef
+from drivebot.notify.emails import Report
+from drivebot.state.outbox import (
+    CopyForReview,
+    MarkMailProcessed,
+    MoveFile,
+    OutboxItem,
+    QuarantineFile,
+    QuarantineMail,
+    SendEmail,
+    StampArchive,
+)
+from drivebot.state.rows import FileRole
+from drivebot.state.store import Store
+from drivebot.workflow import Audience, Folder
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+class Effects:
+    def __init__(
+        self,
+        store: Store,
+        drive: DrivePort,
+        mailbox: MailboxPort,
+        notices: Notices,
+        stamp_and_archive: Callable[[StampArchive], None],
+    ):
+        self.store = store
+        self.drive = drive
+        self.mailbox = mailbox
+        self.notices = notices
+        self._handlers: dict[type[Any], Callable[[Any, OutboxItem], None]] = {
+            SendEmail: self._send,
+            MoveFile: lambda effect, _: self._move(effect),
+            CopyForReview: lambda effect, _: self._review_copy(effect),
+            QuarantineFile: lambda effect, _: self._quarantine_file(effect),
+            MarkMailProcessed: lambda effect, _: self.mailbox.mark_processed(
+                MailRef(effect.ref, 0)
+            ),
+            QuarantineMail: lambda effect, _: self.mailbox.quarantine(MailRef(effect.ref, 0)),
+            StampArchive: lambda effect, _: stamp_and_archive(effect),
+        }
+
+    def flush(self) -> int:
+        """Carry out what is pending; returns how many items failed (they stay queued).
+
+        A ConfigError stops the flush: nothing else can succeed until the setup is fixed."""
+        held_back = self.store.held_back_drafts()
+        failures = 0
+        for item in self.store.pending():
+            if item.reg is not None and item.reg in held_back:
+                continue
+            with self.store.transaction():
+                self.store.outbox_started(item.id)
+            try:
+                self._handlers[type(item.effect)](item.effect, item)
+            except ConfigError:
+                raise
+            except Exception as exc:  # one failing item never stops the others
+                failures += 1
+                if item.reg is not None:
+                    held_back.add(item.reg)
+                self._failed(item, exc)
+                continue
+            with self.store.transaction():
+                self.store.outbox_done(item.id)
+        return failures
+
+    def _failed(self, item: OutboxItem, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        attempts = item.attempts + 1
+        kind = item.effect.kind
+        log.warning("outbox item %s (%s) failed, attempt %s: %s", item.id, kind, attempts, error)
+        with self.store.transaction():
+            self.store.outbox_failed(item.id, error)
+            if attempts >= MAX_ATTEMPTS and not isinstance(exc, TransientError):
+                self.store.outbox_given_up(item.id)
+                self.notices.queue(
+                    Report.ERROR_REPORT,
+                    Audience.ADMINS,
+                    None,
+                    summary=f"outbox item {item.id} ({kind}) failed {attempts} times; "
+                    f"its draft waits until `drivebot retry` is run",
+                    detail=error,
+                )
+
+    def _send(self, effect: SendEmail, item: OutboxItem) -> None:
+        if item.attempts > 0 and self.mailbox.was_sent(effect.message_id):
+            log.info("%s was already sent before a crash; not sending it again", effect.message_id)
+            return
+        raw = item.raw or b""
+        self.mailbox.send(cast(EmailMessage, message_from_bytes(raw, policy=policy.SMTP)))
+
+    def _move(self, effect: MoveFile) -> DriveFile:
+        moved = self.drive.move(effect.file_id, Folder(effect.folder), effect.name)
+        with self.store.transaction():
+            self.store.set_file_place(
+                moved.id, moved.folder.value, name=moved.name, link=moved.link
+            )
+        return moved
+
+    def _review_copy(self, effect: CopyForReview) -> None:
+        copy = self.drive.review_copy(self.drive.get(effect.file_id))
+        if copy.id != effect.file_id:
+            with self.store.transaction():
+                self.store.track_file(
+                    copy.id, effect.reg, FileRole.REVIEW, copy.folder.value, copy.name, copy.link
+                )
+
+    def _quarantine_file(self, effect: QuarantineFile) -> None:
+        moved = self._move(MoveFile(effect.file_id, Folder.QUARANTINE.value))
+        # Named after the file as kept (a second "x.pdf" becomes "x (2).pdf"), so each has its own.
+        note_name = f"{moved.name}.catatan.txt"
+        if self.drive.find(Folder.QUARANTINE, note_name) is None:
+            with TemporaryDirectory(prefix="drivebot-") as tmp:
+                note = Path(tmp) / note_name
+                note.write_text(effect.note, encoding="utf-8")
+                self.drive.upload(note, note_name, Folder.QUARANTINE)

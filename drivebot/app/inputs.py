@@ -1,0 +1,116 @@
+"""What both intakes do with an input they cannot use: keep it aside and tell the right people.
+
+A bad document is quarantined with a note (the file is never deleted), its OPD is told in plain
+words what to send instead, and the admins get a report. An input that does not fit its draft's
+stage is refused the same way, with the reason. Each of these is recorded in the processed
+ledger in the same transaction, so it is handled once. Accepted inputs are kept in the
+workspace's version store by checksum (`keep`).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from drivebot.app.notices import Notices
+from drivebot.config import Config, Opd
+from drivebot.drive import DriveFile
+from drivebot.errors import BadDocument
+from drivebot.files import copy_whole
+from drivebot.notify.emails import Report
+from drivebot.state.outbox import QuarantineFile
+from drivebot.state.rows import Draft, FileRole, InputStatus
+from drivebot.state.store import Store
+from drivebot.workflow import Audience, Rejected
+
+log = logging.getLogger(__name__)
+
+
+def stored_path(sha: str, suffix: str) -> str:
+    """Where the version store keeps these bytes, relative to the workspace."""
+    return str(Path("versions") / sha[:2] / f"{sha}{suffix}")
+
+
+class Inputs:
+    def __init__(self, config: Config, store: Store, notices: Notices):
+        self.config = config
+        self.store = store
+        self.notices = notices
+
+    def done(self, key: str) -> bool:
+        """Taken in before. A quarantined input that a person put back is looked at again."""
+        row = self.store.processed(key)
+        return row is not None and row.status is InputStatus.DONE
+
+    def keep(self, path: Path, sha: str, suffix: str) -> str:
+        """Copy the input into the workspace's version store (content-addressed, so idempotent);
+        returns its path relative to the workspace."""
+        relative = stored_path(sha, suffix)
+        target = self.config.workspace / relative
+        if not target.exists():
+            copy_whole(path, target)
+        return relative
+
+    def quarantine(
+        self, file: DriveFile, opd: Opd | None, draft: Draft | None, bad: BadDocument, key: str
+    ) -> None:
+        log.warning("quarantining %s: %s", file.name, bad)
+        note = f"{file.name}\n{self.store.now()}\n{bad.reason}: {bad.detail}\n"
+        with self.store.transaction():
+            self.store.mark_processed(
+                key, InputStatus.QUARANTINED, draft.reg if draft else None, str(bad)
+            )
+            self.store.track_file(file.id, None, FileRole.QUARANTINE, file.folder.value, file.name)
+            self.store.enqueue(None, QuarantineFile(file.id, note))
+            self.tell_about_bad_input(file.name, opd, draft, bad)
+
+    def tell_about_bad_input(
+        self, name: str, opd: Opd | None, draft: Draft | None, bad: BadDocument
+    ) -> None:
+        """The OPD (when known) and the admins, inside the caller's transaction."""
+        if opd is not None:
+            self.notices.queue(
+                Report.FILE_QUARANTINED,
+                Audience.OPD,
+                draft,
+                to=opd.emails,
+                file_name=name,
+                reason=bad.reason,
+                limit_mb=self.config.max_attachment_mb,
+            )
+        self.notices.queue(
+            Report.BAD_INPUT_REPORT,
+            Audience.ADMINS,
+            draft,
+            file_name=name,
+            opd_name=opd.name if opd else "-",
+            reason=bad.reason,
+            detail=bad.detail,
+        )
+
+    def refuse(
+        self, file: DriveFile, opd: Opd | None, draft: Draft, rejected: Rejected, key: str
+    ) -> None:
+        """An input that does not fit the draft's stage: kept aside, the sender told why."""
+        with self.store.transaction():
+            self.store.mark_processed(
+                key, InputStatus.QUARANTINED, draft.reg, rejected.reason.value
+            )
+            self.store.track_file(file.id, None, FileRole.QUARANTINE, file.folder.value, file.name)
+            self.store.audit(
+                draft.reg,
+                "drivebot",
+                rejected.event_kind,
+                draft.stage,
+                draft.stage,
+                f"refused: {rejected.reason.value} ({file.name})",
+            )
+            self.store.enqueue(draft.reg, QuarantineFile(file.id, f"{file.name}\n{rejected}\n"))
+            audience = Audience.OPD if opd else Audience.ADMINS
+            self.notices.queue(
+                Report.REJECTED_EVENT,
+                audience,
+                draft,
+                reason_key=rejected.reason.value,
+                file_name=file.name,
+            )

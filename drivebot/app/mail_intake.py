@@ -1,0 +1,170 @@
+"""Mail intake: an e-mailed draft is put where a dropped one would be, and the Drive intake does
+the rest.
+
+Each message is looked up in the processed ledger (by the mailbox's id) before anything is
+fetched. Mail from an address no OPD lists, or that the mail system does not vouch for, is
+quarantined and never answered (no backscatter). Automatic replies are never answered; ordinary
+mail from an OPD with no attachment (a question, an invitation) is left for people. Each
+attachment is recorded once it is uploaded, so a retry never uploads it twice, and the message
+is labelled only after all of them are safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from email import message_from_bytes, policy
+from email.message import EmailMessage, Message
+from email.utils import parseaddr
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import cast
+
+from drivebot.app.inputs import Inputs
+from drivebot.app.notices import Notices
+from drivebot.config import Config, Opd
+from drivebot.documents import check_file
+from drivebot.drive import DrivePort
+from drivebot.errors import BadDocument
+from drivebot.gmail import MailboxPort, MailRef
+from drivebot.naming import RegistrationNumbers
+from drivebot.notify.emails import Report
+from drivebot.state.outbox import MarkMailProcessed, QuarantineMail
+from drivebot.state.rows import InputStatus
+from drivebot.state.store import Store
+from drivebot.workflow import Audience, Folder
+
+log = logging.getLogger(__name__)
+
+# A subject that speaks of a draft: mail with no attachment is answered only then.
+_ABOUT_A_DRAFT = re.compile(
+    r"\b(ran\s*(perbup|perda|kepbup)|rancangan|draf|draft|perbaikan|revisi|final|"
+    r"peraturan|keputusan)\b",
+    re.I,
+)
+
+
+def _automatic(headers: Message) -> bool:
+    """An out-of-office reply, a list or bulk mail: answering it could start a loop."""
+    auto = str(headers.get("Auto-Submitted", "no")).strip().lower()
+    precedence = str(headers.get("Precedence", "")).strip().lower()
+    return auto not in ("", "no") or precedence in ("bulk", "junk", "list", "auto_reply")
+
+
+class MailIntake:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        drive: DrivePort,
+        mailbox: MailboxPort,
+        notices: Notices,
+        inputs: Inputs,
+        regs: RegistrationNumbers,
+    ):
+        self.config = config
+        self.store = store
+        self.drive = drive
+        self.mailbox = mailbox
+        self.notices = notices
+        self.inputs = inputs
+        self.regs = regs
+
+    def handle(self, ref: MailRef) -> None:
+        key = f"mail:{ref.id}"
+        if self.store.processed(key):
+            return
+        headers = self.mailbox.headers(ref)
+        sender = parseaddr(str(headers.get("From", "")))[1].lower()
+        opd = self.config.opd_for_address(sender)
+        if opd is None or not self.mailbox.sender_authenticated(headers):
+            reason = "unknown_address" if opd is None else "not_authenticated"
+            return self._quarantine(ref, key, headers, sender, reason)
+        subject = str(headers.get("Subject", ""))
+        if _automatic(headers):
+            return self._leave(key, "automatic reply (RFC 3834): never answered")
+        # base64 makes an attachment a third larger in the message
+        if ref.size > self.config.max_attachment_bytes * 4 // 3 + 256 * 1024:
+            return self._refuse(ref, key, opd, BadDocument("too_large", subject), subject)
+        message = cast(
+            EmailMessage, message_from_bytes(self.mailbox.fetch(ref), policy=policy.default)
+        )
+        # Every part with a file name, however deeply nested (Apple Mail nests them).
+        named = [part for part in message.walk() if not part.is_multipart() and part.get_filename()]
+        reg = self.regs.find(subject)
+        documents: list[tuple[str, bytes]] = []
+        for part in named:
+            filename = str(part.get_filename())
+            try:
+                payload = cast(EmailMessage, part).get_content()
+                if isinstance(payload, str):
+                    payload = payload.encode()
+                check_file(filename, len(payload), self.config.max_attachment_bytes)
+            except BadDocument as bad:
+                if len(named) == 1:
+                    return self._refuse(ref, key, opd, bad, filename)
+                continue  # a signature image or similar beside the draft
+            documents.append((filename, payload))
+        if not documents and not named and not (reg or _ABOUT_A_DRAFT.search(subject)):
+            # Ordinary mail from an OPD (a question, an invitation) is for people to answer.
+            return self._leave(key, "no attachment and not about a draft: left for people")
+        if not documents:
+            return self._refuse(ref, key, opd, BadDocument("no_attachment", subject), subject)
+        if reg is not None:
+            documents = documents[:1]  # a revision is one file
+        for index, (filename, payload) in enumerate(documents):
+            self._drop_in_inbox(ref, index, opd, reg, filename, payload)
+        with self.store.transaction():
+            self.store.mark_processed(
+                key, InputStatus.DONE, reg, ", ".join(name for name, _ in documents)
+            )
+            self.store.enqueue(None, MarkMailProcessed(ref.id))
+
+    def _drop_in_inbox(
+        self, ref: MailRef, index: int, opd: Opd, reg: str | None, filename: str, payload: bytes
+    ) -> None:
+        """Put an e-mailed file where a dropped one would be; the Drive intake does the rest.
+
+        Each attachment is recorded once it is uploaded, so a retry (after a crash or a failure
+        of a later attachment) never uploads it, nor registers its draft, a second time."""
+        key = f"mail:{ref.id}:{index}"
+        if self.store.processed(key):
+            return
+        name = self.regs.attachment_name(ref.id, index, reg, filename)
+        if self.drive.find(Folder.INBOX, name, opd.folder) is None:
+            with TemporaryDirectory(prefix="drivebot-") as tmp:
+                path = Path(tmp) / "attachment"
+                path.write_bytes(payload)
+                self.drive.upload(path, name, Folder.INBOX, opd.folder)
+        with self.store.transaction():
+            self.store.mark_processed(key, InputStatus.DONE, reg, name)
+
+    def _quarantine(
+        self, ref: MailRef, key: str, headers: Message, sender: str, reason: str
+    ) -> None:
+        """Mail from an address no OPD lists: kept, never answered (no backscatter)."""
+        log.warning("quarantining e-mail %s from %s: %s", ref.id, sender, reason)
+        with self.store.transaction():
+            self.store.mark_processed(key, InputStatus.QUARANTINED, None, f"{reason}: {sender}")
+            self.store.enqueue(None, QuarantineMail(ref.id))
+            self.notices.queue(
+                Report.UNKNOWN_SENDER,
+                Audience.ADMINS,
+                None,
+                sender=sender,
+                subject=str(headers.get("Subject", "")),
+                received=str(headers.get("Date", "")),
+                reason=reason,
+            )
+
+    def _leave(self, key: str, why: str) -> None:
+        """Recorded, so it is not looked at again, but neither answered nor labelled."""
+        with self.store.transaction():
+            self.store.mark_processed(key, InputStatus.IGNORED, None, why)
+
+    def _refuse(self, ref: MailRef, key: str, opd: Opd, bad: BadDocument, what: str) -> None:
+        """`what` names the refused input for the OPD: the attachment, or the e-mail's subject."""
+        with self.store.transaction():
+            self.store.mark_processed(key, InputStatus.QUARANTINED, None, str(bad))
+            self.store.enqueue(None, QuarantineMail(ref.id))
+            self.inputs.tell_about_bad_input(what or "-", opd, None, bad)

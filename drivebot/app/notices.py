@@ -1,0 +1,100 @@
+"""Queueing e-mails: who receives a message, what it says about the draft, its MIME bytes.
+
+`Notices.queue` is called inside the caller's transaction: the message is rendered whole, given
+its Message-ID and threaded under the draft's first message, and written to the outbox with the
+state change that causes it. The outbox sends exactly those bytes later (drivebot.app.effects).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from drivebot import i18n
+from drivebot.clock import Clock, days_since
+from drivebot.config import Config
+from drivebot.notify.emails import DraftView, Template, render
+from drivebot.notify.mime import Sender, build_message
+from drivebot.state.outbox import SendEmail
+from drivebot.state.rows import CURRENT_ROLES, Draft
+from drivebot.state.store import Store
+from drivebot.workflow import Audience
+
+log = logging.getLogger(__name__)
+
+
+class Notices:
+    def __init__(
+        self, config: Config, store: Store, clock: Clock, verify_url: Callable[[Draft], str | None]
+    ):
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.verify_url = verify_url  # the archived product's verification link, if any
+        self.sender = Sender(config.org_short_name, config.org_email, config.org_name)
+
+    def recipients(self, audience: Audience, draft: Draft | None) -> list[str]:
+        if audience is Audience.REVIEWERS:
+            return [person.email for person in self.config.reviewers]
+        if audience is Audience.ADMINS:
+            return [person.email for person in self.config.admins]
+        opd = self.config.opd_by_name(draft.opd) if draft else None
+        return list(opd.emails) if opd else []
+
+    def view(self, draft: Draft) -> DraftView:
+        """What an e-mail (or the digest) says about the draft, as of now."""
+        working = self.store.files_of(draft.reg, *CURRENT_ROLES)
+        number = (
+            i18n.number_phrase(draft.number, draft.number_year, self.config.language)
+            if draft.number is not None and draft.number_year is not None
+            else None
+        )
+        return DraftView(
+            reg=draft.reg,
+            title=draft.title,
+            product_type=draft.product_type,
+            stage=draft.stage,
+            version=draft.version,
+            opd_name=draft.opd,
+            done=draft.done,
+            number=number,
+            link=working[-1].link if working else None,
+            verify_url=self.verify_url(draft),
+            waiting_days=days_since(draft.stage_since, self.clock()),
+        )
+
+    def queue(
+        self,
+        template: Template,
+        audience: Audience,
+        draft: Draft | None,
+        *,
+        to: Sequence[str] | None = None,
+        dedupe_key: str | None = None,
+        **extra: Any,
+    ) -> None:
+        """Render the message and put it in the outbox (inside the caller's transaction)."""
+        recipients = list(to) if to is not None else self.recipients(audience, draft)
+        if not recipients:
+            log.info("no %s address configured: %s e-mail not queued", audience.value, template)
+            return
+        reg = draft.reg if draft else None
+        rendered = render(
+            template, self.config.language, audience, self.view(draft) if draft else None, **extra
+        )
+        number = self.store.next_value("message")
+        message_id = f"<drivebot.{number}.{(reg or 'admin').lower()}@{self.config.mail_domain}>"
+        thread_root = draft.thread_root if draft else None
+        if draft and thread_root is None:
+            thread_root = message_id
+            self.store.set_thread_root(draft.reg, message_id)
+        message = build_message(
+            rendered, self.sender, recipients, message_id, thread_root, sent_at=self.clock()
+        )
+        self.store.enqueue(
+            reg,
+            SendEmail(message_id, str(template), tuple(recipients)),
+            message.as_bytes(),
+            dedupe_key,
+        )

@@ -1,0 +1,54 @@
+"""What `drivebot status` shows: every draft, or one draft with its history and versions.
+
+Read-only: built on a read-only store, so it runs beside the daemon and needs no network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from drivebot import i18n
+from drivebot.clock import Clock, days_since
+from drivebot.state.rows import Draft
+from drivebot.state.store import Store
+from drivebot.workflow import FLOWS
+
+
+def draft_record(draft: Draft, clock: Clock) -> dict[str, Any]:
+    """One draft as `status --json` prints it."""
+    number = (
+        i18n.number_phrase(draft.number, draft.number_year)
+        if draft.number is not None and draft.number_year is not None
+        else None
+    )
+    return {
+        "reg": draft.reg,
+        "opd": draft.opd,
+        "title": draft.title,
+        "product_type": draft.product_type.value,
+        "stage": draft.stage,
+        "stage_label": i18n.stage_label("id", draft.stage),
+        "version": draft.version,
+        "number": number,
+        "stages_done": sorted(draft.done),
+        "flow": list(FLOWS[draft.product_type]),
+        "waiting_days": days_since(draft.stage_since, clock()),
+        "created_at": draft.created_at,
+        "stage_since": draft.stage_since,
+    }
+
+
+def all_drafts(store: Store, clock: Clock) -> list[dict[str, Any]]:
+    return [draft_record(draft, clock) for draft in store.drafts()]
+
+
+def one_draft(store: Store, draft: Draft, clock: Clock) -> dict[str, Any]:
+    """The draft's record with its history (every audit line) and its versions."""
+    record = draft_record(draft, clock)
+    record["history"] = [dataclasses.asdict(entry) for entry in store.history(draft.reg)]
+    record["versions"] = [
+        {**dataclasses.asdict(version), "kind": version.kind.value}
+        for version in store.versions(draft.reg)
+    ]
+    return record

@@ -1,0 +1,1 @@
+"""The archive: stamping finals, the signed hash-chained ledger, verification, past backlogs."""

@@ -1,0 +1,246 @@
+"""Stamping a signed final and putting it, locked, in the archive, with its ledger record.
+
+The stamped copy (salinan sah) and the signed original both go to the archive folder, both
+locked; a copy of the stamped file is kept in the workspace's `archive/` folder, where the
+ledger's mirror file lives too. Every step is idempotent (an upload looks for its file first,
+the ledger record is written once), because the outbox may run this again after a crash, and an
+import may be run again over the same backlog.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from drivebot.archive.ledger import LEDGER_FILE, Ledger, Problem
+from drivebot.archive.signing import ProductIdentity, Signer
+from drivebot.config import Config
+from drivebot.documents import convert_to_pdf, pdf_converter
+from drivebot.drive import DrivePort
+from drivebot.files import sha256_of
+from drivebot.i18n import product_label
+from drivebot.stamping import StampSpec, stamp_docx, stamp_pdf
+from drivebot.state.outbox import StampArchive
+from drivebot.state.rows import Draft, FileRole
+from drivebot.state.store import Store
+from drivebot.workflow import Folder
+
+log = logging.getLogger(__name__)
+
+
+def archive_names(
+    identity: ProductIdentity, stamped_suffix: str = ".pdf", original_suffix: str = ".pdf"
+) -> tuple[str, str]:
+    """(stamped copy, signed original) file names in the archive."""
+    label = product_label(identity.product_type, identity.number, identity.year)
+    base = f"{label} - {identity.id}"
+    return f"{base} (salinan sah){stamped_suffix}", f"{base} (asli){original_suffix}"
+
+
+def stamping_plan(source: Path) -> str:
+    """How a final is stamped: "pdf"; a .docx "converted" to PDF where LibreOffice is
+    installed; otherwise the .docx itself ("docx": QR and footer in its footer)."""
+    if source.suffix.lower() != ".docx":
+        return "pdf"
+    return "converted" if pdf_converter() else "docx"
+
+
+def _stamp(plan: str, source: Path, dest: Path, spec: StampSpec) -> str:
+    """Write the stamped copy to `dest`; returns the method for the ledger."""
+    if plan == "docx":
+        stamp_docx(source, dest, spec)
+        return "docx"
+    if plan == "converted":
+        with TemporaryDirectory(prefix="drivebot-convert-") as tmp:
+            stamp_pdf(convert_to_pdf(source, Path(tmp)), dest, spec)
+        return "converted"
+    return stamp_pdf(source, dest, spec).method
+
+
+class Archiver:
+    """Stamps and archives products; `drive` is needed only to archive, not to sign a URL."""
+
+    def __init__(self, config: Config, store: Store, drive: DrivePort | None = None):
+        self.config = config
+        self.store = store
+        self._drive = drive
+        self.ledger = Ledger(store, config.workspace / "archive" / LEDGER_FILE)
+        # Until something is signed a lost key costs nothing, so it may be made then.
+        self.signer = Signer.load(config.workspace, create=not self.ledger.has_records())
+
+    @property
+    def drive(self) -> DrivePort:
+        if self._drive is None:
+            raise RuntimeError("this archiver was built without a Drive")
+        return self._drive
+
+    # --- a draft's final ---------------------------------------------------------------------
+
+    def identity(self, draft: Draft) -> ProductIdentity | None:
+        """The product a numbered draft with a signed final becomes; None before that."""
+        final = self.store.final_version(draft.reg)
+        if final is None or draft.number is None or draft.number_year is None:
+            return None
+        return ProductIdentity(
+            id=draft.reg,
+            product_type=draft.product_type.value,
+            number=draft.number,
+            year=draft.number_year,
+            title=draft.title.removeprefix("Rancangan ").strip(),
+            date=final.received_at[:10],
+            final_sha256=final.sha256,
+        )
+
+    def verify_url(self, draft: Draft) -> str | None:
+        identity = self.identity(draft)
+        return self.url_for(identity) if identity else None
+
+    def stamp_and_archive(self, effect: StampArchive) -> None:
+        """The outbox effect queued when a draft's signed final was taken in."""
+        draft = self.store.draft(effect.reg)
+        identity = self.identity(draft) if draft else None
+        if draft is None or identity is None:
+            raise RuntimeError(f"{effect.reg} has no numbered final to archive")
+        stored = self.config.workspace / effect.stored
+        if not effect.exported:
+            self.archive(identity, stored, original_file_id=effect.file_id, reg=draft.reg)
+            return
+        # A Google Doc final: its exported PDF is the original on record (an export is not
+        # byte-stable, so the Doc itself could never be checked against the ledger's hash);
+        # the Doc goes to the archive beside it, locked.
+        self.archive(identity, stored, reg=draft.reg)
+        base = archive_names(identity)[1].removesuffix(" (asli).pdf")
+        doc = self.drive.move(effect.file_id, Folder.ARCHIVE, f"{base} (dokumen Google)")
+        self.drive.lock(doc.id)
+
+    # --- any product -------------------------------------------------------------------------
+
+    def url_for(self, identity: ProductIdentity) -> str:
+        return f"{self.config.verify_url_base}{identity.id}?s={self.signer.sign(identity)}"
+
+    def stamp_spec(self, identity: ProductIdentity) -> StampSpec:
+        label = product_label(identity.product_type, identity.number, identity.year)
+        footer = (
+            f"{identity.id} · {label} · SHA-256 {identity.final_sha256[:12]} · "
+            f"{self.config.org_short_name}"
+        )
+        return StampSpec(
+            watermark=self.config.watermark,
+            qr_payload=self.url_for(identity),
+            footer=footer,
+            qr_mm=self.config.qr_mm,
+        )
+
+    def archive(
+        self,
+        identity: ProductIdentity,
+        source: Path,
+        original_file_id: str | None = None,
+        reg: str | None = None,
+        subject: str = "",
+    ) -> str:
+        """Stamp `source`, archive both files locked, record the product; returns the method."""
+        plan = stamping_plan(source)
+        stamped_name, original_name = archive_names(
+            identity, ".docx" if plan == "docx" else ".pdf", source.suffix.lower()
+        )
+        local_copy = self.config.workspace / "archive" / stamped_name
+        archived = self.drive.find(Folder.ARCHIVE, stamped_name)
+        method = None
+        if archived is None or not local_copy.exists():
+            local_copy.parent.mkdir(parents=True, exist_ok=True)
+            partial = local_copy.with_name(f".{local_copy.name}.part")
+            method = _stamp(plan, source, partial, self.stamp_spec(identity))
+            log.info("%s stamped (%s)", identity.id, method)
+            partial.replace(local_copy)
+        if archived is None:
+            archived = self.drive.upload(local_copy, stamped_name, Folder.ARCHIVE)
+        self.drive.lock(archived.id)
+        if original_file_id is not None:
+            original = self.drive.move(original_file_id, Folder.ARCHIVE, original_name)
+        else:
+            original = self.drive.find(Folder.ARCHIVE, original_name) or self.drive.upload(
+                source, original_name, Folder.ARCHIVE
+            )
+        self.drive.lock(original.id)
+        with self.store.transaction():
+            self.store.track_file(
+                archived.id,
+                reg,
+                FileRole.ARCHIVE,
+                Folder.ARCHIVE.value,
+                archived.name,
+                archived.link,
+            )
+            self.store.track_file(
+                original.id,
+                reg,
+                FileRole.ARCHIVE,
+                Folder.ARCHIVE.value,
+                original.name,
+                original.link,
+            )
+            if self.ledger.product(identity.id) is None:
+                self._record(identity, local_copy, source, original.name, subject, method)
+        self.export_ledger()
+        recorded = self.ledger.product(identity.id)
+        return recorded.stamp_method if recorded else (method or "")
+
+    def _record(
+        self,
+        identity: ProductIdentity,
+        stamped: Path,
+        source: Path,
+        original_name: str,
+        subject: str,
+        method: str | None,
+    ) -> None:
+        size = source.stat().st_size
+        if method is None:  # stamped before a crash: tell an incremental update by its prefix
+            incremental = sha256_of(stamped, size) == identity.final_sha256
+            method = "incremental" if incremental else "rewrite"
+        self.ledger.append(
+            "archived",
+            identity.id,
+            {
+                "product_type": identity.product_type,
+                "number": identity.number,
+                "year": identity.year,
+                "title": identity.title,
+                "date": identity.date,
+                "final_sha256": identity.final_sha256,
+                "final_size": size,
+                "stamped_sha256": sha256_of(stamped),
+                "stamped_size": stamped.stat().st_size,
+                "stamped_name": stamped.name,
+                "signature": self.signer.sign(identity),
+                "original_name": original_name,
+                "stamp_method": method,
+                "subject": subject,
+            },
+        )
+
+    def export_ledger(self) -> None:
+        """Bring the mirror file, and its copy in the archive folder, up to date. Like the
+        mirror, the copy is only ever extended: one that is not a prefix of the ledger was
+        altered, and is left as evidence and reported."""
+        problems = self.ledger.export()
+        if not problems and self.ledger.mirror.exists():
+            problems = self._extend_copy()
+        for problem in problems:
+            log.error("archive ledger: %s %s", problem.where, problem.what)
+
+    def _extend_copy(self) -> list[Problem]:
+        mirror = self.ledger.mirror.read_bytes()
+        copy = self.drive.find(Folder.ARCHIVE, LEDGER_FILE)
+        if copy is not None:
+            with TemporaryDirectory(prefix="drivebot-ledger-") as tmp:
+                self.drive.download(copy.id, Path(tmp) / LEDGER_FILE)
+                current = (Path(tmp) / LEDGER_FILE).read_bytes()
+            if not mirror.startswith(current):
+                return [Problem(f"archive folder: {LEDGER_FILE}", "differs from the ledger")]
+            if current == mirror:
+                return []
+        self.drive.put(self.ledger.mirror, LEDGER_FILE, Folder.ARCHIVE)
+        return []

@@ -1,0 +1,185 @@
+"""The archive's commands: verify, revoke, stamp, import-archive, serve, publish.
+
+`verify FILE`, `serve` and `publish` read the archive on a read-only store with the public key
+only (no lock, no network); `verify --archive` adds the Drive, to read the archived files. The
+others change the archive and run on the whole application, holding the workspace lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from urllib.parse import urlparse
+
+from drivebot import bootstrap
+from drivebot.archive.archiver import archive_names
+from drivebot.archive.backlog import Product, read_metadata
+from drivebot.archive.ledger import ProductRecord
+from drivebot.archive.reader import ArchiveReader
+from drivebot.archive.signing import ProductIdentity
+from drivebot.archive.verification import verify_archive
+from drivebot.cli.console import Console, ExitStatus
+from drivebot.cli.drafts import configured
+from drivebot.config import Config
+from drivebot.errors import NotFound
+from drivebot.i18n import product_label
+from drivebot.workflow import ProductType
+
+
+def _reader(config: Config) -> ArchiveReader:
+    return ArchiveReader.open(config, bootstrap.store(config, readonly=True))
+
+
+def _label(product: ProductRecord) -> str:
+    return product_label(product.product_type, product.number, product.year)
+
+
+def verify(args: argparse.Namespace, console: Console) -> ExitStatus:
+    config = configured(args, console)
+    reader = _reader(config)
+    if args.archive:
+        problems = verify_archive(reader.ledger, bootstrap.drive(config), reader.public_key)
+        for problem in problems:
+            console.say("archive_problem", where=problem.where, what=problem.what)
+        if problems:
+            console.say("archive_problems", n=len(problems))
+            return ExitStatus.NOT_AUTHENTIC
+        console.say("archive_ok", n=len(reader.ledger.products()))
+        return ExitStatus.OK
+    if args.file is None:
+        console.say("need_file")
+        return ExitStatus.CONFIG
+    if not args.file.is_file():
+        raise NotFound(f"no file {args.file}")
+    verdict = reader.verify(args.file)
+    product = verdict.product
+    facts = (
+        {
+            "id": product.id,
+            "title": product.title,
+            "label": _label(product),
+            "at": product.archived_at,
+        }
+        if product
+        else {}
+    )
+    console.say(f"verdict_{verdict.status}", detail=verdict.detail, **facts)
+    if product is None or not verdict.authentic:
+        return ExitStatus.NOT_AUTHENTIC
+    if product.status != "berlaku":
+        console.say("verdict_revoked", by=product.revoked_by)
+        return ExitStatus.REVOKED_PRODUCT
+    console.say("verdict_in_force")
+    return ExitStatus.OK
+
+
+def revoke(args: argparse.Namespace, console: Console) -> ExitStatus:
+    config = configured(args, console)
+    product, revoked = bootstrap.app(config).archive.revoke(args.product_id, args.by)
+    if not revoked:
+        console.say("already_revoked", id=product.id, by=product.revoked_by)
+        return ExitStatus.OK
+    console.say("revoked", id=product.id, by=args.by)
+    return ExitStatus.OK
+
+
+def stamp(args: argparse.Namespace, console: Console) -> ExitStatus:
+    config = configured(args, console)
+    archive = bootstrap.app(config).archive
+    product = Product(
+        args.file,
+        ProductType(args.type),
+        args.number,
+        args.year,
+        args.title,
+        args.date or f"{args.year}-01-01",
+        args.subject,
+    )
+    method = archive.stamp(product)
+    if method is None:
+        console.say("already_archived", id=product.id)
+        return ExitStatus.OK
+    record = archive.record(product.id)
+    assert record is not None
+    identity = ProductIdentity(
+        record.id,
+        record.product_type,
+        record.number,
+        record.year,
+        record.title,
+        record.date,
+        record.final_sha256,
+    )
+    console.say(
+        "stamped",
+        id=product.id,
+        method=method,
+        url=config.workspace / "archive" / archive_names(identity)[0],
+    )
+    return ExitStatus.OK
+
+
+def import_archive(args: argparse.Namespace, console: Console) -> ExitStatus:
+    config = configured(args, console)
+    products, bad_rows = read_metadata(args.metadata, args.directory)
+
+    def progress(index: int, total: int, product_id: str) -> None:
+        width = 30
+        done = width * index // max(total, 1)
+        print(
+            f"\r[{'#' * done}{'.' * (width - done)}] {index}/{total} {product_id:<20}",
+            end="",
+            file=console.err,
+            flush=True,
+        )
+
+    summary = bootstrap.app(config).archive.import_backlog(products, progress)
+    print(file=console.err)
+    skipped = bad_rows + summary.skipped
+    console.say("import_summary", archived=len(summary.archived), skipped=len(skipped))
+    for what, why in skipped:
+        console.say("skipped", what=what, why=why)
+    return ExitStatus.OK
+
+
+def serve(args: argparse.Namespace, console: Console) -> ExitStatus:
+    from werkzeug.serving import make_server
+
+    from drivebot.web.app import create_app
+
+    config = configured(args, console)
+    reader = _reader(config)
+    path = urlparse(config.verify_url_base).path or "/"
+    app = create_app(
+        reader.ledger,
+        reader.public_key,
+        path,
+        console.lang,
+        config.org_name,
+        config.max_attachment_mb,
+    )
+    # One thread: the state store's SQLite connection belongs to the thread that opened it,
+    # and a verification page is light work.
+    server = make_server(args.host, args.port, app, threaded=False)
+    console.say("serving", host=args.host, port=server.server_port, path=path)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    return ExitStatus.OK
+
+
+def publish(args: argparse.Namespace, console: Console) -> ExitStatus:
+    from drivebot.web.publish import publish as write_site
+
+    config = configured(args, console)
+    reader = _reader(config)
+    count = write_site(
+        reader.ledger,
+        reader.public_key,
+        args.directory,
+        config.verify_url_base,
+        args.download_url,
+        console.lang,
+        config.org_name,
+    )
+    console.say("published", n=count, dir=args.directory)
+    return ExitStatus.OK

@@ -1,0 +1,44 @@
+"""How the CLI talks to people: its exit statuses, and its messages from the catalogue's [cli]."""
+
+from __future__ import annotations
+
+import sys
+from enum import IntEnum
+from typing import Any, TextIO
+
+from drivebot import i18n
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    ERROR = 1
+    CONFIG = 2
+    NOT_FOUND = 3
+    REFUSED = 4
+    BAD_DOCUMENT = 65  # EX_DATAERR: the file given cannot be used
+    REVOKED_PRODUCT = 5  # verify: authentic, but no longer in force
+    NOT_AUTHENTIC = 6  # verify: the file or the archive does not check out
+    TRANSIENT = 75  # EX_TEMPFAIL: cron may simply try again
+    INTERRUPTED = 130
+
+
+class Console:
+    """Where the CLI writes, and in which language (tests pass their own streams)."""
+
+    def __init__(
+        self, out: TextIO = sys.stdout, err: TextIO = sys.stderr, lang: str = i18n.DEFAULT_LANGUAGE
+    ):
+        self.out, self.err, self.lang = out, err, lang
+
+    def say(self, key: str, **values: object) -> None:
+        print(self.text(key, **values), file=self.out, flush=True)
+
+    def warn(self, key: str, **values: object) -> None:
+        print(self.text(key, **values), file=self.err, flush=True)
+
+    def text(self, key: str, **values: object) -> str:
+        return i18n.text(self.lang, f"cli.{key}", **values)
+
+    def words(self, key: str) -> Any:
+        """A catalogue entry that is not a sentence (a list of column headers)."""
+        return i18n.section(self.lang, "cli")[key]

@@ -1,0 +1,191 @@
+"""The commands about drafts and the daemon: init, run, once, status, approve, revise, advance,
+finalize, retry, and the Google setup (auth, setup-google).
+
+Each builds exactly the parts it uses (drivebot.bootstrap): `status` opens the store read-only and
+never touches Google; the others get the whole application.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import replace
+from importlib.resources import files
+from pathlib import Path
+
+from drivebot import bootstrap, i18n
+from drivebot.app.application import App
+from drivebot.app.cycle import CycleReport
+from drivebot.app.daemon import Daemon
+from drivebot.archive.signing import Signer
+from drivebot.cli.console import Console, ExitStatus
+from drivebot.clock import system_clock
+from drivebot.config import CONFIG_NAME, Config, load, write_google_settings
+from drivebot.errors import ConfigError, NotFound
+from drivebot.state.rows import Draft
+from drivebot.workflow import Folder
+
+
+def configured(args: argparse.Namespace, console: Console) -> Config:
+    """The workspace's configuration; its language for messages unless --lang says otherwise."""
+    config = load(args.workspace)
+    if args.lang is None:
+        console.lang = config.language
+    return config
+
+
+def _app(args: argparse.Namespace, console: Console) -> App:
+    config = configured(args, console)
+    return bootstrap.app(config, on_lock_wait=lambda: console.warn("waiting_for_lock"))
+
+
+def init(args: argparse.Namespace, console: Console) -> ExitStatus:
+    directory: Path = args.directory
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / CONFIG_NAME
+    if config_path.exists():
+        console.say("init_kept", cfg=CONFIG_NAME, ws=directory)
+    else:
+        sample = files("drivebot").joinpath("sample_config.toml").read_text(encoding="utf-8")
+        config_path.write_text(sample, encoding="utf-8")
+        console.say("init_done", cfg=CONFIG_NAME, ws=directory)
+    config = load(directory)
+    bootstrap.store(config).close()
+    Signer.load(directory, create=True)
+    if config.backend == "local":
+        bootstrap.drive(config).ensure_folders([opd.folder for opd in config.opds])
+    return ExitStatus.OK
+
+
+def run(args: argparse.Namespace, console: Console) -> ExitStatus:
+    app = _app(args, console)
+    config = app.config
+    if config.backend == "local":
+        inbox = config.workspace / "drive" / config.folders[Folder.INBOX] / config.opds[0].folder
+        console.say("drop_here", path=inbox, sent=config.workspace / "mail" / "sent")
+    console.say("running", n=config.poll_interval_seconds)
+    daemon = Daemon(lambda: report(console, app.cycle()), config.poll_interval_seconds)
+    try:
+        daemon.run()
+    except ConfigError as error:
+        app.report_stop(error)
+        raise
+    except KeyboardInterrupt:
+        pass
+    console.say("stopped")
+    return ExitStatus.OK
+
+
+def once(args: argparse.Namespace, console: Console) -> ExitStatus:
+    outcome = _app(args, console).cycle()
+    report(console, outcome)
+    return ExitStatus.TRANSIENT if outcome.transient else ExitStatus.OK
+
+
+def report(console: Console, outcome: CycleReport) -> None:
+    problems = ""
+    if outcome.transient or outcome.failed or outcome.outbox_failures:
+        problems = console.text(
+            "problems",
+            transient=len(outcome.transient),
+            failed=len(outcome.failed),
+            outbox=outcome.outbox_failures,
+        )
+    console.say(
+        "cycle",
+        time=time.strftime("%H:%M:%S"),
+        files=outcome.files,
+        messages=outcome.messages,
+        problems=problems,
+    )
+
+
+def status(args: argparse.Namespace, console: Console) -> ExitStatus:
+    from drivebot.app.status import all_drafts, one_draft
+
+    config = configured(args, console)
+    store = bootstrap.store(config, readonly=True)
+    if args.reg is not None:
+        draft = store.draft(args.reg.strip().upper())
+        if draft is None:
+            raise NotFound(f"no draft with registration number {args.reg}")
+        record = one_draft(store, draft, system_clock)
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False, indent=2), file=console.out)
+            return ExitStatus.OK
+        for key in ("reg", "title", "opd", "product_type", "stage_label", "version", "number"):
+            print(f"{key:>13}: {record[key]}", file=console.out)
+        for row in record["history"]:
+            print(
+                f"  {row['at']}  {row['actor']:<24} {row['event']:<20} "
+                f"{row['from_stage'] or '-'} -> {row['to_stage'] or '-'}  {row['reason']}",
+                file=console.out,
+            )
+        return ExitStatus.OK
+    records = all_drafts(store, system_clock)
+    if args.json:
+        print(json.dumps(records, ensure_ascii=False, indent=2), file=console.out)
+        return ExitStatus.OK
+    if not records:
+        console.say("no_drafts")
+        return ExitStatus.OK
+    rows = [tuple(console.words("headers"))] + [
+        (
+            r["reg"],
+            r["opd"],
+            i18n.product_short(r["product_type"]),
+            i18n.stage_label(console.lang, r["stage"]),
+            str(r["version"]),
+            console.text("days", n=r["waiting_days"]),
+            r["title"][:60],
+        )
+        for r in records
+    ]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]), file=console.out)
+    return ExitStatus.OK
+
+
+def decision(args: argparse.Namespace, console: Console) -> ExitStatus:
+    """approve, revise, advance, finalize: the same decisions a move in Drive makes."""
+    commands = _app(args, console).commands
+    draft: Draft
+    if args.command == "approve":
+        draft = commands.approve(args.reg)
+    elif args.command == "revise":
+        draft = commands.revise(args.reg)
+    elif args.command == "advance":
+        draft = commands.advance(args.reg, args.stage)
+    else:
+        draft = commands.finalize(args.reg, args.file)
+    console.say("moved_to", reg=draft.reg, stage=i18n.stage_label(console.lang, draft.stage))
+    return ExitStatus.OK
+
+
+def retry(args: argparse.Namespace, console: Console) -> ExitStatus:
+    console.say("retrying", n=_app(args, console).commands.retry())
+    return ExitStatus.OK
+
+
+def google_setup(args: argparse.Namespace, console: Console) -> ExitStatus:
+    from drivebot.drive import setup_google_folders
+    from drivebot.google_api import drive_client, run_auth_flow
+
+    config = configured(args, console)
+    if args.command == "auth":
+        path = run_auth_flow(config.google, args.workspace, args.port, not args.no_browser)
+        console.say("token_saved", path=path)
+        return ExitStatus.OK
+    settings = replace(config.google, root_folder_id=args.root, shared_drive_id=args.shared_drive)
+    ids = setup_google_folders(
+        drive_client(settings, args.workspace),
+        settings,
+        config.folders,
+        [opd.folder for opd in config.opds],
+    )
+    write_google_settings(args.workspace, args.root, args.shared_drive, ids)
+    console.say("google_ready", n=len(ids), cfg=CONFIG_NAME)
+    return ExitStatus.OK

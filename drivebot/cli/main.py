@@ -1,0 +1,86 @@
+"""The command line. `program` does the work; `main` alone maps errors to messages and exit codes.
+
+Messages for people come from the catalogue (drivebot/i18n), in Indonesian unless the workspace
+(or --lang) says "en".
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from drivebot import i18n
+from drivebot.cli import archive, drafts
+from drivebot.cli.console import Console, ExitStatus
+from drivebot.cli.parser import build_parser
+from drivebot.errors import BadDocument, ConfigError, NotFound, TransientError
+from drivebot.workflow import Rejected
+
+log = logging.getLogger("drivebot")
+
+Command = Callable[[argparse.Namespace, Console], ExitStatus]
+
+COMMANDS: dict[str, Command] = {
+    "init": drafts.init, "run": drafts.run, "once": drafts.once, "status": drafts.status,
+    "approve": drafts.decision, "revise": drafts.decision, "advance": drafts.decision,
+    "finalize": drafts.decision, "retry": drafts.retry,
+    "auth": drafts.google_setup, "setup-google": drafts.google_setup,
+    "verify": archive.verify, "revoke": archive.revoke, "stamp": archive.stamp,
+    "import-archive": archive.import_archive, "serve": archive.serve,
+    "publish": archive.publish,
+}  # fmt: skip
+
+
+def program(args: argparse.Namespace, console: Console) -> ExitStatus:
+    """The CLI without error handling."""
+    return COMMANDS[args.command](args, console)
+
+
+def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:
+    """Run the CLI; every error becomes one message and an exit status."""
+    args = build_parser().parse_args(argv)
+    console = console or Console(lang=args.lang or i18n.DEFAULT_LANGUAGE)
+    if args.lang:
+        console.lang = args.lang
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=console.err,
+    )
+    try:
+        return int(program(args, console))
+    except KeyboardInterrupt:
+        console.warn("interrupted")
+        return ExitStatus.INTERRUPTED
+    except Exception as exc:
+        if args.traceback:
+            raise
+        status, key, values = describe(exc, console.lang)
+        console.warn(key, **values)
+        return status
+
+
+def describe(exc: Exception, lang: str) -> tuple[ExitStatus, str, dict[str, object]]:
+    """The exit status and the message (a catalogue key and its values) for an error."""
+    if isinstance(exc, ConfigError):
+        return ExitStatus.CONFIG, "config_error", {"msg": exc}
+    if isinstance(exc, NotFound):
+        return ExitStatus.NOT_FOUND, "not_found", {"msg": exc}
+    if isinstance(exc, Rejected):
+        return (
+            ExitStatus.REFUSED,
+            "refused",
+            {"stage": i18n.stage_label(lang, exc.stage), "why": exc.reason.value},
+        )
+    if isinstance(exc, BadDocument):
+        return ExitStatus.BAD_DOCUMENT, "bad_document", {"msg": exc}
+    if isinstance(exc, TransientError):
+        return ExitStatus.TRANSIENT, "transient", {"msg": exc}
+    log.debug("unexpected error", exc_info=exc)
+    return ExitStatus.ERROR, "error", {"msg": f"{type(exc).__name__}: {exc}"}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""Small file helpers every part uses: checksums, and copies that appear whole or not at all."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+
+def sha256_of(path: Path, limit: int | None = None) -> str:
+    """SHA-256 of the file, or of its first `limit` bytes (the original inside a stamped file)."""
+    digest = hashlib.sha256()
+    remaining = limit if limit is not None else path.stat().st_size
+    with path.open("rb") as handle:
+        while remaining > 0 and (chunk := handle.read(min(remaining, 1 << 20))):
+            digest.update(chunk)
+            remaining -= len(chunk)
+    return digest.hexdigest()
+
+
+def copy_whole(source: Path, target: Path) -> None:
+    """Copy through a partial file and a rename, so `target` never exists half written."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    shutil.copyfile(source, partial)
+    os.replace(partial, target)

@@ -1,0 +1,1 @@
+"""drivebot's e-mails: rendered from templates (emails) into real MIME messages (mime)."""

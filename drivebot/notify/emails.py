@@ -1,0 +1,374 @@
+"""drivebot's e-mails, rendered from templates (drivebot.notify.mime wraps them into MIME).
+
+Template layout (package data under ``drivebot/notify/templates``)::
+
+    layout.text.j2 / layout.html.j2   the two shared layouts: greeting, the message's prose, the
+                                      shared parts (reviewers' notes, digest table, technical
+                                      detail), the draft's key facts, its flowchart, sign-off
+    id/<message>.j2, en/<message>.j2  one small file per message and language: only words
+    id/_*.j2, en/_*.j2                sentences several messages share (how to send a revision...)
+
+A message file extends ``layout`` and fills three blocks: ``subject``, ``body`` (before the
+shared parts) and ``after`` (optional, after them). Each message is rendered twice from that one
+file: by a text environment and by an HTML environment whose autoescape is on, so a message's
+words are written once per language. ``body`` and ``after`` are plain prose: a blank line starts
+a paragraph and lines beginning with "- " form a list; the ``paras`` filter turns that into
+``<p>``/``<ul>`` with inline styles or into plain paragraphs. The layouts add a shared part
+when its value is given: ``comments`` (notes with quoted text and replies), ``drafts`` (the
+digest table, late ones first) and ``detail`` (preformatted technical detail). Everything a
+message needs about a draft (facts, flowchart rows, stages still ahead) is computed here once,
+so the templates only lay it out. The subject comes from the text rendering, and ``render``
+prefixes it with the registration number so every e-mail about a draft can be found by it.
+
+The layouts' labels (fact names, "di sini", the sign-off) come from the message catalogue's
+``[email]`` table (drivebot/i18n), as do stage and product names.
+
+Adding a message: one file per language in ``id/`` and ``en/``, a member of ``Notice``
+(drivebot.workflow) or ``Report`` (below), and a line in ``TEMPLATE_AUDIENCES``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from itertools import groupby
+from typing import Any
+
+from jinja2 import Environment, FunctionLoader, StrictUndefined, pass_context
+from markupsafe import Markup, escape
+
+from drivebot import i18n
+from drivebot.workflow import Audience, Notice, ProductType, flowchart, is_open
+
+LANGUAGES = i18n.LANGUAGES
+LATE_DAYS = 7  # a draft that has waited longer than this is listed as late in the digest
+
+
+class Report(StrEnum):
+    """The e-mails outside the review process: refusals, quarantine, reports, the digest."""
+
+    REJECTED_EVENT = "rejected_event"
+    FILE_QUARANTINED = "file_quarantined"
+    UNKNOWN_SENDER = "unknown_sender"
+    BAD_INPUT_REPORT = "bad_input_report"
+    DIGEST = "digest"
+    ERROR_REPORT = "error_report"
+
+
+Template = Notice | Report
+
+# Who receives each message (tests render every pair; the service may check against it).
+TEMPLATE_AUDIENCES: dict[str, tuple[Audience, ...]] = {
+    "submitted": (Audience.OPD,),
+    "submitted_reviewers": (Audience.REVIEWERS,),
+    "revision_requested": (Audience.OPD,),
+    "revision_received": (Audience.OPD,),
+    "revision_received_reviewers": (Audience.REVIEWERS,),
+    "approved": (Audience.OPD, Audience.ADMINS),
+    "stage_done": (Audience.OPD, Audience.ADMINS),
+    "archived": (Audience.OPD, Audience.ADMINS),
+    "rejected_event": (Audience.OPD, Audience.REVIEWERS),
+    "file_quarantined": (Audience.OPD,),
+    "unknown_sender": (Audience.ADMINS,),
+    "bad_input_report": (Audience.ADMINS,),
+    "digest": (Audience.ADMINS,),
+    "error_report": (Audience.ADMINS,),
+}
+# Extras some callers leave out (a message without attachment has no file name); every other
+# missing value raises, so a forgotten argument shows up in tests instead of as a blank.
+_OPTIONAL_EXTRAS: dict[str, Any] = {
+    "file_name": None,
+    "limit_mb": None,
+    "detail": None,
+    "opd_name": None,
+}
+# Messages that make sense without a draft; every other one is about exactly one draft.
+_DRAFT_OPTIONAL = frozenset(
+    {"file_quarantined", "unknown_sender", "bad_input_report", "digest", "error_report"}
+)
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """What an e-mail may say about one draft."""
+
+    reg: str
+    title: str
+    product_type: ProductType
+    stage: str
+    version: int
+    opd_name: str
+    done: frozenset[str] = frozenset()
+    number: str | None = None
+    link: str | None = None
+    verify_url: str | None = None
+    waiting_days: int = 0
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class _Fact:
+    label: str
+    value: str
+    href: str | None = None  # only http(s) links become clickable; a local path stays text
+    link_text: str | None = None  # what the HTML shows instead of a long URL
+
+
+@dataclass(frozen=True)
+class _StageView:
+    label: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class _FlowRow:
+    number: int
+    label: str
+    actor: str
+    state: str  # "done", "current" or "todo", as workflow.flowchart says
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def available_templates() -> list[str]:
+    """The message names shipped in every language."""
+    names = [_message_names(lang) for lang in LANGUAGES]
+    return sorted(set.intersection(*names))
+
+
+def render(
+    template: str, lang: str, audience: Audience, draft: DraftView | None, **extra: Any
+) -> Rendered:
+    """Render one message in `lang` for `audience`; `extra` holds the message's own values."""
+    _check(template, lang, draft)
+    context = _context(lang, audience, draft, extra)
+    name = f"{lang}/{template}.j2"
+    text_template = _environment("text").get_template(name)
+    subject = "".join(text_template.blocks["subject"](text_template.new_context(context)))
+    html = _environment("html").get_template(name).render(context)
+    return Rendered(_subject(subject, draft), _tidy_text(text_template.render(context)), html)
+
+
+def _check(template: str, lang: str, draft: DraftView | None) -> None:
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported e-mail language {lang!r}; use one of {LANGUAGES}")
+    if template not in available_templates():
+        raise ValueError(f"no e-mail template named {template!r}")
+    if draft is None and template not in _DRAFT_OPTIONAL:
+        raise ValueError(f"e-mail {template!r} is about a draft; none was given")
+
+
+def _subject(subject: str, draft: DraftView | None) -> str:
+    # Header values must be one line; titles and forwarded subjects may hold newlines.
+    subject = " ".join(subject.split())
+    return f"[{draft.reg}] {subject}" if draft is not None else subject
+
+
+def _tidy_text(text: str) -> str:
+    lines = [line.rstrip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+# --- the context every template sees ---------------------------------------------------------
+
+
+def _context(
+    lang: str, audience: Audience, draft: DraftView | None, extra: dict[str, Any]
+) -> dict[str, Any]:
+    words = i18n.section(lang, "email")
+    context: dict[str, Any] = {**_OPTIONAL_EXTRAS, **extra}
+    context.update(
+        lang=lang,
+        audience=audience.value,
+        draft=draft,
+        w=words,
+        late_days=LATE_DAYS,
+        greeting=_greeting(words, audience, draft),
+    )
+    if draft is not None:
+        context.update(_draft_context(draft, lang, words))
+    if "drafts" in extra:
+        context.update(_digest_context(extra["drafts"]))
+    return context
+
+
+def _greeting(words: dict[str, Any], audience: Audience, draft: DraftView | None) -> str:
+    greetings = words["greeting"]
+    if audience is Audience.OPD:
+        return greetings["opd"].format(opd=draft.opd_name) if draft else greetings["opd_unknown"]
+    return greetings[audience.value]
+
+
+def _draft_context(draft: DraftView, lang: str, words: dict[str, Any]) -> dict[str, Any]:
+    flow = _flow_rows(draft, lang)
+    return {
+        "product_name": i18n.product_name(lang, draft.product_type),
+        "draft_kind": i18n.draft_kind(draft.product_type),
+        "stage": _StageView(
+            i18n.stage_label(lang, draft.stage), i18n.stage_actor(lang, draft.stage)
+        ),
+        "flow": flow,
+        "ahead": [row for row in flow if row.state != "done"],
+        "facts": _facts(draft, lang, words),
+    }
+
+
+def _flow_rows(draft: DraftView, lang: str) -> list[_FlowRow]:
+    rows = flowchart(draft.product_type, draft.stage, draft.done)
+    return [
+        _FlowRow(
+            number, i18n.stage_label(lang, stage.key), i18n.stage_actor(lang, stage.key), state
+        )
+        for number, (stage, state) in enumerate(rows, start=1)
+    ]
+
+
+def _facts(draft: DraftView, lang: str, words: dict[str, Any]) -> list[_Fact]:
+    labels = words["facts"]
+    # Indonesian readers know the draft's short name; English readers get the Indonesian one.
+    native = i18n.product_name("id", draft.product_type)
+    kind = (
+        f"{native} ({i18n.draft_kind(draft.product_type)})"
+        if lang == "id"
+        else f"{i18n.product_name(lang, draft.product_type)} ({native})"
+    )
+    stage = f"{i18n.stage_label(lang, draft.stage)} ({i18n.stage_actor(lang, draft.stage)})"
+    facts = [
+        _Fact(labels["reg"], draft.reg),
+        _Fact(labels["title"], draft.title),
+        _Fact(labels["product_type"], kind),
+        _Fact(labels["opd"], draft.opd_name),
+        _Fact(labels["version"], str(draft.version)),
+        _Fact(labels["stage"], stage),
+    ]
+    if draft.number:
+        facts.append(_Fact(labels["number"], draft.number))
+    if draft.link:
+        facts.append(_link_fact(labels["link"], draft.link, words["open_file"]))
+    if draft.verify_url:
+        facts.append(_link_fact(labels["verify_url"], draft.verify_url, words["open_verify"]))
+    return facts
+
+
+def _link_fact(label: str, target: str, link_text: str) -> _Fact:
+    if re.match(r"https?://", target, re.I):
+        return _Fact(label, target, href=target, link_text=link_text)
+    return _Fact(label, target)
+
+
+def _digest_context(drafts: Sequence[DraftView]) -> dict[str, Any]:
+    # Late ones first, the longest wait on top; the registration number keeps the order stable.
+    open_drafts = sorted(
+        (d for d in drafts if is_open(d.stage)), key=lambda d: (-d.waiting_days, d.reg)
+    )
+    return {
+        "late": [d for d in open_drafts if d.waiting_days > LATE_DAYS],
+        "others": [d for d in open_drafts if d.waiting_days <= LATE_DAYS],
+    }
+
+
+# --- template loading and filters ------------------------------------------------------------
+
+
+def _template_root() -> Traversable:
+    return resources.files(__package__ or "drivebot.notify").joinpath("templates")
+
+
+def _load(name: str) -> str | None:
+    path = _template_root().joinpath(*name.split("/"))
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+@cache
+def _message_names(lang: str) -> set[str]:
+    # Files starting with "_" are shared sentences, not messages.
+    return {
+        entry.name.removesuffix(".j2")
+        for entry in _template_root().joinpath(lang).iterdir()
+        if entry.name.endswith(".j2") and not entry.name.startswith("_")
+    }
+
+
+@cache
+def _environment(fmt: str) -> Environment:
+    # StrictUndefined: a missing value is a bug to see in tests, not a blank in a sent e-mail.
+    env = Environment(
+        loader=FunctionLoader(_load),
+        autoescape=fmt == "html",
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(layout=f"layout.{fmt}.j2", label=_stage_label)
+    env.filters.update(
+        paras=_html_paras if fmt == "html" else _text_paras, nl2br=_nl2br, longdate=_long_date
+    )
+    return env
+
+
+@pass_context
+def _stage_label(context: Any, key: str) -> str:
+    return i18n.stage_label(context["lang"], key)
+
+
+@pass_context
+def _long_date(context: Any, value: date | datetime | str) -> str:
+    return i18n.long_date(context["lang"], value)
+
+
+def _nl2br(value: str) -> Markup:
+    return Markup("<br>\n").join(escape(value).splitlines())
+
+
+def _blocks(value: str) -> list[list[tuple[bool, list[str]]]]:
+    """Prose split into paragraphs, each a run of (is_list, lines) groups."""
+    paragraphs = []
+    for chunk in re.split(r"\n\s*\n", value):
+        lines = [line.strip() for line in chunk.splitlines() if line.strip()]
+        if lines:
+            groups = groupby(lines, key=lambda line: line.startswith("- "))
+            paragraphs.append([(is_list, list(run)) for is_list, run in groups])
+    return paragraphs
+
+
+def _text_paras(value: str) -> str:
+    # Prose lines are joined so phones wrap them; a list stays under the line that leads it.
+    paragraphs = []
+    for paragraph in _blocks(str(value)):
+        groups = [
+            "\n".join(f"• {line[2:]}" for line in lines) if is_list else " ".join(lines)
+            for is_list, lines in paragraph
+        ]
+        paragraphs.append("\n".join(groups))
+    return "\n\n".join(paragraphs)
+
+
+_P_STYLE = "margin:0 0 14px;"
+_UL_STYLE = "margin:0 0 14px;padding-left:22px;"
+_LI_STYLE = "margin:0 0 4px;"
+
+
+def _html_paras(value: str) -> Markup:
+    # The block arrives escaped by autoescape; escape() only guards a plain str.
+    out = []
+    for paragraph in _blocks(str(escape(value))):
+        for is_list, lines in paragraph:
+            if is_list:
+                items = "".join(f'<li style="{_LI_STYLE}">{line[2:]}</li>' for line in lines)
+                out.append(f'<ul style="{_UL_STYLE}">{items}</ul>')
+            else:
+                out.append(f'<p style="{_P_STYLE}">{" ".join(lines)}</p>')
+    return Markup("\n".join(out))

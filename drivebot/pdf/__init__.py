@@ -1,0 +1,1 @@
+"""PDF stamping behind drivebot.stamping: reading, drawing, incremental update, rewrite."""

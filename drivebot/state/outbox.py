@@ -1,0 +1,112 @@
+"""The outbox's items: typed effects, queued with the state change that causes them.
+
+An item is written in the same transaction as the change (so a crash never loses it, nor does
+it happen without the change) and carried out afterwards by drivebot.app.effects, which
+dispatches on the item's type. Each type's `kind` is the name stored in the outbox table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class SendEmail:
+    """A complete MIME message (kept in the row's `raw`), sent as it was rendered."""
+
+    kind: ClassVar[str] = "email"
+    message_id: str
+    template: str
+    to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MoveFile:
+    kind: ClassVar[str] = "move"
+    file_id: str
+    folder: str  # a workflow.Folder value
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class CopyForReview:
+    kind: ClassVar[str] = "review_copy"
+    file_id: str
+    reg: str
+
+
+@dataclass(frozen=True)
+class QuarantineFile:
+    """Move a refused file to the quarantine folder with a note beside it."""
+
+    kind: ClassVar[str] = "quarantine_file"
+    file_id: str
+    note: str
+
+
+@dataclass(frozen=True)
+class MarkMailProcessed:
+    kind: ClassVar[str] = "mail_processed"
+    ref: str
+
+
+@dataclass(frozen=True)
+class QuarantineMail:
+    kind: ClassVar[str] = "mail_quarantine"
+    ref: str
+
+
+@dataclass(frozen=True)
+class StampArchive:
+    """Stamp a draft's signed final and archive it (drivebot.archive)."""
+
+    kind: ClassVar[str] = "stamp_archive"
+    reg: str
+    file_id: str
+    stored: str
+    sha256: str
+    exported: bool = False
+
+
+Effect = (
+    SendEmail
+    | MoveFile
+    | CopyForReview
+    | QuarantineFile
+    | MarkMailProcessed
+    | QuarantineMail
+    | StampArchive
+)
+_TYPES: dict[str, type[Any]] = {
+    cls.kind: cls
+    for cls in (SendEmail, MoveFile, CopyForReview, QuarantineFile, MarkMailProcessed,
+                QuarantineMail, StampArchive)
+}  # fmt: skip
+
+
+def dump(effect: Effect) -> tuple[str, str]:
+    """(kind, JSON payload) for the outbox table."""
+    return effect.kind, json.dumps(dataclasses.asdict(effect), ensure_ascii=False)
+
+
+def load(kind: str, payload: str) -> Effect:
+    """The effect a row holds. Keys a newer or older version wrote are left out."""
+    cls = _TYPES[kind]
+    fields = {f.name for f in dataclasses.fields(cls)}
+    values = {key: value for key, value in json.loads(payload).items() if key in fields}
+    if cls is SendEmail:
+        values["to"] = tuple(values["to"])
+    effect: Effect = cls(**values)
+    return effect
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    reg: str | None
+    effect: Effect
+    raw: bytes | None
+    attempts: int  # attempts started before this one

@@ -1,0 +1,115 @@
+"""The state store's schema: named migrations, applied in order.
+
+Each migration runs in one transaction together with the row that records it (the
+sqlite-utils way), so a crash leaves the schema either before or after it, never between.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run DDL statement by statement: executescript() would commit the open transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _m001_initial(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE drafts (
+            reg TEXT PRIMARY KEY,
+            opd TEXT NOT NULL,
+            title TEXT NOT NULL,
+            product_type TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            done TEXT NOT NULL DEFAULT '[]',
+            number INTEGER,
+            number_year INTEGER,
+            thread_root TEXT,
+            created_at TEXT NOT NULL,
+            stage_since TEXT NOT NULL
+        );
+        CREATE TABLE versions (
+            reg TEXT NOT NULL REFERENCES drafts(reg),
+            version INTEGER NOT NULL,
+            kind TEXT NOT NULL,            -- 'draft' or 'final'
+            file_name TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            stored_path TEXT NOT NULL,     -- the copy kept in the workspace, relative to it
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (reg, kind, version)
+        );
+        CREATE TABLE files (
+            file_id TEXT PRIMARY KEY,
+            reg TEXT,                      -- NULL for quarantined input
+            role TEXT NOT NULL,            -- see rows.FileRole
+            folder TEXT NOT NULL,          -- where drivebot last saw or put it
+            name TEXT NOT NULL,
+            link TEXT                      -- where a person opens it, when the backend has a link
+        );
+        CREATE INDEX files_by_reg ON files(reg, role);
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            reg TEXT NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            event TEXT NOT NULL,
+            from_stage TEXT,
+            to_stage TEXT,
+            reason TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE processed (
+            key TEXT PRIMARY KEY,          -- 'drive:<file id>:<sha256>' or 'mail:<message id>'
+            status TEXT NOT NULL,          -- see rows.InputStatus
+            reg TEXT,
+            detail TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL
+        );
+        CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            reg TEXT,                      -- effects of one draft run in order
+            kind TEXT NOT NULL,            -- see drivebot.state.outbox
+            payload TEXT NOT NULL,         -- JSON
+            raw BLOB,                      -- the complete MIME message, for e-mails
+            dedupe_key TEXT UNIQUE,        -- e.g. one digest a day
+            created_at TEXT NOT NULL,
+            done_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,   -- attempts started
+            last_error TEXT,
+            given_up INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX outbox_pending ON outbox(done_at, id);
+        """,
+    )
+
+
+def _m002_ledger(db: sqlite3.Connection) -> None:
+    """The archive ledger (see drivebot.archive.ledger): hash-chained records, append-only."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE ledger (
+            seq INTEGER PRIMARY KEY,
+            product_id TEXT NOT NULL,
+            event TEXT NOT NULL,           -- 'archived' or 'revoked'
+            record TEXT NOT NULL,          -- canonical JSON, including prev and hash
+            hash TEXT NOT NULL
+        );
+        CREATE INDEX ledger_by_product ON ledger(product_id, seq)
+        """,
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+    ("001_initial", _m001_initial),
+    ("002_ledger", _m002_ledger),
+]
