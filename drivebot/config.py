@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from drivebot.errors import ConfigError
-from drivebot.workflow import Folder, ProductType
+from drivebot.flows import Folder, ProductType
 
 CONFIG_NAME = "drivebot.toml"
 
@@ -118,7 +118,7 @@ class _Reader:
             value = float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise self._fail(key, f"expected {kind.__name__}, found {value!r}")
-        if kind is str and required and not value.strip():
+        if isinstance(value, str) and required and not value.strip():
             raise self._fail(key, "must not be empty")
         return value
 

@@ -17,9 +17,9 @@ import docx
 from pypdf import PdfReader
 
 from drivebot.errors import BadDocument
+from drivebot.flows import ProductType, detect_product_type
 from drivebot.i18n import product_name
 from drivebot.stamping import pdf_page_count
-from drivebot.workflow import ProductType, detect_product_type
 
 ACCEPTED_SUFFIXES = (".docx", ".pdf")
 _STOP = re.compile(r"^(menimbang|dengan rahmat|mengingat|memutuskan)\b", re.I)

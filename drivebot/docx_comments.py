@@ -64,7 +64,7 @@ def read_comments(path: Path) -> list[Note]:
     for comment in document.comments:
         paragraphs = comment._comment_elm.findall(f"{{{W}}}p")
         para_id = paragraphs[-1].get(f"{{{W14}}}paraId") if paragraphs else None
-        resolved, parent = extended.get(para_id, (False, None))
+        resolved, parent = extended.get(para_id or "", (False, None))
         author = comment.author or "?"
         if parent:
             replies.append((parent, Reply(author, comment.text.strip())))

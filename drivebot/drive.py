@@ -7,7 +7,6 @@ Every adapter passes the same contract suite (tests/contract).
 
 from __future__ import annotations
 
-import html
 import mimetypes
 import tempfile
 from abc import ABC, abstractmethod
@@ -17,7 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from drivebot.config import GoogleSettings
 from drivebot.errors import BadDocument, ConfigError, DrivebotError, NotFound
-from drivebot.workflow import WATCHED, Folder, Note, Reply
+from drivebot.flows import Folder
+from drivebot.google.comments import open_notes
+from drivebot.google.folders import FOLDER_MIME, FolderTree, check_root
+from drivebot.workflow import Note
 
 if TYPE_CHECKING:
     from drivebot.google_api import GoogleClient
@@ -93,12 +95,14 @@ class DrivePort(ABC):
 
 # --- Google Drive v3 -------------------------------------------------------------------------
 
-FOLDER_MIME = "application/vnd.google-apps.folder"
 FILE_FIELDS = "id,name,mimeType,parents,size,trashed,webViewLink,contentRestrictions"
 CHANGE_FIELDS = f"nextPageToken,newStartPageToken,changes(fileId,removed,file({FILE_FIELDS}))"
-NEEDED_CAPABILITIES = ("canAddChildren", "canListChildren", "canRemoveChildren")
 RESUMABLE_ABOVE = 5 * 1024 * 1024  # Google's advice: multipart up to 5 MB, resumable above
 UPLOAD_CHUNK = 8 * 1024 * 1024  # a multiple of 256 KiB, as resumable uploads require
+COMMENT_FIELDS = (
+    "nextPageToken,comments(id,createdTime,content,resolved,deleted,author(displayName),"
+    "quotedFileContent(mimeType,value),replies(content,deleted,author(displayName)))"
+)
 LOCK_REASON = "Archived by drivebot: the authenticated final"
 
 
@@ -130,44 +134,10 @@ class GoogleDrive(DrivePort):
         self.service = client.service
         self.settings = settings
         self.folders = folders  # folder names, for ensure_folders
-        self.ids: dict[str, str] = dict(settings.folder_ids)
-        known = {f.value for f in Folder}
-        for key in self.ids:
-            role, _, opd_folder = key.partition("/")
-            if role not in known or (opd_folder and role != Folder.INBOX):
-                raise ConfigError(
-                    f"drivebot.toml: [google] folder_ids: unknown key {key!r}; "
-                    f'use {sorted(known)} or "inbox/<OPD folder>"'
-                )
-
-    # --- folder roles ------------------------------------------------------------------------
-
-    def _places(self, watched_only: bool) -> dict[str, tuple[Folder, str | None]]:
-        """Folder id -> (role, OPD folder). Files directly in the inbox belong to no OPD and,
-        as in the local backend, are not watched."""
-        places: dict[str, tuple[Folder, str | None]] = {}
-        for key, folder_id in self.ids.items():
-            role, _, opd_folder = key.partition("/")
-            watched = Folder(role) in WATCHED and (opd_folder or role != Folder.INBOX)
-            if watched or not watched_only:
-                places[folder_id] = (Folder(role), opd_folder or None)
-        return places
-
-    def _folder_id(self, folder: Folder, opd_folder: str | None = None) -> str:
-        key = (
-            f"{folder.value}/{opd_folder}"
-            if folder is Folder.INBOX and opd_folder
-            else folder.value
-        )
-        if key not in self.ids:
-            raise ConfigError(
-                f"drivebot.toml: [google] folder_ids: no id for {key!r}; "
-                f"run `drivebot setup-google`"
-            )
-        return self.ids[key]
+        self.tree = FolderTree(settings.folder_ids)
 
     def _describe(self, item: dict[str, Any], watched_only: bool = False) -> DriveFile | None:
-        places = self._places(watched_only)
+        places = self.tree.places(watched_only)
         place = next((places[p] for p in item.get("parents", []) if p in places), None)
         if place is None or item.get("trashed"):
             return None
@@ -193,22 +163,13 @@ class GoogleDrive(DrivePort):
         return {**scope, "corpora": "drive"} if self.settings.shared_drive_id else scope
 
     def _list(self, q: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        token = None
-        while True:
-            page = self.client.call(
-                self.service.files().list(
-                    q=q,
-                    fields=f"nextPageToken,files({FILE_FIELDS})",
-                    pageSize=1000,
-                    pageToken=token,
-                    **self._list_scope(),
-                )
-            )
-            items += page.get("files", [])
-            token = page.get("nextPageToken")
-            if not token:
-                return items
+        fields = f"nextPageToken,files({FILE_FIELDS})"
+        return self.client.collect(
+            lambda token: self.service.files().list(
+                q=q, fields=fields, pageSize=1000, pageToken=token, **self._list_scope()
+            ),
+            "files",
+        )
 
     def _get(self, file_id: str, fields: str = FILE_FIELDS) -> dict[str, Any]:
         return self.client.call(
@@ -225,7 +186,7 @@ class GoogleDrive(DrivePort):
             )
             files = [
                 self._describe(item, watched_only=True)
-                for folder_id in self._places(watched_only=True)
+                for folder_id in self.tree.places(watched_only=True)
                 for item in self._list(f"{_q(folder_id)} in parents and trashed = false")
             ]
             return [f for f in files if f], token["startPageToken"]
@@ -263,7 +224,7 @@ class GoogleDrive(DrivePort):
 
     def find(self, folder: Folder, name: str, opd_folder: str | None = None) -> DriveFile | None:
         items = self._list(
-            f"name = {_q(name)} and {_q(self._folder_id(folder, opd_folder))} "
+            f"name = {_q(name)} and {_q(self.tree.folder_id(folder, opd_folder))} "
             f"in parents and trashed = false"
         )
         return self._describe(items[0]) if items else None
@@ -321,7 +282,7 @@ class GoogleDrive(DrivePort):
     def upload(
         self, source: Path, name: str, folder: Folder, opd_folder: str | None = None
     ) -> DriveFile:
-        body = {"name": name, "parents": [self._folder_id(folder, opd_folder)]}
+        body = {"name": name, "parents": [self.tree.folder_id(folder, opd_folder)]}
         return self._placed(self._create(body, source, _mime_for(name)), name)
 
     def put(self, source: Path, name: str, folder: Folder) -> DriveFile:
@@ -335,7 +296,7 @@ class GoogleDrive(DrivePort):
         current = self._describe(item)
         # As in the local backend, a file keeps its OPD subfolder only when it stays in the inbox.
         opd_folder = current.opd_folder if current and folder is Folder.INBOX else None
-        target = self._folder_id(folder, opd_folder)
+        target = self.tree.folder_id(folder, opd_folder)
         parents = item.get("parents", [])
         name = name or item["name"]
         if parents == [target] and item["name"] == name and current:
@@ -354,41 +315,17 @@ class GoogleDrive(DrivePort):
         return self._placed(updated, item["name"])
 
     def comments(self, file_id: str) -> list[Note]:
-        found: list[dict[str, Any]] = []
-        token = None
-        while True:
-            page = self.client.call(
-                self.service.comments().list(
-                    fileId=file_id,
-                    includeDeleted=False,
-                    pageSize=100,
-                    pageToken=token,
-                    fields="nextPageToken,comments(id,createdTime,content,resolved,deleted,"
-                    "author(displayName),quotedFileContent(mimeType,value),"
-                    "replies(content,deleted,author(displayName)))",
-                )
-            )
-            found += page.get("comments", [])
-            token = page.get("nextPageToken")
-            if not token:
-                break
-        open_ones = sorted(
-            (c for c in found if not c.get("resolved") and not c.get("deleted")),
-            key=lambda c: c.get("createdTime", ""),
+        found = self.client.collect(
+            lambda token: self.service.comments().list(
+                fileId=file_id,
+                includeDeleted=False,
+                pageSize=100,
+                pageToken=token,
+                fields=COMMENT_FIELDS,
+            ),
+            "comments",
         )
-        return [
-            Note(
-                author=c.get("author", {}).get("displayName", "?"),
-                content=c.get("content", ""),
-                quoted=_quoted(c),
-                replies=tuple(
-                    Reply(r.get("author", {}).get("displayName", "?"), r["content"])
-                    for r in c.get("replies", [])
-                    if not r.get("deleted") and r.get("content")
-                ),
-            )
-            for c in open_ones
-        ]
+        return open_notes(found)
 
     def lock(self, file_id: str) -> None:
         # Setting a restriction replaces the existing one, so locking twice is harmless.
@@ -410,7 +347,7 @@ class GoogleDrive(DrivePort):
         if file.mime_type != DOCX_MIME:
             return file
         name = file.name[:-5] if file.name.lower().endswith(".docx") else file.name
-        folder_id = self._folder_id(file.folder, file.opd_folder)
+        folder_id = self.tree.folder_id(file.folder, file.opd_folder)
         existing = self._list(
             f"name = {_q(name)} and {_q(folder_id)} in parents and "
             f"mimeType = {_q(GOOGLE_DOC_MIME)} and trashed = false"
@@ -432,17 +369,7 @@ class GoogleDrive(DrivePort):
 
     def ensure_folders(self, opd_folders: list[str]) -> None:
         parent = self.settings.root_folder_id or self.settings.shared_drive_id
-        if not parent:
-            raise ConfigError(
-                "drivebot.toml: [google] root_folder_id: set it to the id of the "
-                "shared folder (the part after /folders/ in its address)"
-            )
-        for role in Folder:
-            if role.value not in self.ids:
-                self.ids[role.value] = self._folder(self.folders[role], parent)
-        for opd_folder in opd_folders:
-            if f"inbox/{opd_folder}" not in self.ids:
-                self.ids[f"inbox/{opd_folder}"] = self._folder(opd_folder, self.ids["inbox"])
+        self.tree.ensure(parent, self.folders, opd_folders, self._folder)
 
     def _folder(self, name: str, parent: str) -> str:
         """The id of the folder `name` in `parent`, created when there is none."""
@@ -451,7 +378,7 @@ class GoogleDrive(DrivePort):
             f"mimeType = {_q(FOLDER_MIME)} and trashed = false"
         )
         if existing:
-            return existing[0]["id"]
+            return str(existing[0]["id"])
         made = self.client.call(
             self.service.files().create(
                 body={"name": name, "mimeType": FOLDER_MIME, "parents": [parent]},
@@ -459,7 +386,7 @@ class GoogleDrive(DrivePort):
                 supportsAllDrives=True,
             )
         )
-        return made["id"]
+        return str(made["id"])
 
     def check_access(self) -> None:
         """Raise ConfigError unless the bot can list, add and move files in the root folder."""
@@ -471,22 +398,7 @@ class GoogleDrive(DrivePort):
                 f"drivebot.toml: [google] root_folder_id: folder {root} not found; "
                 f"share it with the bot's account"
             ) from None
-        if item.get("mimeType") != FOLDER_MIME:
-            raise ConfigError(f"drivebot.toml: [google] root_folder_id: {root} is not a folder")
-        missing = [c for c in NEEDED_CAPABILITIES if not item.get("capabilities", {}).get(c)]
-        if missing:
-            raise ConfigError(
-                f"the bot's account may not {', '.join(missing)} in "
-                f"{item.get('name', root)}: share the folder with it as Editor "
-                f"(Content manager on a shared drive)"
-            )
-
-
-def _quoted(comment: dict[str, Any]) -> str:
-    quoted = comment.get("quotedFileContent", {})
-    value = quoted.get("value", "")
-    # Docs reports the quoted text as HTML (entities escaped); reviewers wrote plain text.
-    return html.unescape(value) if quoted.get("mimeType") == "text/html" else value
+        check_root(item, root)
 
 
 def setup_google_folders(
@@ -500,4 +412,4 @@ def setup_google_folders(
     drive = GoogleDrive(client, replace(settings, folder_ids={}), folder_names)
     drive.check_access()
     drive.ensure_folders(opd_folders)
-    return drive.ids
+    return drive.tree.ids

@@ -311,6 +311,22 @@ class GoogleClient:
     def call(self, request: HttpRequest, allow: Container[int] = ()) -> Any:
         return call(request, allow)
 
+    def collect(
+        self, request: Callable[[str | None], HttpRequest], key: str, max_pages: int | None = None
+    ) -> list[Any]:
+        """Every item under `key` of a paged list; `request(page_token)` makes each page's
+        request. With `max_pages`, stop after that many pages."""
+        items: list[Any] = []
+        token = None
+        pages = 0
+        while True:
+            page = self.call(request(token))
+            items += page.get(key, [])
+            token = page.get("nextPageToken")
+            pages += 1
+            if not token or (max_pages is not None and pages >= max_pages):
+                return items
+
     def download(self, request: HttpRequest, handle: Any, chunk_size: int) -> None:
         download(request, handle, chunk_size)
 

@@ -25,8 +25,9 @@ from pathlib import Path
 from drivebot.docx_comments import read_comments
 from drivebot.drive import DOCX_MIME, PDF_MIME, DriveFile, DrivePort
 from drivebot.errors import NotFound, TransientError
+from drivebot.flows import WATCHED, Folder
 from drivebot.gmail import MailboxPort, MailRef
-from drivebot.workflow import WATCHED, Folder, Note
+from drivebot.workflow import Note
 
 _MIME_BY_SUFFIX = {".docx": DOCX_MIME, ".pdf": PDF_MIME}
 

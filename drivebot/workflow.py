@@ -1,113 +1,33 @@
-"""The review process as data, and the one pure function that moves a draft through it.
+"""The one pure function that moves a draft through the review process (drivebot.flows).
 
 `decide(draft, event)` returns the draft's next state and the actions the shell must carry out
 (move the draft's files, send a notice, assign a product number, stamp and archive). Events
 carry what happened (the new file, the reviewers' notes, the signed final) and actions carry
 the data the shell needs, so the shell never decides anything: it dispatches on the action's
-type. This module performs no I/O and imports nothing else of drivebot, so the whole process
-can be read and tested as a table.
-
-Stages follow the legal division's published flowchart (see DOMAIN.md): every product type has
-its own flow, an ordered tuple of stage keys. Stages done outside the legal division
-(harmonisasi, paraf koordinasi, penetapan, pengundangan, and a Perda's DPRD and governor steps)
-are *tracked*: someone marks them done, and the arrival of the signed final closes whichever are
-still open. What people read about a stage (its name, who acts) is in the message catalogue
-(drivebot/i18n), keyed by the stage's key.
+type. This module performs no I/O and imports nothing of drivebot but the stages as data
+(drivebot.flows), so the whole process can be read and tested as a table. The rules of what a
+reviewer's move into a folder means, and what counts as a final, are here too.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import ClassVar
 
-
-class ProductType(StrEnum):
-    PERBUP = "perbup"
-    KEPBUP = "kepbup"
-    PERDA = "perda"
-
-
-@dataclass(frozen=True)
-class Stage:
-    key: str
-    tracked: bool = False  # done outside the legal division: someone marks it done
-
-
-STAGES: dict[str, Stage] = {
-    stage.key: stage
-    for stage in (
-        Stage("pengajuan"),
-        Stage("pemeriksaan"),
-        Stage("perbaikan"),
-        Stage("harmonisasi", tracked=True),
-        Stage("pembahasan_dprd", tracked=True),
-        Stage("fasilitasi_gubernur", tracked=True),
-        Stage("persetujuan_bersama", tracked=True),
-        Stage("paraf_koordinasi", tracked=True),
-        Stage("penetapan", tracked=True),
-        Stage("penomoran"),
-        Stage("pengundangan", tracked=True),
-        Stage("autentikasi"),
-        Stage("arsip"),
-    )
-}
-
-FLOWS: dict[ProductType, tuple[str, ...]] = {
-    ProductType.PERBUP: (
-        "pengajuan", "pemeriksaan", "perbaikan", "harmonisasi", "paraf_koordinasi", "penetapan",
-        "penomoran", "pengundangan", "autentikasi", "arsip",
-    ),
-    # A decree is not promulgated, and the 2022 harmonisation duty covers only regulations.
-    ProductType.KEPBUP: (
-        "pengajuan", "pemeriksaan", "perbaikan", "paraf_koordinasi", "penetapan",
-        "penomoran", "autentikasi", "arsip",
-    ),
-    ProductType.PERDA: (
-        "pengajuan", "pemeriksaan", "perbaikan", "harmonisasi", "pembahasan_dprd",
-        "fasilitasi_gubernur", "persetujuan_bersama", "paraf_koordinasi", "penetapan",
-        "penomoran", "pengundangan", "autentikasi", "arsip",
-    ),
-}  # fmt: skip
-
-# Most specific patterns first: "Peraturan Bupati" must not be read as a bare "Peraturan".
-_TYPE_PATTERNS = (
-    (ProductType.KEPBUP, re.compile(r"\b(keputusan\s+bupati|ran\s*kepbup|kepbup)\b", re.I)),
-    (ProductType.PERDA, re.compile(r"\b(peraturan\s+daerah|ran\s*perda|perda)\b", re.I)),
-    (ProductType.PERBUP, re.compile(r"\b(peraturan\s+bupati|ran\s*perbup|perbup)\b", re.I)),
+from drivebot.flows import (
+    AWAITING_FINAL,
+    FLOWS,
+    REVIEW,
+    REVISION,
+    STAGES,
+    Audience,
+    Folder,
+    ProductType,
+    awaits_final,
+    next_open_stage,
+    stage_group,
 )
-
-
-def detect_product_type(text: str) -> ProductType | None:
-    """The product type named in a draft's title or file name, or None when none is named."""
-    found = [
-        (match.start(), kind) for kind, pattern in _TYPE_PATTERNS if (match := pattern.search(text))
-    ]
-    return min(found)[1] if found else None
-
-
-class Audience(StrEnum):
-    OPD = "opd"
-    REVIEWERS = "reviewers"
-    ADMINS = "admins"
-
-
-class Folder(StrEnum):
-    """The roles of the shared folder's subfolders; each backend maps them to real folders."""
-
-    INBOX = "inbox"
-    REVIEW = "review"
-    REVISION = "revision"
-    APPROVED = "approved"
-    FINAL = "final"
-    ARCHIVE = "archive"
-    QUARANTINE = "quarantine"
-    SUPERSEDED = "superseded"
-
-
-# The folders drivebot watches for input and for reviewers' moves.
-WATCHED = (Folder.INBOX, Folder.REVIEW, Folder.REVISION, Folder.APPROVED, Folder.FINAL)
 
 
 class Notice(StrEnum):
@@ -294,12 +214,7 @@ class Rejected(Exception):
 
 
 # --- the transition table ---------------------------------------------------------------------
-# Keyed by (stage group, event type). The review and revision loop is one group each; every
-# stage between approval and the final's arrival is one group (waiting for the final).
-
-REVIEW = "review"  # pemeriksaan
-REVISION = "revision"  # perbaikan
-AWAITING_FINAL = "awaiting_final"  # a tracked stage, or numbering (waiting for the signed final)
+# Which stage groups (flows.stage_group) each event type applies in.
 
 _ALLOWED: dict[type[Event], frozenset[str]] = {
     Submitted: frozenset({"pengajuan"}),
@@ -319,30 +234,11 @@ _REFUSALS: dict[type[Event], Refusal] = {
 }
 
 
-def _group(stage: str) -> str:
-    if stage == "pemeriksaan":
-        return REVIEW
-    if stage == "perbaikan":
-        return REVISION
-    if STAGES[stage].tracked or stage == "penomoran":
-        return AWAITING_FINAL
-    return stage
-
-
 def refusal(draft: DraftState, event_type: type[Event]) -> Refusal | None:
     """Why an event of this type would be refused at the draft's stage, or None: lets a
     command refuse before it moves anything, without deciding twice."""
-    allowed = _group(draft.stage) in _ALLOWED[event_type]
+    allowed = stage_group(draft.stage) in _ALLOWED[event_type]
     return None if allowed else _REFUSALS[event_type]
-
-
-def next_open_stage(flow: tuple[str, ...], done: frozenset[str]) -> str:
-    """The first tracked stage before numbering that is not done, else numbering."""
-    numbering = flow.index("penomoran")
-    for key in flow[:numbering]:
-        if STAGES[key].tracked and key not in done:
-            return key
-    return "penomoran"
 
 
 def _tracked(flow: tuple[str, ...]) -> frozenset[str]:
@@ -422,16 +318,6 @@ def decide(draft: DraftState, event: Event) -> Decision:
     raise TypeError(f"no rule for {type(event).__name__}")
 
 
-def awaits_final(stage: str) -> bool:
-    """Approved, and waiting for the signed final (some tracked stages may still be open)."""
-    return _group(stage) == AWAITING_FINAL
-
-
-def is_open(stage: str) -> bool:
-    """A draft still needs someone's work (it is not archived)."""
-    return stage != "arsip"
-
-
 # --- what the folders mean --------------------------------------------------------------------
 
 # Where a draft's working file sits while it is being examined or revised.
@@ -456,25 +342,3 @@ def move_means(folder: Folder) -> type[Event] | None:
 def takes_final_from_inbox(stage: str, from_owning_opd: bool, is_pdf: bool) -> bool:
     """An approved draft's PDF, sent by its own OPD to its inbox folder, is its signed final."""
     return awaits_final(stage) and from_owning_opd and is_pdf
-
-
-def flowchart(
-    product_type: ProductType, stage: str, done: frozenset[str] = frozenset()
-) -> list[tuple[Stage, str]]:
-    """The flow's stages, each with its state for display: "done", "current" or "todo".
-
-    Review and revision form a loop: while a draft is in revision, examination counts as done
-    once, and it is "current" again when the revision comes back."""
-    flow = FLOWS[product_type]
-    position = flow.index(stage)
-    rows = []
-    for index, key in enumerate(flow):
-        looped_back = key == "perbaikan" and stage == "pemeriksaan"
-        if key == stage:
-            state = "current"
-        elif (STAGES[key].tracked and key in done) or (index < position and not looped_back):
-            state = "done"
-        else:
-            state = "todo"
-        rows.append((STAGES[key], state))
-    return rows

@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
+from drivebot.flows import FLOWS, Audience, ProductType
 from drivebot.notify.emails import (
     TEMPLATE_AUDIENCES,
     DraftView,
@@ -20,7 +21,7 @@ from drivebot.notify.emails import (
     render,
 )
 from drivebot.notify.mime import Sender, build_message
-from drivebot.workflow import FLOWS, Audience, Note, ProductType, Reply
+from drivebot.workflow import Note, Reply
 
 SENDER = Sender(
     name="Bagian Hukum Setda Kabupaten Seram Bagian Timur",

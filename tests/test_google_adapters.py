@@ -18,6 +18,7 @@ from fakegoogle.drive import FOLDER_MIME
 from drivebot.config import DEFAULT_FOLDERS, GoogleSettings
 from drivebot.drive import GoogleDrive, setup_google_folders
 from drivebot.errors import BadDocument, ConfigError, NotFound, TransientError
+from drivebot.flows import Folder
 from drivebot.gmail import GmailMailbox, sender_authenticated
 from drivebot.google_api import (
     GMAIL_UNITS,
@@ -26,7 +27,6 @@ from drivebot.google_api import (
     gmail_client,
     run_auth_flow,
 )
-from drivebot.workflow import Folder
 
 OPDS = ["Dinas Kesehatan"]
 SENDER = "Staf Dinkes <staf@dinkes.example.go.id>"

@@ -17,9 +17,9 @@ from fakegoogle.server import Fault
 
 from drivebot.app.application import App
 from drivebot.config import load
+from drivebot.flows import Folder
 from drivebot.state.rows import CURRENT_ROLES
 from drivebot.state.store import Store
-from drivebot.workflow import Folder
 
 CYCLES = 12
 

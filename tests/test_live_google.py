@@ -24,8 +24,8 @@ pytestmark = pytest.mark.skipif(not LIVE, reason="DRIVEBOT_LIVE_WORKSPACE is not
 def test_one_submission_on_real_google(tmp_path):
     from drivebot import bootstrap
     from drivebot.config import load
+    from drivebot.flows import Folder
     from drivebot.state.rows import CURRENT_ROLES
-    from drivebot.workflow import Folder
 
     workspace = tmp_path / "workspace"
     shutil.copytree(Path(LIVE), workspace, ignore=shutil.ignore_patterns("*.sqlite3*"))

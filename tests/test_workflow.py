@@ -4,22 +4,26 @@ import sys
 
 import pytest
 
-from drivebot.workflow import (
+from drivebot.flows import (
     FLOWS,
     STAGES,
+    Audience,
+    Folder,
+    ProductType,
+    detect_product_type,
+    flowchart,
+)
+from drivebot.workflow import (
     Approved,
     AssignNumber,
-    Audience,
     DraftState,
     FinalReceived,
-    Folder,
     MakeReviewCopy,
     MoveDraftFiles,
     NewFile,
     Note,
     Notice,
     Notify,
-    ProductType,
     Rejected,
     RevisionReceived,
     RevisionRequested,
@@ -29,8 +33,6 @@ from drivebot.workflow import (
     Submitted,
     SupersedeOtherFiles,
     decide,
-    detect_product_type,
-    flowchart,
     move_means,
     refusal,
     takes_final_from_inbox,
@@ -234,13 +236,34 @@ def test_what_counts_as_a_final_in_the_inbox(stage, own_opd, pdf, final):
     assert takes_final_from_inbox(stage, own_opd, pdf) is final
 
 
-def test_the_workflow_imports_no_backend():
+def _loaded_after(module: str) -> list[str]:
     import subprocess
 
     code = (
-        "import sys, drivebot.workflow; "
-        "print(sorted(m for m in sys.modules if m.startswith(('googleapiclient', 'drivebot', "
-        "'sqlite3', 'docx', 'pypdf'))))"
+        f"import sys, {module}; "
+        "print(sorted(m for m in sys.modules if m.startswith(('googleapiclient', 'google.', "
+        "'httplib2', 'drivebot', 'sqlite3', 'docx', 'pypdf'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['drivebot', 'drivebot.workflow']"
+    return eval(out.stdout)  # a printed list of module names
+
+
+def test_the_workflow_imports_no_backend():
+    assert _loaded_after("drivebot.workflow") == ["drivebot", "drivebot.flows", "drivebot.workflow"]
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "drivebot.local",
+        "drivebot.drive",
+        "drivebot.gmail",
+        "drivebot.app.application",
+        "drivebot.cli.main",
+    ],
+)
+def test_nothing_but_the_google_backend_loads_the_google_client(module):
+    """Dependencies point one way: the local backend, the ports, the application and the CLI
+    run without the Google client library (bootstrap imports it for backend "google" only)."""
+    loaded = _loaded_after(module)
+    assert not [m for m in loaded if m.startswith(("googleapiclient", "google.", "httplib2"))]

@@ -14,6 +14,7 @@ from typing import Any
 from drivebot.app.notices import Notices
 from drivebot.clock import Clock
 from drivebot.config import Config
+from drivebot.flows import Folder
 from drivebot.naming import RegistrationNumbers
 from drivebot.state.outbox import CopyForReview, MoveFile, StampArchive
 from drivebot.state.rows import CURRENT_ROLES, Draft, FileRole
@@ -22,7 +23,6 @@ from drivebot.workflow import (
     AssignNumber,
     Decision,
     Event,
-    Folder,
     MakeReviewCopy,
     MoveDraftFiles,
     Notify,

@@ -26,13 +26,13 @@ from drivebot.archive.archiver import Archiver
 from drivebot.clock import Clock, system_clock
 from drivebot.config import Config
 from drivebot.drive import DrivePort
+from drivebot.flows import Audience
 from drivebot.gmail import MailboxPort
 from drivebot.naming import RegistrationNumbers
 from drivebot.notify.emails import Report
 from drivebot.state.outbox import StampArchive
 from drivebot.state.rows import Draft
 from drivebot.state.store import Store
-from drivebot.workflow import Audience
 
 log = logging.getLogger(__name__)
 

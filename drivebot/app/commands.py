@@ -17,15 +17,14 @@ from drivebot.config import Config
 from drivebot.documents import check_file
 from drivebot.drive import DrivePort
 from drivebot.errors import NotFound
+from drivebot.flows import STAGES, Folder
 from drivebot.naming import RegistrationNumbers
 from drivebot.state.rows import Draft
 from drivebot.state.store import Store
 from drivebot.workflow import (
-    STAGES,
     Approved,
     Event,
     FinalReceived,
-    Folder,
     Rejected,
     RevisionRequested,
     StageDone,

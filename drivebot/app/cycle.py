@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from drivebot.app.digest import Digest
@@ -21,10 +22,10 @@ from drivebot.app.mail_intake import MailIntake
 from drivebot.app.notices import Notices
 from drivebot.drive import DrivePort
 from drivebot.errors import ConfigError, TransientError
+from drivebot.flows import Audience
 from drivebot.gmail import MailboxPort
 from drivebot.notify.emails import Report
 from drivebot.state.store import Store
-from drivebot.workflow import Audience
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class Cycle:
             report.transient.append(f"{what}: {exc}")
             return 0
         for item in items:
-            self.isolated(label(item), lambda item=item: handle(item), report)
+            self.isolated(label(item), partial(handle, item), report)
         if len(report.transient) == before:
             with self.store.transaction():
                 self.store.put(f"{what}_cursor", cursor)

@@ -42,7 +42,7 @@ class Daemon:
 
     def run(self) -> None:
         scheduler = schedule.Scheduler()
-        scheduler.every(self.interval).seconds.do(self._one_cycle)
+        scheduler.every(max(int(self.interval), 1)).seconds.do(self._one_cycle)
         with self._signals():
             self._one_cycle()
             while not self.stopping:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from drivebot.app.notices import Notices
 from drivebot.clock import Clock
 from drivebot.config import Config
+from drivebot.flows import Audience, is_open
 from drivebot.notify.emails import Report
 from drivebot.state.store import Store
-from drivebot.workflow import Audience, is_open
 
 
 class Digest:

@@ -28,15 +28,14 @@ from drivebot.documents import check_file, inspect
 from drivebot.drive import GOOGLE_DOC_MIME, DriveFile, DrivePort
 from drivebot.errors import BadDocument, NotFound
 from drivebot.files import sha256_of
+from drivebot.flows import Audience, Folder
 from drivebot.naming import RegistrationNumbers
 from drivebot.notify.emails import Report
 from drivebot.state.rows import CURRENT_ROLES, Draft, FileRole, InputStatus, VersionKind
 from drivebot.state.store import Store
 from drivebot.workflow import (
-    Audience,
     Event,
     FinalReceived,
-    Folder,
     NewFile,
     Note,
     Refusal,

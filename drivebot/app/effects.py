@@ -16,14 +16,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import Any, cast
+from typing import Any
 
 from drivebot.app.notices import Notices
 from drivebot.drive import DriveFile, DrivePort
 from drivebot.errors import ConfigError, TransientError
+from drivebot.flows import Audience, Folder
 from drivebot.gmail import MailboxPort, MailRef
 from drivebot.notify.emails import Report
 from drivebot.state.outbox import (
@@ -38,7 +38,6 @@ from drivebot.state.outbox import (
 )
 from drivebot.state.rows import FileRole
 from drivebot.state.store import Store
-from drivebot.workflow import Audience, Folder
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ class Effects:
         self.notices = notices
         self._handlers: dict[type[Any], Callable[[Any, OutboxItem], None]] = {
             SendEmail: self._send,
-            MoveFile: lambda effect, _: self._move(effect),
+            MoveFile: lambda effect, _: self._move_file(effect),
             CopyForReview: lambda effect, _: self._review_copy(effect),
             QuarantineFile: lambda effect, _: self._quarantine_file(effect),
             MarkMailProcessed: lambda effect, _: self.mailbox.mark_processed(
@@ -118,7 +117,10 @@ class Effects:
             log.info("%s was already sent before a crash; not sending it again", effect.message_id)
             return
         raw = item.raw or b""
-        self.mailbox.send(cast(EmailMessage, message_from_bytes(raw, policy=policy.SMTP)))
+        self.mailbox.send(message_from_bytes(raw, policy=policy.SMTP))
+
+    def _move_file(self, effect: MoveFile) -> None:
+        self._move(effect)
 
     def _move(self, effect: MoveFile) -> DriveFile:
         moved = self.drive.move(effect.file_id, Folder(effect.folder), effect.name)

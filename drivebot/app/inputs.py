@@ -17,11 +17,12 @@ from drivebot.config import Config, Opd
 from drivebot.drive import DriveFile
 from drivebot.errors import BadDocument
 from drivebot.files import copy_whole
+from drivebot.flows import Audience
 from drivebot.notify.emails import Report
 from drivebot.state.outbox import QuarantineFile
 from drivebot.state.rows import Draft, FileRole, InputStatus
 from drivebot.state.store import Store
-from drivebot.workflow import Audience, Rejected
+from drivebot.workflow import Rejected
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 import logging
 import re
 from email import message_from_bytes, policy
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.utils import parseaddr
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import cast
 
 from drivebot.app.inputs import Inputs
 from drivebot.app.notices import Notices
@@ -26,13 +25,13 @@ from drivebot.config import Config, Opd
 from drivebot.documents import check_file
 from drivebot.drive import DrivePort
 from drivebot.errors import BadDocument
+from drivebot.flows import Audience, Folder
 from drivebot.gmail import MailboxPort, MailRef
 from drivebot.naming import RegistrationNumbers
 from drivebot.notify.emails import Report
 from drivebot.state.outbox import MarkMailProcessed, QuarantineMail
 from drivebot.state.rows import InputStatus
 from drivebot.state.store import Store
-from drivebot.workflow import Audience, Folder
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +85,7 @@ class MailIntake:
         # base64 makes an attachment a third larger in the message
         if ref.size > self.config.max_attachment_bytes * 4 // 3 + 256 * 1024:
             return self._refuse(ref, key, opd, BadDocument("too_large", subject), subject)
-        message = cast(
-            EmailMessage, message_from_bytes(self.mailbox.fetch(ref), policy=policy.default)
-        )
+        message = message_from_bytes(self.mailbox.fetch(ref), policy=policy.default)
         # Every part with a file name, however deeply nested (Apple Mail nests them).
         named = [part for part in message.walk() if not part.is_multipart() and part.get_filename()]
         reg = self.regs.find(subject)
@@ -96,7 +93,7 @@ class MailIntake:
         for part in named:
             filename = str(part.get_filename())
             try:
-                payload = cast(EmailMessage, part).get_content()
+                payload = part.get_content()
                 if isinstance(payload, str):
                     payload = payload.encode()
                 check_file(filename, len(payload), self.config.max_attachment_bytes)

@@ -14,12 +14,12 @@ from typing import Any
 from drivebot import i18n
 from drivebot.clock import Clock, days_since
 from drivebot.config import Config
+from drivebot.flows import Audience
 from drivebot.notify.emails import DraftView, Template, render
 from drivebot.notify.mime import Sender, build_message
 from drivebot.state.outbox import SendEmail
 from drivebot.state.rows import CURRENT_ROLES, Draft
 from drivebot.state.store import Store
-from drivebot.workflow import Audience
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from drivebot import i18n
 from drivebot.clock import Clock, days_since
+from drivebot.flows import FLOWS
 from drivebot.state.rows import Draft
 from drivebot.state.store import Store
-from drivebot.workflow import FLOWS
 
 
 def draft_record(draft: Draft, clock: Clock) -> dict[str, Any]:

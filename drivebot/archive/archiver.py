@@ -19,12 +19,12 @@ from drivebot.config import Config
 from drivebot.documents import convert_to_pdf, pdf_converter
 from drivebot.drive import DrivePort
 from drivebot.files import sha256_of
+from drivebot.flows import Folder
 from drivebot.i18n import product_label
 from drivebot.stamping import StampSpec, stamp_docx, stamp_pdf
 from drivebot.state.outbox import StampArchive
 from drivebot.state.rows import Draft, FileRole
 from drivebot.state.store import Store
-from drivebot.workflow import Folder
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from drivebot.archive.archiver import Archiver
 from drivebot.archive.signing import ProductIdentity
 from drivebot.errors import BadDocument, ConfigError, TransientError
 from drivebot.files import sha256_of
+from drivebot.flows import ProductType
 from drivebot.stamping import pdf_page_count
-from drivebot.workflow import ProductType
 
 COLUMNS = ("file", "type", "number", "year", "title", "date", "subject")
 IMPORT_ID_PATTERN = r"(?:PERBUP|KEPBUP|PERDA)-\d{4}-\d{3,}"

@@ -28,7 +28,7 @@ from drivebot.archive.signing import verify_signature
 from drivebot.drive import DrivePort
 from drivebot.errors import NotFound
 from drivebot.files import sha256_of
-from drivebot.workflow import Folder
+from drivebot.flows import Folder
 
 AUTHENTIC = ("stamped", "original")
 
@@ -76,11 +76,12 @@ def verify_file(
     if not claimed:
         return Verdict("unknown", detail="no drivebot stamp found in the file")
     product_id = sorted(claimed)[0]
-    product = ledger.product(product_id)
-    if product is None:
+    claimed_product = ledger.product(product_id)
+    if claimed_product is None:
         return Verdict(
             "unregistered", detail=f"the stamp names {product_id}, which the archive does not hold"
         )
+    product = claimed_product
     original = original_of(product)
     if original is None or not original.exists():
         return Verdict("edited", product, "the file differs from the archived copy")

@@ -22,8 +22,8 @@ from drivebot.cli.console import Console, ExitStatus
 from drivebot.cli.drafts import configured
 from drivebot.config import Config
 from drivebot.errors import NotFound
+from drivebot.flows import ProductType
 from drivebot.i18n import product_label
-from drivebot.workflow import ProductType
 
 
 def _reader(config: Config) -> ArchiveReader:

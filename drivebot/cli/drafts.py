@@ -23,8 +23,8 @@ from drivebot.cli.console import Console, ExitStatus
 from drivebot.clock import system_clock
 from drivebot.config import CONFIG_NAME, Config, load, write_google_settings
 from drivebot.errors import ConfigError, NotFound
+from drivebot.flows import Folder
 from drivebot.state.rows import Draft
-from drivebot.workflow import Folder
 
 
 def configured(args: argparse.Namespace, console: Console) -> Config:
@@ -78,7 +78,12 @@ def run(args: argparse.Namespace, console: Console) -> ExitStatus:
 
 
 def once(args: argparse.Namespace, console: Console) -> ExitStatus:
-    outcome = _app(args, console).cycle()
+    app = _app(args, console)
+    try:
+        outcome = app.cycle()
+    except ConfigError as error:
+        app.report_stop(error)  # deduplicated: a cron job failing hourly tells them once
+        raise
     report(console, outcome)
     return ExitStatus.TRANSIENT if outcome.transient else ExitStatus.OK
 

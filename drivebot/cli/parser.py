@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from drivebot import __version__
-from drivebot.workflow import STAGES, ProductType
+from drivebot.flows import STAGES, ProductType
 
 
 def build_parser() -> argparse.ArgumentParser:

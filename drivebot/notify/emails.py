@@ -44,7 +44,8 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined, pass_context
 from markupsafe import Markup, escape
 
 from drivebot import i18n
-from drivebot.workflow import Audience, Notice, ProductType, flowchart, is_open
+from drivebot.flows import Audience, ProductType, flowchart, is_open
+from drivebot.workflow import Notice
 
 LANGUAGES = i18n.LANGUAGES
 LATE_DAYS = 7  # a draft that has waited longer than this is listed as late in the digest

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from drivebot.workflow import DraftState, ProductType
+from drivebot.flows import ProductType
+from drivebot.workflow import DraftState
 
 
 class FileRole(StrEnum):

@@ -21,6 +21,7 @@ from typing import Any
 
 from drivebot.clock import Clock, iso_utc, system_clock
 from drivebot.errors import ConfigError
+from drivebot.flows import ProductType
 from drivebot.state import outbox
 from drivebot.state.rows import (
     AuditEntry,
@@ -34,7 +35,7 @@ from drivebot.state.rows import (
     VersionKind,
 )
 from drivebot.state.schema import MIGRATIONS
-from drivebot.workflow import DraftState, ProductType
+from drivebot.workflow import DraftState
 
 
 class Store:

@@ -4,7 +4,7 @@ import pytest
 from builders import NoteSpec, draft_docx
 
 from drivebot.errors import NotFound
-from drivebot.workflow import Folder
+from drivebot.flows import Folder
 
 
 def _inbox_file(world, name="Ranperbup Retribusi.docx", data=None, opd="Dinas Kesehatan"):

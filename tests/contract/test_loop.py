@@ -17,7 +17,7 @@ import pytest
 from builders import NoteSpec, draft_docx, final_pdf, write_config
 
 from drivebot.cli import main
-from drivebot.workflow import Folder
+from drivebot.flows import Folder
 
 YEAR = datetime.now().year
 REG = f"HK-{YEAR}-0001"

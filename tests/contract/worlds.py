@@ -15,10 +15,10 @@ from fakegoogle import FakeGoogle
 
 from drivebot.config import DEFAULT_FOLDERS, GoogleSettings
 from drivebot.drive import DriveFile, DrivePort, GoogleDrive, setup_google_folders
+from drivebot.flows import Folder
 from drivebot.gmail import GmailMailbox, MailboxPort
 from drivebot.google_api import drive_client, gmail_client
 from drivebot.local import LocalDrive, LocalMailbox
-from drivebot.workflow import Folder
 
 OPD_FOLDERS = ["Dinas Kesehatan", "BPKAD"]
 

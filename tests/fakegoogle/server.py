@@ -45,12 +45,14 @@ class Fault(StrEnum):
     SERVER_ERROR = "500"
     UNAVAILABLE = "503"
     DROP = "drop"  # the connection closes without an answer
+    UNAUTHORIZED = "401"  # the login was revoked: not the request's fault
 
 
 _FAULT_ERRORS = {
     Fault.RATE_LIMIT: ApiError(429, "Rate Limit Exceeded", "rateLimitExceeded"),
     Fault.SERVER_ERROR: ApiError(500, "Internal Error", "backendError"),
     Fault.UNAVAILABLE: ApiError(503, "The service is currently unavailable.", "backendError"),
+    Fault.UNAUTHORIZED: ApiError(401, "Invalid Credentials", "authError"),
 }
 
 

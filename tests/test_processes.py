@@ -1,0 +1,126 @@
+"""drivebot as separate processes on one workspace, as an office runs it: the daemon beside the
+verification page, read-only commands without the network, a warm stop, a stop on a revoked
+login. Each command is the real CLI in its own process."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from builders import draft_docx, final_pdf, write_config
+from contract.worlds import GoogleWorld
+from fakegoogle.server import Fault
+
+INBOX = Path("drive/00 Masuk/Dinas Kesehatan")
+
+
+def drivebot(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "drivebot", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def started(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "drivebot", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_line(process: subprocess.Popen[str], pattern: str) -> re.Match[str]:
+    """Read the process's output until a line matches (its own words are the signal)."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        if match := re.search(pattern, line):
+            return match
+    pytest.fail(f"the process ended without printing {pattern!r}: {process.stderr.read()}")
+
+
+def local_workspace(tmp_path: Path) -> str:
+    write_config(tmp_path)
+    assert drivebot("init", str(tmp_path)).returncode == 0
+    return str(tmp_path)
+
+
+def test_the_page_and_the_daemon_run_together(tmp_path):
+    workspace = local_workspace(tmp_path)
+    serve = started("serve", "--port", "0", "-w", workspace)
+    try:
+        port = wait_for_line(serve, r"http://127\.0\.0\.1:(\d+)/").group(1)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
+            assert page.status == 200
+        (tmp_path / INBOX / "Ranperbup Retribusi.docx").write_bytes(draft_docx())
+        once = drivebot("once", "-w", workspace, timeout=60)  # would wait for ever on a lock
+        assert once.returncode == 0, once.stderr
+        status = drivebot("status", "--json", "-w", workspace)
+        assert [d["stage"] for d in json.loads(status.stdout)] == ["pemeriksaan"]
+    finally:
+        serve.terminate()
+        serve.wait(10)
+
+
+def test_run_stops_warmly_on_sigterm(tmp_path):
+    workspace = local_workspace(tmp_path)
+    run = started("run", "-w", workspace)
+    try:
+        wait_for_line(run, r"berkas: \d+, e-mail: \d+")  # the first cycle is done
+        run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=30)
+    finally:
+        run.kill()
+    assert run.returncode == 0, err
+    assert "drivebot berhenti." in out
+
+
+def test_read_only_commands_need_no_google_login(tmp_path):
+    """A workspace set up for Google, with no login saved and no network: status, verify and
+    publish still answer; a cycle says what is missing."""
+    write_config(tmp_path, backend="google")
+    assert drivebot("init", str(tmp_path)).returncode == 0
+    status = drivebot("status", "--json", "-w", str(tmp_path))
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout) == []
+    (tmp_path / "copy.pdf").write_bytes(final_pdf())
+    verify = drivebot("verify", str(tmp_path / "copy.pdf"), "-w", str(tmp_path))
+    assert verify.returncode == 6 and "TIDAK TERDAFTAR" in verify.stdout
+    publish = drivebot("publish", str(tmp_path / "site"), "-w", str(tmp_path))
+    assert publish.returncode == 0 and (tmp_path / "site" / "index.html").exists()
+    once = drivebot("once", "-w", str(tmp_path))
+    assert once.returncode == 2 and "drivebot auth" in once.stderr
+
+
+@pytest.fixture
+def google(tmp_path):
+    world = GoogleWorld(tmp_path / "google")
+    yield world
+    world.close()
+
+
+def test_a_revoked_login_stops_the_daemon_and_loses_no_input(google, tmp_path):
+    write_config(tmp_path, google.config_overrides())
+    assert drivebot("init", str(tmp_path)).returncode == 0
+    google.drop("Dinas Kesehatan", "Ranperbup Retribusi.docx", draft_docx())
+    google.google.faults.schedule("drive.files.get", Fault.UNAUTHORIZED)  # the download
+    run = drivebot("run", "-w", str(tmp_path), timeout=60)
+    assert run.returncode == 2 and "Konfigurasi salah" in run.stderr
+    status = json.loads(drivebot("status", "--json", "-w", str(tmp_path)).stdout)
+    assert status == []  # not taken in, and not quarantined either
+    stops = [
+        m
+        for m in (message_from_bytes(raw, policy=policy.default) for raw in google.sent_messages())
+        if "berhenti" in str(m["Subject"]) or "stopped" in str(m["Subject"])
+    ]
+    assert len(stops) == 1  # the admins are told once, by the mail that still works
+    once = drivebot("once", "-w", str(tmp_path))  # the login works again
+    assert once.returncode == 0, once.stderr
+    [draft] = json.loads(drivebot("status", "--json", "-w", str(tmp_path)).stdout)
+    assert draft["stage"] == "pemeriksaan"
