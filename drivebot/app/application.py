@@ -26,10 +26,8 @@ from drivebot.archive.archiver import Archiver
 from drivebot.clock import Clock, system_clock
 from drivebot.config import Config
 from drivebot.drive import DrivePort
-from drivebot.flows import Audience
 from drivebot.gmail import MailboxPort
 from drivebot.naming import RegistrationNumbers
-from drivebot.notify.emails import Report
 from drivebot.state.outbox import StampArchive
 from drivebot.state.rows import Draft
 from drivebot.state.store import Store
@@ -107,13 +105,8 @@ class App:
         (a refused Google login may be the very reason it stopped)."""
         try:
             with self.store.transaction():
-                self.notices.queue(
-                    Report.ERROR_REPORT,
-                    Audience.ADMINS,
-                    None,
-                    dedupe_key=f"stopped:{error}"[:300],
-                    summary="drivebot stopped: it cannot run as configured",
-                    detail=str(error),
+                self.notices.report_error(
+                    "drivebot stopped: it cannot run as configured", str(error), f"stopped:{error}"
                 )
             self.effects.flush()
         except Exception:

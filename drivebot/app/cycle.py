@@ -22,9 +22,7 @@ from drivebot.app.mail_intake import MailIntake
 from drivebot.app.notices import Notices
 from drivebot.drive import DrivePort
 from drivebot.errors import ConfigError, TransientError
-from drivebot.flows import Audience
 from drivebot.gmail import MailboxPort
-from drivebot.notify.emails import Report
 from drivebot.state.store import Store
 
 log = logging.getLogger(__name__)
@@ -124,14 +122,8 @@ class Cycle:
     def _report_failure(self, label: str, exc: Exception) -> None:
         """Tell the admins once per input and error; reporting must never break the guard."""
         try:
+            detail = f"{type(exc).__name__}: {exc}"
             with self.store.transaction():
-                self.notices.queue(
-                    Report.ERROR_REPORT,
-                    Audience.ADMINS,
-                    None,
-                    dedupe_key=f"error:{label}:{type(exc).__name__}:{exc}"[:300],
-                    summary=label,
-                    detail=f"{type(exc).__name__}: {exc}",
-                )
+                self.notices.report_error(label, detail, f"error:{label}:{detail}")
         except Exception:
             log.exception("could not report the failure of %s", label)

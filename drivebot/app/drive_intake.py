@@ -265,15 +265,7 @@ class DriveIntake:
                     file=NewFile(file.id, file.name),
                 )
                 decision = decide(new.state, event)
-                self.store.add_version(
-                    reg,
-                    decision.state.version,
-                    VersionKind.DRAFT,
-                    file.name,
-                    sha,
-                    path.stat().st_size,
-                    stored,
-                )
+                self._record_draft_version(reg, decision.state.version, file, path, sha, stored)
                 self.store.mark_processed(key, InputStatus.DONE, reg)
                 self.actions.commit(new, event, decision)
 
@@ -298,20 +290,18 @@ class DriveIntake:
             return self.inputs.refuse(file, opd, draft, rejected, key)
         stored = self.inputs.keep(path, sha, Path(file.name).suffix.lower())
         with self.store.transaction():
-            self.store.add_version(
-                reg,
-                decision.state.version,
-                VersionKind.DRAFT,
-                file.name,
-                sha,
-                path.stat().st_size,
-                stored,
-            )
+            self._record_draft_version(reg, decision.state.version, file, path, sha, stored)
             self.store.mark_processed(key, InputStatus.DONE, reg)
             self.store.track_file(
                 file.id, reg, FileRole.WORKING, file.folder.value, file.name, file.link
             )
             self.actions.commit(draft, event, decision)
+
+    def _record_draft_version(
+        self, reg: str, version: int, file: DriveFile, path: Path, sha: str, stored: str
+    ) -> None:
+        size = path.stat().st_size
+        self.store.add_version(reg, version, VersionKind.DRAFT, file.name, sha, size, stored)
 
     def take_final(
         self, file: DriveFile, draft: Draft | None = None, actor: str = "admin (Drive)"

@@ -23,9 +23,8 @@ from typing import Any
 from drivebot.app.notices import Notices
 from drivebot.drive import DriveFile, DrivePort
 from drivebot.errors import ConfigError, TransientError
-from drivebot.flows import Audience, Folder
+from drivebot.flows import Folder
 from drivebot.gmail import MailboxPort, MailRef
-from drivebot.notify.emails import Report
 from drivebot.state.outbox import (
     CopyForReview,
     MarkMailProcessed,
@@ -103,13 +102,10 @@ class Effects:
             self.store.outbox_failed(item.id, error)
             if attempts >= MAX_ATTEMPTS and not isinstance(exc, TransientError):
                 self.store.outbox_given_up(item.id)
-                self.notices.queue(
-                    Report.ERROR_REPORT,
-                    Audience.ADMINS,
-                    None,
-                    summary=f"outbox item {item.id} ({kind}) failed {attempts} times; "
+                self.notices.report_error(
+                    f"outbox item {item.id} ({kind}) failed {attempts} times; "
                     f"its draft waits until `drivebot retry` is run",
-                    detail=error,
+                    error,
                 )
 
     def _send(self, effect: SendEmail, item: OutboxItem) -> None:

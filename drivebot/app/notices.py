@@ -15,7 +15,7 @@ from drivebot import i18n
 from drivebot.clock import Clock, days_since
 from drivebot.config import Config
 from drivebot.flows import Audience
-from drivebot.notify.emails import DraftView, Template, render
+from drivebot.notify.emails import DraftView, Report, Template, render
 from drivebot.notify.mime import Sender, build_message
 from drivebot.state.outbox import SendEmail
 from drivebot.state.rows import CURRENT_ROLES, Draft
@@ -62,6 +62,18 @@ class Notices:
             link=working[-1].link if working else None,
             verify_url=self.verify_url(draft),
             waiting_days=days_since(draft.stage_since, self.clock()),
+        )
+
+    def report_error(self, summary: str, detail: str, dedupe_key: str | None = None) -> None:
+        """Tell the admins of a problem drivebot cannot solve itself (inside a transaction)."""
+        key = dedupe_key[:300] if dedupe_key else None
+        self.queue(
+            Report.ERROR_REPORT,
+            Audience.ADMINS,
+            None,
+            dedupe_key=key,
+            summary=summary,
+            detail=detail,
         )
 
     def queue(
