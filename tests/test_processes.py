@@ -124,3 +124,11 @@ def test_a_revoked_login_stops_the_daemon_and_loses_no_input(google, tmp_path):
     assert once.returncode == 0, once.stderr
     [draft] = json.loads(drivebot("status", "--json", "-w", str(tmp_path)).stdout)
     assert draft["stage"] == "pemeriksaan"
+
+
+def test_version():
+    from drivebot import __version__
+
+    shown = drivebot("--version")
+    assert shown.returncode == 0 and shown.stdout.strip() == f"drivebot {__version__}"
+    assert __version__[0].isdigit()
