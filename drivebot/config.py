@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from drivebot.checks.limits import Limits
 from drivebot.errors import ConfigError
 from drivebot.flows import Folder, ProductType
 
@@ -87,12 +89,21 @@ class Config:
     def max_attachment_bytes(self) -> int:
         return self.max_attachment_mb * 1024 * 1024
 
+    @property
+    def limits(self) -> Limits:
+        """What intake reads of one input, at most (drivebot.checks.limits)."""
+        return Limits(file_bytes=self.max_attachment_bytes)
+
     def opd_for_address(self, address: str) -> Opd | None:
         address = address.strip().lower()
         return next((opd for opd in self.opds if address in opd.emails), None)
 
     def opd_by_folder(self, folder: str) -> Opd | None:
-        return next((opd for opd in self.opds if opd.folder == folder), None)
+        """The OPD whose inbox folder this is (the same name in NFC or NFD form matches)."""
+        wanted = unicodedata.normalize("NFC", folder)
+        return next(
+            (o for o in self.opds if unicodedata.normalize("NFC", o.folder) == wanted), None
+        )
 
     def opd_by_name(self, name: str) -> Opd | None:
         return next((opd for opd in self.opds if opd.name == name), None)

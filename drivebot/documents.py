@@ -1,7 +1,9 @@
-"""Intake checks for submitted files, and what can be read from them (title, product type).
+"""What a submitted file is, judged by its content, and what can be read from it (title, type).
 
-Only .docx and .pdf are accepted: that is what OPDs send and what reviewers can comment on.
-A check failure raises BadDocument with a reason key the e-mails explain in plain words.
+Only .docx and .pdf are accepted: that is what OPDs send and what reviewers can comment on. The
+checks themselves (drivebot.checks) run within fixed limits before anything reads a file in
+full. A refusal raises BadDocument with a reason key; the message catalogue explains each one in
+plain words (`[reason.<key>]`). LibreOffice, when installed, turns a .docx final into a PDF.
 """
 
 from __future__ import annotations
@@ -9,49 +11,56 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
-import docx
-from pypdf import PdfReader
-
+from drivebot.checks import ooxml, pdf
+from drivebot.checks.limits import Limits
+from drivebot.checks.sniff import Kind, sniff
 from drivebot.errors import BadDocument
 from drivebot.flows import ProductType, detect_product_type
 from drivebot.i18n import product_name
-from drivebot.stamping import pdf_page_count
 
-ACCEPTED_SUFFIXES = (".docx", ".pdf")
 _STOP = re.compile(r"^(menimbang|dengan rahmat|mengingat|memutuskan)\b", re.I)
+_SUFFIX = {Kind.PDF: ".pdf", Kind.ZIP: ".docx"}
 
 
 @dataclass(frozen=True)
 class DocumentInfo:
-    suffix: str
+    suffix: str  # ".docx" or ".pdf": what the content is, whatever the name says
     title: str
     product_type: ProductType | None
 
 
-def check_file(name: str, size: int | None, max_bytes: int) -> str:
-    """The file's accepted suffix, judged before downloading it."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in ACCEPTED_SUFFIXES:
-        raise BadDocument("unsupported_type", f"{name}: only .docx and .pdf are accepted")
+def check_size(name: str, size: int | None, max_bytes: int) -> None:
+    """Refuse a file over the size limit before downloading it (its kind is told by content,
+    after download)."""
     if size is not None and size > max_bytes:
         raise BadDocument("too_large", f"{name}: {size} bytes, limit {max_bytes}")
-    return suffix
 
 
-def inspect(path: Path, name: str, max_bytes: int) -> DocumentInfo:
-    """Check a downloaded file and read its title; raises BadDocument when it cannot be used."""
-    size = path.stat().st_size
-    suffix = check_file(name, size, max_bytes)
-    if size == 0:
+def inspect(path: Path, name: str, limits: Limits) -> DocumentInfo:
+    """Check a downloaded file by its content and read its title; raises BadDocument when it
+    cannot be used. A PDF named .docx is a PDF; a file without an extension is what it holds."""
+    check_size(name, path.stat().st_size, limits.file_bytes)
+    kind = sniff(path)
+    if kind is Kind.EMPTY:
         raise BadDocument("empty_file", name)
-    lines = _docx_lines(path, name) if suffix == ".docx" else _pdf_lines(path)
-    kind, subject = _heading(lines)
-    product_type = kind or detect_product_type(Path(name).stem)
-    return DocumentInfo(suffix, _title(product_type, subject, Path(name).stem), product_type)
+    if kind is Kind.OLE:
+        ooxml.check_ole(path)  # always refuses, saying which old format it is
+    if kind is Kind.ZIP:
+        lines = ooxml.lines(path, ooxml.check(path, limits))
+    elif kind is Kind.PDF:
+        pdf.check(path, limits)
+        lines = pdf.lines(path, limits)
+    else:
+        named = PurePath(name.strip()).suffix.lower()
+        reason = {".docx": "docx_corrupt", ".pdf": "pdf_corrupt"}.get(named, "unsupported_type")
+        raise BadDocument(reason, f"{name}: neither a Word document (.docx) nor a PDF")
+    product, subject = _heading(lines)
+    stem = PurePath(name.strip()).stem.strip()
+    product_type = product or detect_product_type(stem)
+    return DocumentInfo(_SUFFIX[kind], _title(product_type, subject, stem), product_type)
 
 
 def pdf_converter() -> str | None:
@@ -87,28 +96,6 @@ def convert_to_pdf(source: Path, out_dir: Path) -> Path:
     if not result.exists():
         raise BadDocument("docx_corrupt", "LibreOffice produced no PDF")
     return result
-
-
-def _docx_lines(path: Path, name: str) -> list[str]:
-    if not zipfile.is_zipfile(path):
-        raise BadDocument(
-            "docx_corrupt",
-            f"{name} is not a .docx package (old .doc, password-protected, or damaged)",
-        )
-    try:
-        document = docx.Document(str(path))
-    except Exception as exc:  # python-docx raises many types for a damaged package
-        raise BadDocument("docx_corrupt", f"{name}: {exc}") from None
-    return [p.text.strip() for p in document.paragraphs[:80] if p.text.strip()]
-
-
-def _pdf_lines(path: Path) -> list[str]:
-    pdf_page_count(path)  # raises BadDocument for corrupt or password-protected files
-    try:
-        text = PdfReader(path, strict=False).pages[0].extract_text() or ""
-    except Exception:  # a readable but odd first page: no title, but still a valid draft
-        return []
-    return [line.strip() for line in text.splitlines() if line.strip()][:80]
 
 
 def _heading(lines: list[str]) -> tuple[ProductType | None, str]:

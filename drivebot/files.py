@@ -7,6 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
+from drivebot.naming import fit
+
 
 def sha256_of(path: Path, limit: int | None = None) -> str:
     """SHA-256 of the file, or of its first `limit` bytes (the original inside a stamped file)."""
@@ -22,6 +24,6 @@ def sha256_of(path: Path, limit: int | None = None) -> str:
 def copy_whole(source: Path, target: Path) -> None:
     """Copy through a partial file and a rename, so `target` never exists half written."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.part")
+    partial = target.with_name(f".{fit(target.name, 240)}.part")
     shutil.copyfile(source, partial)
     os.replace(partial, target)

@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drivebot.errors import NotFound
@@ -44,8 +45,9 @@ class MailboxPort(ABC):
         """Whether the mail system vouches that the From address is the real sender."""
 
     @abstractmethod
-    def fetch(self, ref: MailRef) -> bytes:
-        """The whole message as RFC 822 bytes."""
+    def fetch(self, ref: MailRef, dest: Path) -> None:
+        """Write the whole message, as RFC 822 bytes, to `dest` (read from there, not held in
+        memory). Raises NotFound when the message is gone."""
 
     @abstractmethod
     def mark_processed(self, ref: MailRef) -> None:
@@ -291,9 +293,10 @@ class GmailMailbox(MailboxPort):
     def sender_authenticated(self, headers: Message) -> bool:
         return sender_authenticated(headers)
 
-    def fetch(self, ref: MailRef) -> bytes:
+    def fetch(self, ref: MailRef, dest: Path) -> None:
+        # Gmail hands the message over as base64url inside JSON: decoded and written out at once.
         raw = self._get(ref, format="raw")["raw"]
-        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        dest.write_bytes(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
 
     def mark_processed(self, ref: MailRef) -> None:
         self._add_label(ref, PROCESSED_LABEL)

@@ -25,24 +25,34 @@ from pathlib import Path
 from drivebot.docx_comments import read_comments
 from drivebot.drive import DOCX_MIME, PDF_MIME, DriveFile, DrivePort
 from drivebot.errors import NotFound, TransientError
+from drivebot.files import copy_whole
 from drivebot.flows import WATCHED, Folder
 from drivebot.gmail import MailboxPort, MailRef
+from drivebot.naming import component, fit, key, shown
 from drivebot.workflow import Note
 
 _MIME_BY_SUFFIX = {".docx": DOCX_MIME, ".pdf": PDF_MIME}
 
 
-def _is_temporary(name: str) -> bool:
-    """Editor lock files and half-written downloads, never documents."""
-    return name.startswith((".", "~$")) or name.endswith((".tmp", ".crdownload", ".part"))
+def _text(name: str) -> str:
+    """A name as drivebot records and shows it. A name that is not UTF-8 (possible on a local
+    or synced disk) arrives with its raw bytes as surrogates, which no database or e-mail can
+    hold: those become visible escapes. The file keeps its real name on disk; drivebot finds
+    it by its id (inode), never by this text."""
+    return shown(name) if _has_surrogates(name) else name
+
+
+def _has_surrogates(name: str) -> bool:
+    return any("\udc80" <= char <= "\udcff" for char in name)
 
 
 def _unused_name(folder: Path, name: str) -> Path:
+    name = component(name)
     target = folder / name
     stem, suffix = os.path.splitext(name)
     n = 2
     while target.exists():
-        target = folder / f"{stem} ({n}){suffix}"
+        target = folder / fit(f"{stem} ({n}){suffix}") if suffix else folder / fit(f"{stem} ({n})")
         n += 1
     return target
 
@@ -63,11 +73,11 @@ class LocalDrive(DrivePort):
         info = path.stat()
         return DriveFile(
             id=f"ino-{info.st_ino}",
-            name=path.name,
+            name=_text(path.name),
             folder=folder,
             mime_type=_MIME_BY_SUFFIX.get(path.suffix.lower(), "application/octet-stream"),
             size=info.st_size,
-            opd_folder=opd_folder,
+            opd_folder=_text(opd_folder) if opd_folder else None,
             locked=not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH),
         )
 
@@ -87,7 +97,7 @@ class LocalDrive(DrivePort):
             for directory, opd_folder in places:
                 for path in sorted(directory.iterdir()):
                     try:
-                        if path.is_file() and not _is_temporary(path.name):
+                        if path.is_file():
                             self._seen[f"ino-{path.stat().st_ino}"] = (path, folder, opd_folder)
                             entries.append((path, folder, opd_folder))
                     except FileNotFoundError:
@@ -118,8 +128,18 @@ class LocalDrive(DrivePort):
         return self._describe(*self._locate(file_id))
 
     def find(self, folder: Folder, name: str, opd_folder: str | None = None) -> DriveFile | None:
-        path = self._dir(folder, opd_folder) / name
-        return self._describe(path, folder, opd_folder) if path.is_file() else None
+        directory = self._dir(folder, opd_folder)
+        path = directory / component(name)
+        if path.is_file():
+            return self._describe(path, folder, opd_folder)
+        if name.isascii() or not directory.is_dir():
+            return None
+        # The same text in another normal form (macOS writes names in NFD) is the same name.
+        wanted = key(component(name))
+        for entry in directory.iterdir():
+            if key(entry.name) == wanted and entry.is_file():
+                return self._describe(entry, folder, opd_folder)
+        return None
 
     def download(self, file_id: str, dest: Path) -> None:
         path = self._locate(file_id)[0]
@@ -135,18 +155,13 @@ class LocalDrive(DrivePort):
         directory = self._dir(folder, opd_folder)
         directory.mkdir(parents=True, exist_ok=True)
         target = _unused_name(directory, name)
-        partial = directory / f".{target.name}.part"
-        shutil.copyfile(source, partial)
-        os.replace(partial, target)  # appears whole, as a Drive upload does
+        copy_whole(source, target)  # appears whole, as a Drive upload does
         return self._describe(target, folder, opd_folder)
 
     def put(self, source: Path, name: str, folder: Folder) -> DriveFile:
-        directory = self._dir(folder)
-        directory.mkdir(parents=True, exist_ok=True)
-        partial = directory / f".{name}.part"
-        shutil.copyfile(source, partial)
-        os.replace(partial, directory / name)
-        return self._describe(directory / name, folder, None)
+        target = self._dir(folder) / component(name)
+        copy_whole(source, target)
+        return self._describe(target, folder, None)
 
     def move(self, file_id: str, folder: Folder, name: str | None = None) -> DriveFile:
         path, current, opd_folder = self._locate(file_id)
@@ -212,8 +227,8 @@ class LocalMailbox(MailboxPort):
     def sender_authenticated(self, headers: Message) -> bool:
         return True
 
-    def fetch(self, ref: MailRef) -> bytes:
-        return self._path(ref).read_bytes()
+    def fetch(self, ref: MailRef, dest: Path) -> None:
+        shutil.copyfile(self._path(ref), dest)
 
     def _move(self, ref: MailRef, box: str) -> None:
         if ref.id in _maildir_files(self.root / box):

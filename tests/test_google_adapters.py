@@ -263,13 +263,13 @@ def test_a_large_message_is_uploaded_and_a_reply_stays_in_its_thread(world):
     assert world.mailbox.was_sent("<drivebot.9@example.go.id>")
 
 
-def test_fetch_of_a_deleted_message_is_not_found(world):
+def test_fetch_of_a_deleted_message_is_not_found(world, tmp_path):
     cursor = world.mailbox.poll(None)[1]
     world.users.send_email(_mail())
     [ref], _ = world.mailbox.poll(cursor)
     del world.google.gmail.messages[ref.id]
     with pytest.raises(NotFound):
-        world.mailbox.fetch(ref)
+        world.mailbox.fetch(ref, tmp_path / "fetched")
 
 
 # --- Drive -----------------------------------------------------------------------------------

@@ -23,8 +23,13 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def _placeholders(value: Any) -> set[str]:
     texts = value if isinstance(value, list) else [value]
-    return {name for text in texts if isinstance(text, str)
-            for _, name, _, _ in string.Formatter().parse(text) if name}
+    return {
+        name
+        for text in texts
+        if isinstance(text, str)
+        for _, name, _, _ in string.Formatter().parse(text)
+        if name
+    }
 
 
 def test_both_languages_have_the_same_messages_and_placeholders():
@@ -45,7 +50,9 @@ def test_every_stage_and_product_type_has_its_words(lang):
 def test_dates_as_people_write_them():
     assert i18n.long_date("id", "2026-12-01") == "1 Desember 2026"
     assert i18n.long_date("en", "2026-12-01T05:07:00+00:00") == "1 December 2026 05:07 UTC"
-    assert i18n.long_date("id", "Mon, 2 Mar 2026 08:15:00 +0000") == "Mon, 2 Mar 2026 08:15:00 +0000"
+    assert (
+        i18n.long_date("id", "Mon, 2 Mar 2026 08:15:00 +0000") == "Mon, 2 Mar 2026 08:15:00 +0000"
+    )
 
 
 def test_an_unknown_language_is_refused():

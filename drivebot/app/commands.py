@@ -14,7 +14,7 @@ from drivebot.app.drive_intake import DriveIntake
 from drivebot.app.effects import Effects
 from drivebot.app.lock import WorkspaceLock
 from drivebot.config import Config
-from drivebot.documents import check_file
+from drivebot.documents import check_size
 from drivebot.drive import DrivePort
 from drivebot.errors import NotFound
 from drivebot.flows import STAGES, Folder
@@ -87,7 +87,7 @@ class Commands:
             draft = self._applicable(reg, FinalReceived)  # refused before anything moves
             if not source.is_file():
                 raise NotFound(f"no file {source}")
-            check_file(source.name, source.stat().st_size, self.config.max_attachment_bytes)
+            check_size(source.name, source.stat().st_size, self.config.max_attachment_bytes)
             name = source.name if self.regs.find(source.name) else f"{draft.reg} {source.name}"
             uploaded = self.drive.upload(source, name, Folder.FINAL)
             self.drive_intake.take_final(uploaded, draft, actor)

@@ -24,12 +24,12 @@ from drivebot.app.inputs import Inputs, stored_path
 from drivebot.app.notices import Notices
 from drivebot.clock import Clock
 from drivebot.config import Config, Opd
-from drivebot.documents import check_file, inspect
+from drivebot.documents import DocumentInfo, check_size, inspect
 from drivebot.drive import GOOGLE_DOC_MIME, DriveFile, DrivePort
 from drivebot.errors import BadDocument, NotFound
 from drivebot.files import sha256_of
 from drivebot.flows import Audience, Folder
-from drivebot.naming import RegistrationNumbers
+from drivebot.naming import RegistrationNumbers, is_temporary
 from drivebot.notify.emails import Report
 from drivebot.state.rows import CURRENT_ROLES, Draft, FileRole, InputStatus, VersionKind
 from drivebot.state.store import Store
@@ -77,6 +77,8 @@ class DriveIntake:
         self.regs = regs
 
     def handle(self, file: DriveFile) -> None:
+        if is_temporary(file.name):
+            return  # a lock file or a download still under way: never a document
         known = self.store.file(file.id)
         if known is not None and known.folder == file.folder.value:
             return
@@ -214,7 +216,7 @@ class DriveIntake:
         ):
             return self.take_final(file, draft)  # the OPD sends its approved draft's final
         try:
-            check_file(file.name, file.size, self.config.max_attachment_bytes)
+            check_size(file.name, file.size, self.config.max_attachment_bytes)
         except BadDocument as bad:
             return self.inputs.quarantine(file, opd, None, bad, f"drive:{file.id}:unread")
         with self._downloaded(file) as (path, sha):
@@ -222,7 +224,7 @@ class DriveIntake:
             if self.inputs.done(key):
                 return  # handled before; its effects are queued
             try:
-                info = inspect(path, file.name, self.config.max_attachment_bytes)
+                info = inspect(path, file.name, self.config.limits)
             except BadDocument as bad:
                 return self.inputs.quarantine(file, opd, None, bad, key)
             if opd is None:
@@ -237,7 +239,7 @@ class DriveIntake:
                     key,
                 )
             if reg is not None:
-                return self._on_revision_file(file, opd, reg, path, sha, key)
+                return self._on_revision_file(file, opd, reg, path, sha, key, info)
             twin = self.store.draft_with_version(sha, opd.name)
             if twin is not None:  # the same file again (dropped and e-mailed, or twice)
                 return self.inputs.refuse(
@@ -270,7 +272,14 @@ class DriveIntake:
                 self.actions.commit(new, event, decision)
 
     def _on_revision_file(
-        self, file: DriveFile, opd: Opd, reg: str, path: Path, sha: str, key: str
+        self,
+        file: DriveFile,
+        opd: Opd,
+        reg: str,
+        path: Path,
+        sha: str,
+        key: str,
+        info: DocumentInfo,
     ) -> None:
         draft = self.store.draft(reg)
         if draft is None or draft.opd != opd.name:
@@ -288,7 +297,7 @@ class DriveIntake:
             decision = decide(draft.state, event)
         except Rejected as rejected:
             return self.inputs.refuse(file, opd, draft, rejected, key)
-        stored = self.inputs.keep(path, sha, Path(file.name).suffix.lower())
+        stored = self.inputs.keep(path, sha, info.suffix)
         with self.store.transaction():
             self._record_draft_version(reg, decision.state.version, file, path, sha, stored)
             self.store.mark_processed(key, InputStatus.DONE, reg)
@@ -323,11 +332,7 @@ class DriveIntake:
         opd = self.config.opd_by_name(draft.opd)
         exported = file.mime_type == GOOGLE_DOC_MIME  # Drive hands it over as a PDF
         try:
-            suffix = check_file(
-                f"{file.name}.pdf" if exported else file.name,
-                file.size,
-                self.config.max_attachment_bytes,
-            )
+            check_size(file.name, file.size, self.config.max_attachment_bytes)
         except BadDocument as bad:
             return self.inputs.quarantine(file, None, draft, bad, f"drive:{file.id}:unread")
         with self._downloaded(file) as (path, sha):
@@ -335,7 +340,7 @@ class DriveIntake:
             if self.inputs.done(key):
                 return
             try:
-                inspect(path, f"final{suffix}", self.config.max_attachment_bytes)
+                suffix = inspect(path, file.name, self.config.limits).suffix
             except BadDocument as bad:
                 return self.inputs.quarantine(file, None, draft, bad, key)
             event = FinalReceived(

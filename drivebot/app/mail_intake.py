@@ -13,21 +13,21 @@ from __future__ import annotations
 
 import logging
 import re
-from email import message_from_bytes, policy
 from email.message import Message
 from email.utils import parseaddr
-from pathlib import Path
+from pathlib import Path, PurePath
 from tempfile import TemporaryDirectory
 
 from drivebot.app.inputs import Inputs
 from drivebot.app.notices import Notices
+from drivebot.checks.sniff import Kind, sniff
 from drivebot.config import Config, Opd
-from drivebot.documents import check_file
 from drivebot.drive import DrivePort
 from drivebot.errors import BadDocument
 from drivebot.flows import Audience, Folder
 from drivebot.gmail import MailboxPort, MailRef
-from drivebot.naming import RegistrationNumbers
+from drivebot.mailparse import Attachment, attachments
+from drivebot.naming import RegistrationNumbers, shown
 from drivebot.notify.emails import Report
 from drivebot.state.outbox import MarkMailProcessed, QuarantineMail
 from drivebot.state.rows import InputStatus
@@ -41,6 +41,17 @@ _ABOUT_A_DRAFT = re.compile(
     r"peraturan|keputusan)\b",
     re.I,
 )
+
+
+def _may_be_a_document(part: Attachment) -> bool:
+    """A draft, a final, or a file that claims to be one: taken in, and judged by content. Other
+    attachments beside them (a signature image, a calendar invitation) are not drafts."""
+    named_as = PurePath(part.filename.strip()).suffix.lower()
+    return named_as in (".docx", ".pdf", ".doc", ".docm", "") or sniff(part.path) in (
+        Kind.PDF,
+        Kind.ZIP,
+        Kind.OLE,
+    )
 
 
 def _automatic(headers: Message) -> bool:
@@ -85,54 +96,54 @@ class MailIntake:
         # base64 makes an attachment a third larger in the message
         if ref.size > self.config.max_attachment_bytes * 4 // 3 + 256 * 1024:
             return self._refuse(ref, key, opd, BadDocument("too_large", subject), subject)
-        message = message_from_bytes(self.mailbox.fetch(ref), policy=policy.default)
-        # Every part with a file name, however deeply nested (Apple Mail nests them).
-        named = [part for part in message.walk() if not part.is_multipart() and part.get_filename()]
-        reg = self.regs.find(subject)
-        documents: list[tuple[str, bytes]] = []
-        for part in named:
-            filename = str(part.get_filename())
+        with TemporaryDirectory(prefix="drivebot-mail-") as tmp:
+            self.mailbox.fetch(ref, Path(tmp) / "message")
             try:
-                payload = part.get_content()
-                if isinstance(payload, str):
-                    payload = payload.encode()
-                check_file(filename, len(payload), self.config.max_attachment_bytes)
+                # Every part with a file name, however deeply nested (Apple Mail nests them).
+                named = attachments(Path(tmp) / "message", Path(tmp), self.config.limits)
             except BadDocument as bad:
-                if len(named) == 1:
-                    return self._refuse(ref, key, opd, bad, filename)
-                continue  # a signature image or similar beside the draft
-            documents.append((filename, payload))
-        if not documents and not named and not (reg or _ABOUT_A_DRAFT.search(subject)):
+                return self._refuse(ref, key, opd, bad, subject)
+            self._take_in(ref, key, opd, subject, named)
+
+    def _take_in(
+        self, ref: MailRef, key: str, opd: Opd, subject: str, named: list[Attachment]
+    ) -> None:
+        reg = self.regs.find(subject)
+        documents = [part for part in named if _may_be_a_document(part)]
+        if not named and not (reg or _ABOUT_A_DRAFT.search(subject)):
             # Ordinary mail from an OPD (a question, an invitation) is for people to answer.
             return self._leave(key, "no attachment and not about a draft: left for people")
         if not documents:
-            return self._refuse(ref, key, opd, BadDocument("no_attachment", subject), subject)
+            # A signature image alone, or nothing: say what is missing.
+            bad = (
+                BadDocument("unsupported_type", named[0].filename)
+                if named
+                else BadDocument("no_attachment", subject)
+            )
+            return self._refuse(ref, key, opd, bad, named[0].filename if named else subject)
         if reg is not None:
             documents = documents[:1]  # a revision is one file
-        for index, (filename, payload) in enumerate(documents):
-            self._drop_in_inbox(ref, index, opd, reg, filename, payload)
+        for index, part in enumerate(documents):
+            self._drop_in_inbox(ref, index, opd, reg, part)
         with self.store.transaction():
-            self.store.mark_processed(
-                key, InputStatus.DONE, reg, ", ".join(name for name, _ in documents)
-            )
+            names = ", ".join(shown(part.filename) for part in documents)
+            self.store.mark_processed(key, InputStatus.DONE, reg, names)
             self.store.enqueue(None, MarkMailProcessed(ref.id))
 
     def _drop_in_inbox(
-        self, ref: MailRef, index: int, opd: Opd, reg: str | None, filename: str, payload: bytes
+        self, ref: MailRef, index: int, opd: Opd, reg: str | None, part: Attachment
     ) -> None:
-        """Put an e-mailed file where a dropped one would be; the Drive intake does the rest.
+        """Put an e-mailed file where a dropped one would be; the Drive intake does the rest
+        (and judges it by its content, whatever its name says).
 
         Each attachment is recorded once it is uploaded, so a retry (after a crash or a failure
         of a later attachment) never uploads it, nor registers its draft, a second time."""
         key = f"mail:{ref.id}:{index}"
         if self.store.processed(key):
             return
-        name = self.regs.attachment_name(ref.id, index, reg, filename)
+        name = self.regs.attachment_name(ref.id, index, reg, part.filename)
         if self.drive.find(Folder.INBOX, name, opd.folder) is None:
-            with TemporaryDirectory(prefix="drivebot-") as tmp:
-                path = Path(tmp) / "attachment"
-                path.write_bytes(payload)
-                self.drive.upload(path, name, Folder.INBOX, opd.folder)
+            self.drive.upload(part.path, name, Folder.INBOX, opd.folder)
         with self.store.transaction():
             self.store.mark_processed(key, InputStatus.DONE, reg, name)
 

@@ -15,7 +15,7 @@ def _raw(subject="Pengajuan Ranperbup", attachments=(("draf.docx", b"PK\x03\x04 
     )
 
 
-def test_a_delivered_message_is_polled_with_headers_and_bytes(world):
+def test_a_delivered_message_is_polled_with_headers_and_bytes(world, tmp_path):
     raw = _raw()
     cursor = world.mailbox.poll(None)[1]  # mail is taken in from the first start on
     world.deliver(raw)
@@ -24,7 +24,8 @@ def test_a_delivered_message_is_polled_with_headers_and_bytes(world):
     headers = world.mailbox.headers(refs[0])
     assert headers["Subject"] == "Pengajuan Ranperbup"
     assert world.mailbox.sender_authenticated(headers)
-    fetched = message_from_bytes(world.mailbox.fetch(refs[0]), policy=policy.default)
+    world.mailbox.fetch(refs[0], tmp_path / "fetched")
+    fetched = message_from_bytes((tmp_path / "fetched").read_bytes(), policy=policy.default)
     original = message_from_bytes(raw, policy=policy.default)
     assert fetched["Message-ID"] == original["Message-ID"]
     attachment = next(fetched.iter_attachments())
