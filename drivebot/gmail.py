@@ -36,6 +36,11 @@ class MailboxPort(ABC):
         no cursor (the first start) an adapter of a mailbox that people already use may
         return none: mail is taken in from then on."""
 
+    def resync(self, cursor: str | None) -> str | None:
+        """A cursor with which the next poll lists every unprocessed inbox message again (after
+        `drivebot retry`, for mail that failed). A mailbox listed whole every poll needs none."""
+        return cursor
+
     @abstractmethod
     def headers(self, ref: MailRef) -> Message:
         """The message's headers only (From, Subject, Message-ID, authentication results)."""
@@ -68,6 +73,7 @@ class MailboxPort(ABC):
 
 # --- Gmail v1 --------------------------------------------------------------------------------
 
+RESYNC = "resync:"  # a cursor that asks for one full sync (see resync)
 PROCESSED_LABEL = "drivebot/diproses"
 QUARANTINE_LABEL = "drivebot/karantina"
 GOOGLE_AUTHSERV_ID = "mx.google.com"
@@ -195,12 +201,15 @@ class GmailMailbox(MailboxPort):
     def _messages(self) -> Any:
         return self.service.users().messages()
 
+    def resync(self, cursor: str | None) -> str | None:
+        return None if cursor is None else f"{RESYNC}{cursor.removeprefix(RESYNC)}"
+
     def poll(self, cursor: str | None) -> tuple[list[MailRef], str | None]:
         if cursor is None:
             # The first start takes in mail from now on: the division's inbox already holds
             # ordinary mail, which must not be answered as if it were a submission.
             return [], self.client.call(self.service.users().getProfile(userId="me"))["historyId"]
-        found = self._history(cursor)
+        found = None if cursor.startswith(RESYNC) else self._history(cursor)
         if found is None:
             # The historyId first: mail arriving during the full sync is in the next poll.
             start = self.client.call(self.service.users().getProfile(userId="me"))["historyId"]

@@ -41,10 +41,10 @@ def is_temporary(name: str) -> bool:
 
 def shown(text: str) -> str:
     """`text` safe to show a person: invisible and direction-changing characters, controls and
-    the raw bytes of a non-UTF-8 name become visible escapes ("<U+202E>", "<0xff>"); tabs and
-    newlines stay (notes have paragraphs)."""
-    text = _SURROGATE.sub(lambda m: f"<0x{ord(m.group()) - 0xDC00:02x}>", text)
-    return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+    the raw bytes of a non-UTF-8 name become visible escapes ("[U+202E]", "[0xff]", plain
+    ASCII, safe in HTML too); tabs and newlines stay (notes have paragraphs)."""
+    text = _SURROGATE.sub(lambda m: f"[0x{ord(m.group()) - 0xDC00:02x}]", text)
+    return _INVISIBLE.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 
 def key(name: str) -> str:

@@ -169,6 +169,9 @@ class Notify:
     audience: Audience
     notes: tuple[Note, ...] = ()
     stage: str | None = None  # the tracked stage just completed (STAGE_DONE)
+    # May wait for the end of the cycle, to go out as one e-mail with the others of its kind
+    # (many drafts dropped or e-mailed at once: one acknowledgement, one notice to reviewers).
+    batched: bool = False
 
 
 @dataclass(frozen=True)
@@ -260,8 +263,8 @@ def decide(draft: DraftState, event: Event) -> Decision:
             (
                 MoveDraftFiles(Folder.REVIEW, event.file, draft.version + 1),
                 MakeReviewCopy(event.file.file_id),
-                Notify(Notice.SUBMITTED, Audience.OPD),
-                Notify(Notice.SUBMITTED_REVIEWERS, Audience.REVIEWERS),
+                Notify(Notice.SUBMITTED, Audience.OPD, batched=True),
+                Notify(Notice.SUBMITTED_REVIEWERS, Audience.REVIEWERS, batched=True),
             ),
         )
     if isinstance(event, RevisionRequested):

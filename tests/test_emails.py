@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
+from drivebot import i18n
 from drivebot.flows import FLOWS, Audience, ProductType
 from drivebot.notify.emails import (
     TEMPLATE_AUDIENCES,
@@ -104,6 +105,14 @@ SAMPLES: dict[str, tuple[DraftView | None, dict]] = {
         },
     ),
     "digest": (None, {"drafts": [draft(waiting_days=3)], "today": date(2026, 3, 2)}),
+    "submitted_batch": (
+        None,
+        {
+            "batch": [draft(), draft(reg="HK-2026-0008", title="Kedua")],
+            "opd_name": "Dinas Kesehatan",
+        },
+    ),
+    "submitted_reviewers_batch": (None, {"batch": [draft(), draft(reg="HK-2026-0008")]}),
     "error_report": (None, {"summary": "Drive did not answer", "detail": "Traceback ..."}),
 }
 
@@ -393,10 +402,19 @@ FILE_REASONS = [
     "too_large",
     "pdf_corrupt",
     "pdf_encrypted",
+    "pdf_active",
     "docx_corrupt",
+    "docx_encrypted",
+    "doc_format",
+    "docx_macros",
+    "docx_crafted",
+    "docx_too_large",
     "empty_file",
     "no_attachment",
     "unknown_draft",
+    "unknown_opd_folder",
+    "mail_too_deep",
+    "mail_unreadable",
 ]
 
 
@@ -419,6 +437,43 @@ def test_every_refusal_has_its_own_explanation(lang: str, reason_key: str):
     assert generic not in text and '"x.docx"' in text
 
 
+def test_a_wrong_type_is_not_told_that_pdfs_are_only_for_finals():
+    text, _ = parts(
+        send(
+            render(
+                "file_quarantined",
+                "id",
+                Audience.OPD,
+                None,
+                file_name="anggaran.xlsx",
+                reason="unsupported_type",
+            )
+        )
+    )
+    assert "Word (.docx) atau PDF" in text and "final" not in text.lower()
+
+
+def test_names_are_shown_with_their_hidden_characters_made_visible():
+    disguised = "Ranperbup revisi\u202excod.exe"  # reads as "...revisiexe.docx" otherwise
+    for template, extra in (
+        ("file_quarantined", {"reason": "unsupported_type"}),
+        ("bad_input_report", {"reason": "unsupported_type", "detail": ""}),
+    ):
+        message = send(
+            render(
+                template,
+                "id",
+                Audience.OPD if template == "file_quarantined" else Audience.ADMINS,
+                None,
+                file_name=disguised,
+                **extra,
+            )
+        )
+        text, html = parts(message)
+        assert "\u202e" not in text and "\u202e" not in html and "\u202e" not in subject(message)
+        assert "revisi[U+202E]xcod.exe" in text and "revisi[U+202E]xcod.exe" in html
+
+
 @pytest.mark.parametrize("lang", ["id", "en"])
 @pytest.mark.parametrize("reason", FILE_REASONS)
 def test_every_quarantine_reason_is_explained(lang: str, reason: str):
@@ -435,7 +490,12 @@ def test_every_quarantine_reason_is_explained(lang: str, reason: str):
             )
         )
     )
-    assert f"({reason})" not in text  # the fallback for unknown reasons
+    words = i18n.section(lang, "reason")
+    assert reason in words, "every refusal has its own words"  # not the generic fallback
+    own = words[reason]
+    assert own["what"].format(limit_mb=25) in " ".join(text.split())
+    assert own["todo"] in " ".join(text.split())
+    assert words["other"]["what"] not in text
     assert "Pemeriksaan" not in text and "Examination" not in text  # no draft, no flowchart
     report, _ = parts(
         send(
@@ -451,7 +511,7 @@ def test_every_quarantine_reason_is_explained(lang: str, reason: str):
             )
         )
     )
-    assert f"({reason})" not in report
+    assert own["what"].format(limit_mb="-") in " ".join(report.split())
 
 
 def test_too_large_names_the_limit():

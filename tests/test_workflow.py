@@ -74,8 +74,8 @@ TABLE = [
         (
             MoveDraftFiles(Folder.REVIEW, NewFile("f1", "Ranperbup.docx"), 2),
             MakeReviewCopy("f1"),
-            Notify(Notice.SUBMITTED, Audience.OPD),
-            Notify(Notice.SUBMITTED_REVIEWERS, Audience.REVIEWERS),
+            Notify(Notice.SUBMITTED, Audience.OPD, batched=True),
+            Notify(Notice.SUBMITTED_REVIEWERS, Audience.REVIEWERS, batched=True),
         ),
     ),
     (

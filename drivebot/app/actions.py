@@ -80,6 +80,9 @@ class Actions:
                 self.store.enqueue(reg, MoveFile(old.file_id, Folder.SUPERSEDED.value))
 
     def _notify(self, reg: str, action: Notify) -> None:
+        if action.batched:
+            self.store.hold_notice(reg, action.notice.value, action.audience.value)
+            return
         self.notices.queue(
             action.notice,
             action.audience,

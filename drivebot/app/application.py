@@ -68,6 +68,7 @@ class App:
             config,
             store,
             drive,
+            mailbox,
             self.lock,
             self.actions,
             self.effects,

@@ -18,6 +18,7 @@ from drivebot.documents import check_size
 from drivebot.drive import DrivePort
 from drivebot.errors import NotFound
 from drivebot.flows import STAGES, Folder
+from drivebot.gmail import MailboxPort
 from drivebot.naming import RegistrationNumbers
 from drivebot.state.rows import Draft
 from drivebot.state.store import Store
@@ -41,6 +42,7 @@ class Commands:
         config: Config,
         store: Store,
         drive: DrivePort,
+        mailbox: MailboxPort,
         lock: WorkspaceLock,
         actions: Actions,
         effects: Effects,
@@ -50,6 +52,7 @@ class Commands:
         self.config = config
         self.store = store
         self.drive = drive
+        self.mailbox = mailbox
         self.lock = lock
         self.actions = actions
         self.effects = effects
@@ -95,9 +98,14 @@ class Commands:
             return self.draft(draft.reg)
 
     def retry(self) -> int:
-        """Put back what was given up (after an admin fixed the cause); returns how many."""
+        """Put back what was given up, and inputs that failed (after an admin fixed the cause);
+        returns how many. The ports are asked to list their inputs again, so a failed input is
+        seen once more even where a poll only reports changes."""
         with self.lock.hold(), self.store.transaction():
-            return self.store.retry_given_up()
+            count = self.store.retry_given_up()
+            self.store.put("drive_cursor", None)  # a cold start lists the watched folders
+            self.store.put("mail_cursor", self.mailbox.resync(self.store.get("mail_cursor")))
+            return count
 
     def _applicable(self, reg: str, event_type: type[Event]) -> Draft:
         draft = self.draft(reg)

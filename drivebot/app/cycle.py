@@ -23,6 +23,7 @@ from drivebot.app.notices import Notices
 from drivebot.drive import DrivePort
 from drivebot.errors import ConfigError, TransientError
 from drivebot.gmail import MailboxPort
+from drivebot.state.rows import InputStatus
 from drivebot.state.store import Store
 
 log = logging.getLogger(__name__)
@@ -62,22 +63,25 @@ class Cycle:
 
     def run(self) -> CycleReport:
         report = CycleReport()
-        self.effects.flush()  # finish what an interrupted cycle left
+        self.notices.send_held()  # finish what an interrupted cycle left
+        self.effects.flush()
         # Mail first: an e-mailed draft is put in the Drive inbox, and taken in just after.
         report.messages = self._poll(
             "mail",
             self.mailbox.poll,
             self.mail_intake.handle,
-            lambda ref: f"e-mail {ref.id}",
+            lambda ref: (f"e-mail {ref.id}", f"mail:{ref.id}"),
             report,
         )
         report.files = self._poll(
             "drive",
             self.drive.poll,
             self.drive_intake.handle,
-            lambda file: f"Drive file {file.name}",
+            # A changed file (another size or name, or moved) is a new input: tried again.
+            lambda f: (f"Drive file {f.name}", f"drive:{f.id}:{f.folder}:{f.size}:{f.name}"),
             report,
         )
+        self.notices.send_held()  # one acknowledgement per OPD, one notice to reviewers
         self.digest.queue_if_due()
         report.outbox_failures = self.effects.flush()
         return report
@@ -87,10 +91,11 @@ class Cycle:
         what: str,
         poll: Callable[[str | None], tuple[Sequence[Item], str | None]],
         handle: Callable[[Item], None],
-        label: Callable[[Item], str],
+        describe: Callable[[Item], tuple[str, str]],
         report: CycleReport,
     ) -> int:
-        """Handle every new input of one port; returns how many there were."""
+        """Handle every new input of one port; returns how many there were. `describe` gives an
+        input's label (for logs and reports) and its identity (for the failure ledger)."""
         before = len(report.transient)
         try:
             items, cursor = poll(self.store.get(f"{what}_cursor"))
@@ -99,14 +104,21 @@ class Cycle:
             report.transient.append(f"{what}: {exc}")
             return 0
         for item in items:
-            self.isolated(label(item), partial(handle, item), report)
+            label, identity = describe(item)
+            failed = f"failed:{identity}"
+            if self.store.processed(failed) is None:  # failed before: reported, left alone
+                self.isolated(label, partial(handle, item), report, failed)
         if len(report.transient) == before:
             with self.store.transaction():
                 self.store.put(f"{what}_cursor", cursor)
         return len(items)
 
-    def isolated(self, label: str, handle: Callable[[], Any], report: CycleReport) -> None:
-        """Run one input's handling so that its failure touches nothing else."""
+    def isolated(
+        self, label: str, handle: Callable[[], Any], report: CycleReport, failed_key: str
+    ) -> None:
+        """Run one input's handling so that its failure touches nothing else. An unexpected
+        failure is reported to the admins once and recorded under `failed_key`: the input is
+        left alone from then on (`drivebot retry` tries it again), not retried every cycle."""
         try:
             handle()
         except TransientError as exc:
@@ -117,13 +129,14 @@ class Cycle:
         except Exception as exc:
             log.exception("%s failed", label)
             report.failed.append(f"{label}: {exc}")
-            self._report_failure(label, exc)
+            self._report_failure(label, exc, failed_key)
 
-    def _report_failure(self, label: str, exc: Exception) -> None:
-        """Tell the admins once per input and error; reporting must never break the guard."""
+    def _report_failure(self, label: str, exc: Exception, failed_key: str) -> None:
+        """Record the failure and tell the admins, once; reporting must never break the guard."""
         try:
             detail = f"{type(exc).__name__}: {exc}"
             with self.store.transaction():
+                self.store.mark_processed(failed_key, InputStatus.FAILED, None, detail[:2000])
                 self.notices.report_error(label, detail, f"error:{label}:{detail}")
         except Exception:
             log.exception("could not report the failure of %s", label)

@@ -15,7 +15,15 @@ from drivebot import i18n
 from drivebot.clock import Clock, days_since
 from drivebot.config import Config
 from drivebot.flows import Audience
-from drivebot.notify.emails import DraftView, Report, Template, render
+from drivebot.workflow import Notice
+from drivebot.notify.emails import (
+    BATCH_TEMPLATES,
+    DraftView,
+    Rendered,
+    Report,
+    Template,
+    render,
+)
 from drivebot.notify.mime import Sender, build_message
 from drivebot.state.outbox import SendEmail
 from drivebot.state.rows import CURRENT_ROLES, Draft
@@ -76,6 +84,72 @@ class Notices:
             detail=detail,
         )
 
+    def send_held(self) -> None:
+        """Turn the notices held during a cycle into e-mails: one per kind of notice and group
+        of recipients, listing every draft (a draft alone gets its usual e-mail)."""
+        with self.store.transaction():
+            held = self.store.held_notices()
+            groups: dict[tuple[Notice, Audience, tuple[str, ...]], list[Draft]] = {}
+            for notice in held:
+                draft = self.store.draft(notice.reg)
+                if draft is None:
+                    continue
+                audience = Audience(notice.audience)
+                to = tuple(self.recipients(audience, draft))
+                groups.setdefault((Notice(notice.notice), audience, to), []).append(draft)
+            for (notice, audience, to), grouped in groups.items():
+                # Read again: an e-mail queued just before may have set a thread root.
+                drafts = [draft for d in grouped if (draft := self.store.draft(d.reg))]
+                if len(drafts) == 1:
+                    self.queue(notice, audience, drafts[0], to=to)
+                else:
+                    self._queue_batch(notice, audience, drafts, to)
+            self.store.release_notices([notice.id for notice in held])
+
+    def _queue_batch(
+        self, notice: Notice, audience: Audience, drafts: list[Draft], to: tuple[str, ...]
+    ) -> None:
+        if not to:
+            return
+        template = BATCH_TEMPLATES[notice]
+        rendered = render(
+            template,
+            self.config.language,
+            audience,
+            None,
+            batch=[self.view(draft) for draft in drafts],
+            opd_name=drafts[0].opd if audience is Audience.OPD else None,
+        )
+        message_id = self._message_id(None)
+        for draft in drafts:  # later e-mails about each draft thread under this one
+            if draft.thread_root is None:
+                self.store.set_thread_root(draft.reg, message_id)
+        self._enqueue(rendered, list(to), message_id, None, None, template, None)
+
+    def _message_id(self, reg: str | None) -> str:
+        number = self.store.next_value("message")
+        return f"<drivebot.{number}.{(reg or 'admin').lower()}@{self.config.mail_domain}>"
+
+    def _enqueue(
+        self,
+        rendered: Rendered,
+        recipients: list[str],
+        message_id: str,
+        thread_root: str | None,
+        reg: str | None,
+        template: Template,
+        dedupe_key: str | None,
+    ) -> None:
+        message = build_message(
+            rendered, self.sender, recipients, message_id, thread_root, sent_at=self.clock()
+        )
+        self.store.enqueue(
+            reg,
+            SendEmail(message_id, str(template), tuple(recipients)),
+            message.as_bytes(),
+            dedupe_key,
+        )
+
     def queue(
         self,
         template: Template,
@@ -95,18 +169,9 @@ class Notices:
         rendered = render(
             template, self.config.language, audience, self.view(draft) if draft else None, **extra
         )
-        number = self.store.next_value("message")
-        message_id = f"<drivebot.{number}.{(reg or 'admin').lower()}@{self.config.mail_domain}>"
+        message_id = self._message_id(reg)
         thread_root = draft.thread_root if draft else None
         if draft and thread_root is None:
             thread_root = message_id
             self.store.set_thread_root(draft.reg, message_id)
-        message = build_message(
-            rendered, self.sender, recipients, message_id, thread_root, sent_at=self.clock()
-        )
-        self.store.enqueue(
-            reg,
-            SendEmail(message_id, str(template), tuple(recipients)),
-            message.as_bytes(),
-            dedupe_key,
-        )
+        self._enqueue(rendered, recipients, message_id, thread_root, reg, template, dedupe_key)

@@ -57,6 +57,8 @@ def check(path: Path, limits: Limits) -> int:
         if reader.is_encrypted:
             reader.decrypt("")
         catalog = reader.trailer["/Root"].get_object()
+        if not isinstance(catalog, DictionaryObject):
+            raise BadDocument("pdf_corrupt", "the document catalog is not a dictionary")
         _check_tree(catalog)
         why = _active_content(reader, catalog)
     except BadDocument:

@@ -45,6 +45,7 @@ from markupsafe import Markup, escape
 
 from drivebot import i18n
 from drivebot.flows import Audience, ProductType, flowchart, is_open
+from drivebot.naming import shown
 from drivebot.workflow import Notice
 
 LANGUAGES = i18n.LANGUAGES
@@ -60,9 +61,16 @@ class Report(StrEnum):
     BAD_INPUT_REPORT = "bad_input_report"
     DIGEST = "digest"
     ERROR_REPORT = "error_report"
+    SUBMITTED_BATCH = "submitted_batch"
+    SUBMITTED_REVIEWERS_BATCH = "submitted_reviewers_batch"
 
 
 Template = Notice | Report
+# The e-mail that stands for several held notices of one kind (drivebot.app.notices).
+BATCH_TEMPLATES: dict[Notice, Report] = {
+    Notice.SUBMITTED: Report.SUBMITTED_BATCH,
+    Notice.SUBMITTED_REVIEWERS: Report.SUBMITTED_REVIEWERS_BATCH,
+}
 
 # Who receives each message (tests render every pair; the service may check against it).
 TEMPLATE_AUDIENCES: dict[str, tuple[Audience, ...]] = {
@@ -80,6 +88,8 @@ TEMPLATE_AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "bad_input_report": (Audience.ADMINS,),
     "digest": (Audience.ADMINS,),
     "error_report": (Audience.ADMINS,),
+    "submitted_batch": (Audience.OPD,),
+    "submitted_reviewers_batch": (Audience.REVIEWERS,),
 }
 # Extras some callers leave out (a message without attachment has no file name); every other
 # missing value raises, so a forgotten argument shows up in tests instead of as a blank.
@@ -91,7 +101,15 @@ _OPTIONAL_EXTRAS: dict[str, Any] = {
 }
 # Messages that make sense without a draft; every other one is about exactly one draft.
 _DRAFT_OPTIONAL = frozenset(
-    {"file_quarantined", "unknown_sender", "bad_input_report", "digest", "error_report"}
+    {
+        "file_quarantined",
+        "unknown_sender",
+        "bad_input_report",
+        "digest",
+        "error_report",
+        "submitted_batch",
+        "submitted_reviewers_batch",
+    }
 )
 
 
@@ -197,7 +215,7 @@ def _context(
         draft=draft,
         w=words,
         late_days=LATE_DAYS,
-        greeting=_greeting(words, audience, draft),
+        greeting=_greeting(words, audience, draft, context.get("opd_name")),
     )
     if draft is not None:
         context.update(_draft_context(draft, lang, words))
@@ -206,10 +224,13 @@ def _context(
     return context
 
 
-def _greeting(words: dict[str, Any], audience: Audience, draft: DraftView | None) -> str:
+def _greeting(
+    words: dict[str, Any], audience: Audience, draft: DraftView | None, opd_name: str | None = None
+) -> str:
     greetings = words["greeting"]
+    opd = draft.opd_name if draft else opd_name
     if audience is Audience.OPD:
-        return greetings["opd"].format(opd=draft.opd_name) if draft else greetings["opd_unknown"]
+        return greetings["opd"].format(opd=opd) if opd else greetings["opd_unknown"]
     return greetings[audience.value]
 
 
@@ -307,17 +328,33 @@ def _message_names(lang: str) -> set[str]:
 def _environment(fmt: str) -> Environment:
     # StrictUndefined: a missing value is a bug to see in tests, not a blank in a sent e-mail.
     env = Environment(
+        finalize=_shown,
         loader=FunctionLoader(_load),
         autoescape=fmt == "html",
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(layout=f"layout.{fmt}.j2", label=_stage_label)
+    env.globals.update(layout=f"layout.{fmt}.j2", label=_stage_label, reason_text=_reason_text)
     env.filters.update(
         paras=_html_paras if fmt == "html" else _text_paras, nl2br=_nl2br, longdate=_long_date
     )
     return env
+
+
+def _shown(value: Any) -> Any:
+    """Every value a template prints: names and notes written by others may hold invisible or
+    direction-changing characters (a right-to-left override disguises a file's extension)."""
+    if isinstance(value, Markup):
+        return Markup(shown(str(value)))  # shown only adds plain ASCII: still safe HTML
+    return shown(value) if isinstance(value, str) else value
+
+
+@pass_context
+def _reason_text(context: Any, reason: str) -> dict[str, str]:
+    """What was wrong with a refused input, and what to send instead (the catalogue's words)."""
+    reasons = i18n.section(context["lang"], "reason")
+    return dict(reasons.get(reason, reasons["other"]))
 
 
 @pass_context

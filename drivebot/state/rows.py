@@ -32,6 +32,7 @@ class InputStatus(StrEnum):
     DONE = "done"
     QUARANTINED = "quarantined"
     IGNORED = "ignored"
+    FAILED = "failed"  # drivebot could not handle it (reported once): `drivebot retry` again
 
 
 class VersionKind(StrEnum):
@@ -100,6 +101,14 @@ class ProcessedInput:
     reg: str | None
     detail: str
     at: str
+
+
+@dataclass(frozen=True)
+class HeldNotice:
+    id: int
+    reg: str
+    notice: str
+    audience: str
 
 
 @dataclass(frozen=True)

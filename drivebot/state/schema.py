@@ -109,7 +109,24 @@ def _m002_ledger(db: sqlite3.Connection) -> None:
     )
 
 
+def _m003_held_notices(db: sqlite3.Connection) -> None:
+    """Notices held for one e-mail per batch (drivebot.app.notices.send_held)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE held_notices (
+            id INTEGER PRIMARY KEY,
+            reg TEXT NOT NULL REFERENCES drafts(reg),
+            notice TEXT NOT NULL,          -- a workflow.Notice value
+            audience TEXT NOT NULL,        -- a flows.Audience value
+            created_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_ledger", _m002_ledger),
+    ("003_held_notices", _m003_held_notices),
 ]

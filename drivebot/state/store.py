@@ -27,6 +27,7 @@ from drivebot.state.rows import (
     AuditEntry,
     Draft,
     FileRole,
+    HeldNotice,
     InputStatus,
     OutboxRow,
     ProcessedInput,
@@ -304,6 +305,22 @@ class Store:
                 (key, value),
             )
 
+    # --- notices held for one e-mail per batch -----------------------------------------------
+
+    def hold_notice(self, reg: str, notice: str, audience: str) -> None:
+        self._write(
+            "INSERT INTO held_notices (reg, notice, audience, created_at) VALUES (?, ?, ?, ?)",
+            (reg, notice, audience, self.now()),
+        )
+
+    def held_notices(self) -> list[HeldNotice]:
+        rows = self._rows("SELECT id, reg, notice, audience FROM held_notices ORDER BY id")
+        return [HeldNotice(**dict(row)) for row in rows]
+
+    def release_notices(self, ids: list[int]) -> None:
+        for notice_id in ids:
+            self._write("DELETE FROM held_notices WHERE id = ?", (notice_id,))
+
     # --- archive ledger (drivebot.archive.ledger reads it) -------------------------------------
 
     def append_ledger(
@@ -372,10 +389,13 @@ class Store:
         return {row[0] for row in rows}
 
     def retry_given_up(self) -> int:
-        """Put every given-up item back in the queue (after an admin fixed the cause)."""
-        return self._write(
+        """Put every given-up outbox item, and every input that failed, back to be tried again
+        (after an admin fixed the cause); returns how many."""
+        effects = self._write(
             "UPDATE outbox SET given_up = 0 WHERE given_up = 1 AND done_at IS NULL"
         ).rowcount
+        inputs = self._write("DELETE FROM processed WHERE status = 'failed'").rowcount
+        return effects + inputs
 
     def outbox_done(self, item_id: int) -> None:
         self._write(
