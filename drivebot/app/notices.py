@@ -15,7 +15,6 @@ from drivebot import i18n
 from drivebot.clock import Clock, days_since
 from drivebot.config import Config
 from drivebot.flows import Audience
-from drivebot.workflow import Notice
 from drivebot.notify.emails import (
     BATCH_TEMPLATES,
     DraftView,
@@ -28,6 +27,7 @@ from drivebot.notify.mime import Sender, build_message
 from drivebot.state.outbox import SendEmail
 from drivebot.state.rows import CURRENT_ROLES, Draft
 from drivebot.state.store import Store
+from drivebot.workflow import Notice
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +90,13 @@ class Notices:
         with self.store.transaction():
             held = self.store.held_notices()
             groups: dict[tuple[Notice, Audience, tuple[str, ...]], list[Draft]] = {}
-            for notice in held:
-                draft = self.store.draft(notice.reg)
+            for one in held:
+                draft = self.store.draft(one.reg)
                 if draft is None:
                     continue
-                audience = Audience(notice.audience)
+                audience = Audience(one.audience)
                 to = tuple(self.recipients(audience, draft))
-                groups.setdefault((Notice(notice.notice), audience, to), []).append(draft)
+                groups.setdefault((Notice(one.notice), audience, to), []).append(draft)
             for (notice, audience, to), grouped in groups.items():
                 # Read again: an e-mail queued just before may have set a thread root.
                 drafts = [draft for d in grouped if (draft := self.store.draft(d.reg))]
@@ -104,7 +104,7 @@ class Notices:
                     self.queue(notice, audience, drafts[0], to=to)
                 else:
                     self._queue_batch(notice, audience, drafts, to)
-            self.store.release_notices([notice.id for notice in held])
+            self.store.release_notices([one.id for one in held])
 
     def _queue_batch(
         self, notice: Notice, audience: Audience, drafts: list[Draft], to: tuple[str, ...]
