@@ -21,6 +21,7 @@ import time
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from pathlib import Path
+from typing import BinaryIO
 
 from drivebot.docx_comments import read_comments
 from drivebot.drive import DOCX_MIME, PDF_MIME, DriveFile, DrivePort
@@ -193,6 +194,17 @@ class LocalDrive(DrivePort):
             self._dir(Folder.INBOX, opd_folder).mkdir(parents=True, exist_ok=True)
 
 
+def _header_block(handle: BinaryIO) -> Message:
+    """The headers only: read up to the blank line that ends them (the stdlib's header parser
+    reads, and keeps, the whole message to find that line)."""
+    block = bytearray()
+    for line in handle:
+        if line in (b"\n", b"\r\n") or len(block) > 1 << 20:
+            break
+        block += line
+    return BytesHeaderParser().parsebytes(bytes(block))
+
+
 def _maildir_files(box: Path) -> dict[str, Path]:
     """Message key -> file, over a Maildir's new/ and cur/ (the key is the name before ':')."""
     return {
@@ -222,7 +234,7 @@ class LocalMailbox(MailboxPort):
 
     def headers(self, ref: MailRef) -> Message:
         with self._path(ref).open("rb") as handle:
-            return BytesHeaderParser().parse(handle)
+            return _header_block(handle)
 
     def sender_authenticated(self, headers: Message) -> bool:
         return True

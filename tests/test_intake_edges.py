@@ -320,3 +320,38 @@ def test_a_draft_dropped_straight_into_review_is_reported_once(tmp_path):
     ]
     assert len(reports) == 1 and app.store.drafts() == []
     assert "00 Masuk" in reports[0].get_body(("plain",)).get_content()
+
+
+class BrokenDownloads(LocalDrive):
+    """Cannot read one file, in a way drivebot does not expect (a bug, not a bad document)."""
+
+    broken: str | None = "Ranperbup rusak.docx"
+
+    def download(self, file_id, dest):
+        if self.get(file_id).name == self.broken:
+            raise RuntimeError("an unexpected failure")
+        return super().download(file_id, dest)
+
+
+def test_an_input_that_keeps_failing_is_reported_once_and_left_alone_until_retry(tmp_path):
+    drive = _drive(BrokenDownloads, tmp_path)
+    app = service(tmp_path, drive=drive)
+    drop(tmp_path, "Ranperbup rusak.docx", draft_docx(subject="Rusak"))
+    drop(tmp_path, "Ranperbup baik.docx", draft_docx(subject="Baik"))
+    reports = [app.cycle() for _ in range(3)]
+    assert [len(r.failed) for r in reports] == [1, 0, 0]  # tried once, then left alone
+    assert [d.title for d in app.store.drafts()] == ["Rancangan Peraturan Bupati tentang Baik"]
+    errors = [
+        m
+        for m in sent_to(tmp_path, "kabag.hukum@sbtkab.example")
+        if "Kesalahan" in str(m["Subject"])
+    ]
+    assert len(errors) == 1 and "Ranperbup rusak.docx" in str(errors[0]["Subject"])
+    drive.broken = None  # the cause is fixed
+    out = io.StringIO()
+    assert main(["retry", "-w", str(tmp_path)], Console(out, io.StringIO())) == ExitStatus.OK
+    app.cycle()
+    assert sorted(d.title for d in app.store.drafts()) == [
+        "Rancangan Peraturan Bupati tentang Baik",
+        "Rancangan Peraturan Bupati tentang Rusak",
+    ]

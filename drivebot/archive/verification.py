@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from pypdf import PdfReader
-
 from drivebot.archive.ledger import Ledger, Problem, ProductRecord
 from drivebot.archive.signing import verify_signature
+from drivebot.checks.limits import Limits
+from drivebot.checks.pdf import page_texts
 from drivebot.drive import DrivePort
 from drivebot.errors import NotFound
 from drivebot.files import sha256_of
@@ -47,10 +47,8 @@ class Verdict:
 
 
 def _page_texts(path: Path) -> list[str] | None:
-    try:
-        return [page.extract_text() or "" for page in PdfReader(path, strict=False).pages]
-    except Exception:  # not a PDF we can read: it cannot be one of ours either
-        return None
+    # Bounded: a forged file may carry a content stream that inflates to gigabytes.
+    return page_texts(path, Limits())
 
 
 def _without_stamp(text: str, product_id: str, watermark: str) -> str:

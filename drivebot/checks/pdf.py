@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
+from pypdf.filters import ASCII85Decode, ASCIIHexDecode
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from drivebot.checks.limits import Limits
@@ -47,6 +48,7 @@ _EXECUTABLE = (
 )
 _MAX_NODES = 100_000  # page tree nodes and name-tree entries looked at, at most
 _MAX_FORMS = 200  # form XObjects looked into per page, at most
+_CHUNK = 1 << 20
 
 
 def check(path: Path, limits: Limits) -> int:
@@ -149,21 +151,28 @@ def _name_tree_keys(node: Any) -> list[str]:
     return keys
 
 
-def lines(path: Path, limits: Limits, pages: int = 1) -> list[str]:
-    """The text lines of the first `pages` pages; a page whose content would inflate past the
-    limit, or that cannot be read, gives none."""
+def page_texts(path: Path, limits: Limits, pages: int | None = None) -> list[str] | None:
+    """The text of each of the first `pages` pages (all when None); a page whose content would
+    inflate past the limit reads as empty. None when the file cannot be read as a PDF."""
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted:
             reader.decrypt("")
-        found: list[str] = []
-        for page in list(reader.pages)[:pages]:
-            if _inflates_within(page, limits.pdf_stream_bytes):
-                text = page.extract_text() or ""
-                found += [line.strip() for line in text.splitlines() if line.strip()]
-        return found
-    except Exception:  # an odd page: no text, but the file may still be a valid draft
-        return []
+        texts = []
+        for index, page in enumerate(reader.pages):
+            if pages is not None and index >= pages:
+                break
+            within = _inflates_within(page, limits.pdf_stream_bytes)
+            texts.append((page.extract_text() or "") if within else "")
+        return texts
+    except Exception:  # not a PDF pypdf can read
+        return None
+
+
+def lines(path: Path, limits: Limits, pages: int = 1) -> list[str]:
+    """The text lines of the first `pages` pages (see page_texts)."""
+    texts = page_texts(path, limits, pages) or []
+    return [line.strip() for text in texts for line in text.splitlines() if line.strip()]
 
 
 def _inflates_within(page: DictionaryObject, limit: int) -> bool:
@@ -217,17 +226,36 @@ def _forms(holder: DictionaryObject) -> list[StreamObject]:
 
 
 def _inflated_size(stream: StreamObject, budget: int) -> int | None:
-    """The stream's inflated size if it stays within `budget`, else None."""
-    raw: bytes = stream._data  # the encoded bytes as stored: nothing inflated yet
+    """The stream's decoded size if it stays within `budget`, else None. ASCII85 and ASCIIHex
+    only shrink their input, so they are decoded as they are; Flate runs through a bounded
+    decompressor; any other filter (LZW, run-length...) is not bounded here: no text."""
+    data: bytes = stream._data  # the encoded bytes as stored: nothing inflated yet
     filters = stream.get("/Filter")
     names = list(filters) if isinstance(filters, ArrayObject) else [filters] if filters else []
-    if not names:
-        return len(raw) if len(raw) <= budget else None
-    if [str(name) for name in names] != ["/FlateDecode"]:
-        return None  # other filters (LZW, run-length...) are not bounded here: no text
+    names = [str(name) for name in names]
+    for name in names:
+        if name in ("/ASCII85Decode", "/A85"):
+            data = ASCII85Decode.decode(data)
+        elif name in ("/ASCIIHexDecode", "/AHx"):
+            data = ASCIIHexDecode.decode(data)
+        elif name in ("/FlateDecode", "/Fl"):
+            return _flate_size(data, budget) if name is names[-1] or len(names) == 1 else None
+        else:
+            return None
+    return len(data) if len(data) <= budget else None
+
+
+def _flate_size(data: bytes, budget: int) -> int | None:
+    """The inflated size of `data`, counted a megabyte at a time and never kept, or None past
+    `budget` (or when it is not valid Flate)."""
     inflater = zlib.decompressobj()
+    size = 0
     try:
-        out = inflater.decompress(raw, budget)
+        while data:
+            size += len(inflater.decompress(data, _CHUNK))
+            if size > budget:
+                return None
+            data = inflater.unconsumed_tail
+        return size + len(inflater.flush())
     except zlib.error:
         return None
-    return None if inflater.unconsumed_tail else len(out)

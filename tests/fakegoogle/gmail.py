@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.utils import make_msgid
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +62,7 @@ class Mail:
     parsed: Message = field(init=False)
 
     def __post_init__(self) -> None:
-        self.parsed = message_from_bytes(self.raw)
+        self.parsed = _parsed(self.raw)
 
     def header(self, name: str) -> str:
         return _unfold(self.parsed.get(name, ""))
@@ -126,11 +127,22 @@ class Mail:
         return node.get_payload(decode=True) if node.get_filename() else None
 
 
+def _parsed(raw: bytes) -> Message:
+    """The message as Gmail indexes it. One nested past what a recursive parser takes (a
+    forward of a forward... thousands deep) is kept with its headers only, as Gmail keeps it."""
+    try:
+        return message_from_bytes(raw)
+    except RecursionError:
+        return BytesHeaderParser().parsebytes(raw)
+
+
 def _unfold(value: Any) -> str:
     return re.sub(r"\r?\n[ \t]+", " ", str(value))
 
 
 def _snippet(message: Message) -> str:
+    if not message.is_multipart() and message.get_content_maintype() == "message":
+        return ""  # kept with its headers only (see _parsed)
     for part in message.walk():
         if part.get_content_type() == "text/plain" and not part.get_filename():
             return (part.get_payload(decode=True) or b"").decode(errors="replace")[:100].strip()
@@ -356,7 +368,7 @@ class FakeGmail:
             )
         if request.media is not None and len(raw) > 36_700_160:
             raise ApiError(413, "Request payload size exceeds the limit.", "uploadTooLarge")
-        parsed = message_from_bytes(raw)
+        parsed = _parsed(raw)
         if not any(parsed.get(h) for h in ("To", "Cc", "Bcc")):
             raise bad_request("Recipient address required")
         thread_id = body.get("threadId")
