@@ -47,8 +47,12 @@ def run(count: int) -> None:
         )
 
 
-if __name__ == "__main__":
+def main() -> None:
     for size in (10, 100, 500):
         run(size)
+
+
+if __name__ == "__main__":
+    main()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MB")

@@ -26,8 +26,8 @@ from fakegoogle import FakeGoogle  # noqa: E402
 from fakegoogle.drive import FOLDER_MIME  # noqa: E402
 
 from drivebot.config import DEFAULT_FOLDERS, GoogleSettings  # noqa: E402
-from drivebot.drive import WATCHED, GoogleDrive, setup_google_folders  # noqa: E402
-from drivebot.flows import Folder  # noqa: E402
+from drivebot.drive import GoogleDrive, setup_google_folders  # noqa: E402
+from drivebot.flows import WATCHED, Folder  # noqa: E402
 from drivebot.gmail import GmailMailbox  # noqa: E402
 from drivebot.google_api import drive_client, gmail_client  # noqa: E402
 

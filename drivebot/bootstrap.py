@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from drivebot.app.application import App
+from drivebot.app.archive_commands import ArchiveCommands
+from drivebot.app.lock import WorkspaceLock
+from drivebot.archive.archiver import Archiver
 from drivebot.clock import Clock, system_clock
 from drivebot.config import Config
 from drivebot.drive import DrivePort
@@ -40,6 +43,16 @@ def mailbox(config: Config) -> MailboxPort:
 
         return GmailMailbox(gmail_client(config.google, config.workspace))
     return LocalMailbox(config.workspace / "mail")
+
+
+def archive_commands(config: Config, on_lock_wait: Callable[[], None] = lambda: None
+                     ) -> ArchiveCommands:
+    """What revoke, stamp and import-archive need: the store, the Drive and the lock (no mail,
+    so no Gmail login)."""
+    state = store(config)
+    folders = drive(config)
+    return ArchiveCommands(WorkspaceLock(config.workspace, on_lock_wait),
+                           lambda: Archiver(config, state, folders))
 
 
 def app(

@@ -7,7 +7,7 @@ configured time zone (`Config.timezone`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 Clock = Callable[[], datetime]
 
@@ -25,3 +25,8 @@ def days_since(iso: str, now: datetime) -> int:
     """Whole days from a stored moment to `now` (never negative)."""
     since = datetime.fromisoformat(iso)
     return max((now.astimezone(since.tzinfo) - since).days, 0)
+
+
+def local_date(iso: str, tz: tzinfo | None) -> str:
+    """The calendar day (YYYY-MM-DD) a stored moment falls on in the office's time zone."""
+    return datetime.fromisoformat(iso).astimezone(tz).date().isoformat()

@@ -111,7 +111,8 @@ def _q(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _mime_for(name: str) -> str:
+def mime_for(name: str) -> str:
+    """The MIME type a file of this name is uploaded as (what Drive shows for it)."""
     suffix = Path(name).suffix.lower()
     return (
         {".docx": DOCX_MIME, ".pdf": PDF_MIME}.get(suffix)
@@ -283,13 +284,13 @@ class GoogleDrive(DrivePort):
         self, source: Path, name: str, folder: Folder, opd_folder: str | None = None
     ) -> DriveFile:
         body = {"name": name, "parents": [self.tree.folder_id(folder, opd_folder)]}
-        return self._placed(self._create(body, source, _mime_for(name)), name)
+        return self._placed(self._create(body, source, mime_for(name)), name)
 
     def put(self, source: Path, name: str, folder: Folder) -> DriveFile:
         existing = self.find(folder, name)
         if existing is None:
             return self.upload(source, name, folder)
-        return self._placed(self._create({}, source, _mime_for(name), file_id=existing.id), name)
+        return self._placed(self._create({}, source, mime_for(name), file_id=existing.id), name)
 
     def move(self, file_id: str, folder: Folder, name: str | None = None) -> DriveFile:
         item = self._get(file_id)

@@ -27,3 +27,9 @@ def copy_whole(source: Path, target: Path) -> None:
     partial = target.with_name(f".{fit(target.name, 240)}.part")
     shutil.copyfile(source, partial)
     os.replace(partial, target)
+
+
+def stored_path(sha: str, suffix: str) -> str:
+    """Where the workspace's version store keeps these bytes (content-addressed), relative to
+    the workspace: "versions/ab/ab12....pdf"."""
+    return str(Path("versions") / sha[:2] / f"{sha}{suffix}")

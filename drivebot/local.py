@@ -24,15 +24,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from drivebot.docx_comments import read_comments
-from drivebot.drive import DOCX_MIME, PDF_MIME, DriveFile, DrivePort
+from drivebot.drive import DriveFile, DrivePort, mime_for
 from drivebot.errors import NotFound, TransientError
 from drivebot.files import copy_whole
 from drivebot.flows import WATCHED, Folder
 from drivebot.gmail import MailboxPort, MailRef
 from drivebot.naming import component, fit, key, shown
 from drivebot.workflow import Note
-
-_MIME_BY_SUFFIX = {".docx": DOCX_MIME, ".pdf": PDF_MIME}
 
 
 def _text(name: str) -> str:
@@ -76,7 +74,7 @@ class LocalDrive(DrivePort):
             id=f"ino-{info.st_ino}",
             name=_text(path.name),
             folder=folder,
-            mime_type=_MIME_BY_SUFFIX.get(path.suffix.lower(), "application/octet-stream"),
+            mime_type=mime_for(path.name),
             size=info.st_size,
             opd_folder=_text(opd_folder) if opd_folder else None,
             locked=not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH),

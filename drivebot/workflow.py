@@ -342,6 +342,21 @@ def move_means(folder: Folder) -> type[Event] | None:
     return _MOVE_MEANS.get(folder)
 
 
+def wants_notes(event_type: type[Event]) -> bool:
+    """Whether this decision carries the reviewers' notes (read before deciding)."""
+    return event_type is RevisionRequested
+
+
+def reviewer_event(event_type: type[Event], actor: str, reason: str,
+                   notes: tuple[Note, ...] = ()) -> Event:
+    """The event of a reviewer's decision, with the notes when it sends the draft back."""
+    if event_type is RevisionRequested:
+        return RevisionRequested(actor=actor, reason=reason, notes=notes)
+    if event_type is Approved:
+        return Approved(actor=actor, reason=reason)
+    raise TypeError(f"{event_type.__name__} is not a reviewer's decision")
+
+
 def takes_final_from_inbox(stage: str, from_owning_opd: bool, is_pdf: bool) -> bool:
     """An approved draft's PDF, sent by its own OPD to its inbox folder, is its signed final."""
     return awaits_final(stage) and from_owning_opd and is_pdf

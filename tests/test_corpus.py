@@ -185,7 +185,7 @@ def _text(message) -> str:
 
 def _no_injection(sent, corpus: Corpus) -> None:
     for message in sent:
-        names = {name.lower() for name in message.keys()}
+        names = {name.lower() for name, _ in message.items()}
         assert names <= OUTGOING_HEADERS, names - OUTGOING_HEADERS
         assert "\n" not in str(message["Subject"]) and "\r" not in str(message["Subject"])
         text = _text(message)

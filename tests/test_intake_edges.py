@@ -355,3 +355,15 @@ def test_an_input_that_keeps_failing_is_reported_once_and_left_alone_until_retry
         "Rancangan Peraturan Bupati tentang Baik",
         "Rancangan Peraturan Bupati tentang Rusak",
     ]
+
+
+def test_finalize_refuses_a_file_that_is_not_a_document_and_uploads_nothing(tmp_path):
+    app = service(tmp_path)
+    draft = approved(app, tmp_path)
+    (tmp_path / "catatan.txt").write_text("bukan naskah final", encoding="utf-8")
+    err = io.StringIO()
+    code = main(["finalize", draft.reg, str(tmp_path / "catatan.txt"), "-w", str(tmp_path)],
+                Console(io.StringIO(), err))
+    assert code == ExitStatus.BAD_DOCUMENT and "tidak dapat dipakai" in err.getvalue()
+    assert list((tmp_path / "drive" / "04 Final").iterdir()) == []
+    assert app.store.draft(draft.reg).stage == draft.stage

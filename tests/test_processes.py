@@ -52,20 +52,28 @@ def local_workspace(tmp_path: Path) -> str:
 
 
 def test_the_page_and_the_daemon_run_together(tmp_path):
-    workspace = local_workspace(tmp_path)
+    write_config(tmp_path, poll_interval_seconds=1)
+    assert drivebot("init", str(tmp_path)).returncode == 0
+    workspace = str(tmp_path)
     serve = started("serve", "--port", "0", "-w", workspace)
+    run = None
     try:
         port = wait_for_line(serve, r"http://127\.0\.0\.1:(\d+)/").group(1)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
-            assert page.status == 200
+        run = started("run", "-w", workspace)  # would wait for ever on a lock serve held
+        wait_for_line(run, r"berkas: 0, e-mail: 0")
         (tmp_path / INBOX / "Ranperbup Retribusi.docx").write_bytes(draft_docx())
-        once = drivebot("once", "-w", workspace, timeout=60)  # would wait for ever on a lock
-        assert once.returncode == 0, once.stderr
+        wait_for_line(run, r"berkas: 1, e-mail: 0")  # the daemon's next cycle took it in
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
+            assert page.status == 200  # and the page still answers
         status = drivebot("status", "--json", "-w", workspace)
         assert [d["stage"] for d in json.loads(status.stdout)] == ["pemeriksaan"]
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(30) == 0
     finally:
-        serve.terminate()
-        serve.wait(10)
+        for process in (serve, run):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait(10)
 
 
 def test_run_stops_warmly_on_sigterm(tmp_path):
@@ -94,6 +102,14 @@ def test_read_only_commands_need_no_google_login(tmp_path):
     assert verify.returncode == 6 and "TIDAK TERDAFTAR" in verify.stdout
     publish = drivebot("publish", str(tmp_path / "site"), "-w", str(tmp_path))
     assert publish.returncode == 0 and (tmp_path / "site" / "index.html").exists()
+    serve = started("serve", "--port", "0", "-w", str(tmp_path))
+    try:
+        port = wait_for_line(serve, r"http://127\.0\.0\.1:(\d+)/").group(1)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
+            assert page.status == 200
+    finally:
+        serve.terminate()
+        serve.wait(10)
     once = drivebot("once", "-w", str(tmp_path))
     assert once.returncode == 2 and "drivebot auth" in once.stderr
 
@@ -131,4 +147,17 @@ def test_version():
 
     shown = drivebot("--version")
     assert shown.returncode == 0 and shown.stdout.strip() == f"drivebot {__version__}"
-    assert __version__[0].isdigit()
+    assert __version__[0].isdigit() and "unknown" not in __version__  # installed, not a tree
+
+
+def test_a_drive_refusal_in_the_outbox_stops_the_daemon_with_one_mail(google, tmp_path):
+    """The bot's access to the folders was taken away: the move of a new draft is refused.
+    drivebot stops, and the admins get one e-mail (mail still works), nothing else."""
+    write_config(tmp_path, google.config_overrides())
+    assert drivebot("init", str(tmp_path)).returncode == 0
+    google.drop("Dinas Kesehatan", "Ranperbup Retribusi.docx", draft_docx())
+    google.google.faults.schedule("drive.files.update", Fault.FORBIDDEN)
+    run = drivebot("run", "-w", str(tmp_path), timeout=60)
+    assert run.returncode == 2 and "Konfigurasi salah" in run.stderr
+    [mail] = [message_from_bytes(raw, policy=policy.default) for raw in google.sent_messages()]
+    assert "berhenti" in str(mail["Subject"]) and str(mail["To"]) == "kabag.hukum@sbtkab.example"

@@ -1,5 +1,6 @@
 """The workflow as a table: (type, stage, event) -> (stage, actions), and what is refused."""
 
+import ast
 import sys
 
 import pytest
@@ -245,7 +246,7 @@ def _loaded_after(module: str) -> list[str]:
         "'httplib2', 'drivebot', 'sqlite3', 'docx', 'pypdf'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return eval(out.stdout)  # a printed list of module names
+    return ast.literal_eval(out.stdout)  # a printed list of module names
 
 
 def test_the_workflow_imports_no_backend():

@@ -8,8 +8,7 @@ the rows out afterwards (drivebot.app.effects).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import assert_never
 
 from drivebot.app.notices import Notices
 from drivebot.clock import Clock
@@ -20,6 +19,7 @@ from drivebot.state.outbox import CopyForReview, MoveFile, StampArchive
 from drivebot.state.rows import CURRENT_ROLES, Draft, FileRole
 from drivebot.state.store import Store
 from drivebot.workflow import (
+    Action,
     AssignNumber,
     Decision,
     Event,
@@ -45,14 +45,6 @@ class Actions:
         self.notices = notices
         self.regs = regs
         self.clock = clock
-        self._handlers: dict[type[Any], Callable[[str, Any], None]] = {
-            MoveDraftFiles: self._move_files,
-            MakeReviewCopy: self._review_copy,
-            SupersedeOtherFiles: self._supersede,
-            Notify: self._notify,
-            AssignNumber: self._assign_number,
-            StampAndArchive: self._stamp_and_archive,
-        }
 
     def commit(self, draft: Draft, event: Event, decision: Decision) -> None:
         """Write the new state, its audit line and its effects (inside the caller's transaction)."""
@@ -61,7 +53,28 @@ class Actions:
             draft.reg, event.actor, event.kind, draft.stage, decision.state.stage, event.reason
         )
         for action in decision.actions:
-            self._handlers[type(action)](draft.reg, action)
+            self._record(draft.reg, action)
+
+    def _record(self, reg: str, action: Action) -> None:
+        """One action, by its type."""
+        match action:
+            case MoveDraftFiles():
+                self._move_files(reg, action)
+            case MakeReviewCopy():
+                self.store.enqueue(reg, CopyForReview(action.file_id, reg))
+            case SupersedeOtherFiles():
+                self._supersede(reg, action)
+            case Notify():
+                self._notify(reg, action)
+            case AssignNumber():
+                self._assign_number(reg)
+            case StampAndArchive():
+                final = action.final
+                effect = StampArchive(reg, final.file_id, final.stored, final.sha256,
+                                      final.exported)
+                self.store.enqueue(reg, effect)
+            case _:
+                assert_never(action)
 
     def _move_files(self, reg: str, action: MoveDraftFiles) -> None:
         for tracked in self.store.files_of(reg, *CURRENT_ROLES):
@@ -69,9 +82,6 @@ class Actions:
             if action.new_file is not None and tracked.file_id == action.new_file.file_id:
                 name = self.regs.working_name(reg, action.version, action.new_file.name)
             self.store.enqueue(reg, MoveFile(tracked.file_id, action.to.value, name))
-
-    def _review_copy(self, reg: str, action: MakeReviewCopy) -> None:
-        self.store.enqueue(reg, CopyForReview(action.file_id, reg))
 
     def _supersede(self, reg: str, action: SupersedeOtherFiles) -> None:
         for old in self.store.files_of(reg, *CURRENT_ROLES):
@@ -91,7 +101,7 @@ class Actions:
             completed_stage=action.stage,
         )
 
-    def _assign_number(self, reg: str, action: AssignNumber) -> None:
+    def _assign_number(self, reg: str) -> None:
         draft = self.store.draft(reg)
         if draft is None or draft.number is not None:
             return  # kept when a final is taken in again
@@ -101,9 +111,3 @@ class Actions:
             f"number:{kind.value}:{year}", start=self.config.numbering_start[kind]
         )
         self.store.set_number(reg, number, year)
-
-    def _stamp_and_archive(self, reg: str, action: StampAndArchive) -> None:
-        final = action.final
-        self.store.enqueue(
-            reg, StampArchive(reg, final.file_id, final.stored, final.sha256, final.exported)
-        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from drivebot import i18n
 from drivebot.app.actions import Actions
 from drivebot.app.archive_commands import ArchiveCommands
 from drivebot.app.commands import Commands
@@ -105,11 +106,13 @@ class App:
         """Best effort: one e-mail telling the admins the daemon stopped, when mail still works
         (a refused Google login may be the very reason it stopped)."""
         try:
-            with self.store.transaction():
-                self.notices.report_error(
-                    "drivebot stopped: it cannot run as configured", str(error), f"stopped:{error}"
-                )
-            self.effects.flush()
+            with self.lock.hold():
+                with self.store.transaction():
+                    item = self.notices.report_error(
+                        i18n.text(self.config.language, "report.stopped"), str(error),
+                        f"stopped:{error}")
+                if item is not None:
+                    self.effects.flush(only={item})  # nothing else: the rest waits for the fix
         except Exception:
             log.exception("could not tell the admins that drivebot stopped")
 

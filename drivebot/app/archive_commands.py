@@ -11,7 +11,7 @@ from collections.abc import Callable
 from drivebot.app.lock import WorkspaceLock
 from drivebot.archive.archiver import Archiver
 from drivebot.archive.backlog import Product, Summary, archive_product, import_backlog
-from drivebot.archive.ledger import ProductRecord
+from drivebot.archive.ledger import LedgerEvent, ProductRecord, ProductStatus
 from drivebot.errors import NotFound
 
 
@@ -28,24 +28,26 @@ class ArchiveCommands:
             product = archiver.ledger.product(product_id.strip().upper())
             if product is None:
                 raise NotFound(f"no archived product {product_id}")
-            if product.status != "berlaku":
+            if product.status is not ProductStatus.IN_FORCE:
                 return product, False
             with archiver.store.transaction():
-                archiver.ledger.append("revoked", product.id, {"by": by})
+                archiver.ledger.append(LedgerEvent.REVOKED, product.id, {"by": by})
             archiver.export_ledger()
             return product, True
 
-    def stamp(self, product: Product) -> str | None:
-        """Stamp and archive a product that never went through drivebot; returns the stamping
-        method, or None when it is archived already."""
+    def stamp(self, product: Product) -> tuple[ProductRecord, str | None]:
+        """Stamp and archive a product that never went through drivebot; returns its record
+        and the stamping method (None: it was archived already, and is left as it is)."""
         with self.lock.hold():
-            return archive_product(self._archiver(), product)
+            archiver = self._archiver()
+            method = archive_product(archiver, product)
+            record = archiver.ledger.product(product.id)
+            if record is None:
+                raise RuntimeError(f"{product.id} was archived but the ledger has no record")
+            return record, method
 
     def import_backlog(
         self, products: list[Product], progress: Callable[[int, int, str], None]
     ) -> Summary:
         with self.lock.hold():
             return import_backlog(self._archiver(), products, progress)
-
-    def record(self, product_id: str) -> ProductRecord | None:
-        return self._archiver().ledger.product(product_id)

@@ -14,7 +14,7 @@ from drivebot.app.drive_intake import DriveIntake
 from drivebot.app.effects import Effects
 from drivebot.app.lock import WorkspaceLock
 from drivebot.config import Config
-from drivebot.documents import check_size
+from drivebot.documents import inspect
 from drivebot.drive import DrivePort
 from drivebot.errors import NotFound
 from drivebot.flows import STAGES, Folder
@@ -31,6 +31,7 @@ from drivebot.workflow import (
     StageDone,
     decide,
     refusal,
+    reviewer_event,
 )
 
 CLI_ACTOR = "admin (CLI)"
@@ -74,9 +75,8 @@ class Commands:
         with self.lock.hold():
             draft = self._applicable(reg, RevisionRequested)
             notes = tuple(self.drive_intake.notes_of(draft))
-            return self._apply(
-                reg, RevisionRequested(actor=actor, reason="command line", notes=notes)
-            )
+            event = reviewer_event(RevisionRequested, actor, "command line", notes)
+            return self._decide(draft, event)
 
     def advance(self, reg: str, stage: str, actor: str = CLI_ACTOR) -> Draft:
         """Mark a tracked stage (done outside the division) done."""
@@ -90,7 +90,7 @@ class Commands:
             draft = self._applicable(reg, FinalReceived)  # refused before anything moves
             if not source.is_file():
                 raise NotFound(f"no file {source}")
-            check_size(source.name, source.stat().st_size, self.config.max_attachment_bytes)
+            inspect(source, source.name, self.config.limits)  # a bad file is refused here
             name = source.name if self.regs.find(source.name) else f"{draft.reg} {source.name}"
             uploaded = self.drive.upload(source, name, Folder.FINAL)
             self.drive_intake.take_final(uploaded, draft, actor)
@@ -116,9 +116,11 @@ class Commands:
 
     def _apply(self, reg: str, event: Event) -> Draft:
         with self.lock.hold():
-            draft = self.draft(reg)
-            decision = decide(draft.state, event)
-            with self.store.transaction():
-                self.actions.commit(draft, event, decision)
-            self.effects.flush()
-            return self.draft(draft.reg)
+            return self._decide(self.draft(reg), event)
+
+    def _decide(self, draft: Draft, event: Event) -> Draft:
+        decision = decide(draft.state, event)
+        with self.store.transaction():
+            self.actions.commit(draft, event, decision)
+        self.effects.flush()
+        return self.draft(draft.reg)

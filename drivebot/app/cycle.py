@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
+from drivebot import i18n
 from drivebot.app.digest import Digest
 from drivebot.app.drive_intake import DriveIntake
 from drivebot.app.effects import Effects
@@ -23,6 +24,7 @@ from drivebot.app.notices import Notices
 from drivebot.drive import DrivePort
 from drivebot.errors import ConfigError, TransientError
 from drivebot.gmail import MailboxPort
+from drivebot.naming import shown
 from drivebot.state.rows import InputStatus
 from drivebot.state.store import Store
 
@@ -70,7 +72,7 @@ class Cycle:
             "mail",
             self.mailbox.poll,
             self.mail_intake.handle,
-            lambda ref: (f"e-mail {ref.id}", f"mail:{ref.id}"),
+            lambda ref: (self._said("report.mail", id=ref.id), f"mail:{ref.id}"),
             report,
         )
         report.files = self._poll(
@@ -78,7 +80,10 @@ class Cycle:
             self.drive.poll,
             self.drive_intake.handle,
             # A changed file (another size or name, or moved) is a new input: tried again.
-            lambda f: (f"Drive file {f.name}", f"drive:{f.id}:{f.folder}:{f.size}:{f.name}"),
+            lambda f: (
+                self._said("report.file", name=shown(f.name)),
+                f"drive:{f.id}:{f.folder}:{f.size}:{f.name}",
+            ),
             report,
         )
         self.notices.send_held()  # one acknowledgement per OPD, one notice to reviewers
@@ -131,12 +136,16 @@ class Cycle:
             report.failed.append(f"{label}: {exc}")
             self._report_failure(label, exc, failed_key)
 
+    def _said(self, key: str, **values: object) -> str:
+        return i18n.text(self.notices.config.language, key, **values)
+
     def _report_failure(self, label: str, exc: Exception, failed_key: str) -> None:
         """Record the failure and tell the admins, once; reporting must never break the guard."""
         try:
             detail = f"{type(exc).__name__}: {exc}"
             with self.store.transaction():
                 self.store.mark_processed(failed_key, InputStatus.FAILED, None, detail[:2000])
-                self.notices.report_error(label, detail, f"error:{label}:{detail}")
+                summary = self._said("report.input_failed", what=label)
+                self.notices.report_error(summary, detail, f"error:{failed_key}:{detail}")
         except Exception:
             log.exception("could not report the failure of %s", label)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import cast
 
 import schedule
 
@@ -31,9 +32,11 @@ class Daemon:
     """`cycle` runs once at start and then every `interval` seconds. An error in a cycle is
     logged and the next cycle tries again, except a ConfigError, which ends the loop (raised)."""
 
-    def __init__(self, cycle: Callable[[], None], interval: float):
+    def __init__(self, cycle: Callable[[], None], interval: float,
+                 on_stopping: Callable[[], None] = lambda: None):
         self.cycle = cycle
         self.interval = interval
+        self.on_stopping = on_stopping  # told when the first signal arrives
         self.stopping = False
 
     def stop(self) -> None:
@@ -42,7 +45,8 @@ class Daemon:
 
     def run(self) -> None:
         scheduler = schedule.Scheduler()
-        scheduler.every(max(int(self.interval), 1)).seconds.do(self._one_cycle)
+        # schedule takes seconds as a float too (its type hints say int).
+        scheduler.every(cast(int, self.interval)).seconds.do(self._one_cycle)
         with self._signals():
             self._one_cycle()
             while not self.stopping:
@@ -65,6 +69,7 @@ class Daemon:
                 raise KeyboardInterrupt  # the second signal: stop now
             log.info("signal %s: stopping after this cycle", signum)
             self.stop()
+            self.on_stopping()
 
         previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
         try:

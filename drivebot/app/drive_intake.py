@@ -20,33 +20,34 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from drivebot.app.actions import Actions
-from drivebot.app.inputs import Inputs, stored_path
+from drivebot.app.inputs import Inputs
 from drivebot.app.notices import Notices
 from drivebot.clock import Clock
 from drivebot.config import Config, Opd
 from drivebot.documents import DocumentInfo, check_size, inspect
 from drivebot.drive import GOOGLE_DOC_MIME, DriveFile, DrivePort
 from drivebot.errors import BadDocument, NotFound
-from drivebot.files import sha256_of
+from drivebot.files import sha256_of, stored_path
 from drivebot.flows import Audience, Folder
 from drivebot.naming import RegistrationNumbers, is_temporary
 from drivebot.notify.emails import Report
 from drivebot.state.rows import CURRENT_ROLES, Draft, FileRole, InputStatus, VersionKind
 from drivebot.state.store import Store
 from drivebot.workflow import (
-    Event,
     FinalReceived,
     NewFile,
     Note,
     Refusal,
     Rejected,
     RevisionReceived,
-    RevisionRequested,
     SignedFinal,
     Submitted,
     decide,
     move_means,
+    refusal,
+    reviewer_event,
     takes_final_from_inbox,
+    wants_notes,
     working_folder,
 )
 
@@ -158,32 +159,19 @@ class DriveIntake:
             with self.store.transaction():
                 self.store.set_file_place(file.id, file.folder.value)
             return
-        reason = f"moved to {self.config.folders[file.folder]}"
-        event: Event = (
-            RevisionRequested(actor=REVIEWER, reason=reason, notes=tuple(self.notes_of(draft)))
-            if meaning is RevisionRequested
-            else meaning(actor=REVIEWER, reason=reason)
-        )
-        try:
-            decision = decide(draft.state, event)
-        except Rejected as rejected:
+        why = refusal(draft.state, meaning)
+        if why is not None:  # decided before any note is read: a refused move costs nothing
             with self.store.transaction():  # recorded, and the reviewers told it did nothing
                 self.store.set_file_place(file.id, file.folder.value)
-                self.store.audit(
-                    draft.reg,
-                    REVIEWER,
-                    event.kind,
-                    draft.stage,
-                    draft.stage,
-                    f"refused: {rejected.reason.value}",
-                )
-                self.notices.queue(
-                    Report.REJECTED_EVENT,
-                    Audience.REVIEWERS,
-                    draft,
-                    reason_key=rejected.reason.value,
-                )
+                self.store.audit(draft.reg, REVIEWER, meaning.kind, draft.stage, draft.stage,
+                                 f"refused: {why.value}")
+                self.notices.queue(Report.REJECTED_EVENT, Audience.REVIEWERS, draft,
+                                   reason_key=why.value)
             return
+        notes = tuple(self.notes_of(draft)) if wants_notes(meaning) else ()
+        reason = f"moved to {self.config.folders[file.folder]}"
+        event = reviewer_event(meaning, REVIEWER, reason, notes)
+        decision = decide(draft.state, event)
         with self.store.transaction():
             self.store.set_file_place(file.id, file.folder.value)
             self.actions.commit(draft, event, decision)

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from email import message_from_bytes, policy
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import Any
+from typing import assert_never
 
+from drivebot import i18n
 from drivebot.app.notices import Notices
 from drivebot.drive import DriveFile, DrivePort
 from drivebot.errors import ConfigError, TransientError
@@ -34,6 +35,7 @@ from drivebot.state.outbox import (
     QuarantineMail,
     SendEmail,
     StampArchive,
+    Unreadable,
 )
 from drivebot.state.rows import FileRole
 from drivebot.state.store import Store
@@ -56,31 +58,45 @@ class Effects:
         self.drive = drive
         self.mailbox = mailbox
         self.notices = notices
-        self._handlers: dict[type[Any], Callable[[Any, OutboxItem], None]] = {
-            SendEmail: self._send,
-            MoveFile: lambda effect, _: self._move_file(effect),
-            CopyForReview: lambda effect, _: self._review_copy(effect),
-            QuarantineFile: lambda effect, _: self._quarantine_file(effect),
-            MarkMailProcessed: lambda effect, _: self.mailbox.mark_processed(
-                MailRef(effect.ref, 0)
-            ),
-            QuarantineMail: lambda effect, _: self.mailbox.quarantine(MailRef(effect.ref, 0)),
-            StampArchive: lambda effect, _: stamp_and_archive(effect),
-        }
+        self.stamp_and_archive = stamp_and_archive
 
-    def flush(self) -> int:
-        """Carry out what is pending; returns how many items failed (they stay queued).
+    def carry_out(self, item: OutboxItem) -> None:
+        """One item, by the type of its effect."""
+        match item.effect:
+            case SendEmail():
+                self._send(item.effect, item)
+            case MoveFile():
+                self._move(item.effect)
+            case CopyForReview():
+                self._review_copy(item.effect)
+            case QuarantineFile():
+                self._quarantine_file(item.effect)
+            case MarkMailProcessed():
+                self.mailbox.mark_processed(MailRef(item.effect.ref, 0))
+            case QuarantineMail():
+                self.mailbox.quarantine(MailRef(item.effect.ref, 0))
+            case StampArchive():
+                self.stamp_and_archive(item.effect)
+            case Unreadable():
+                raise ValueError(f"outbox row cannot be read: {item.effect.error}")
+            case _:
+                assert_never(item.effect)
+
+    def flush(self, only: set[int] | None = None) -> int:
+        """Carry out what is pending (or only the items `only` names); returns how many items
+        failed (they stay queued).
 
         A ConfigError stops the flush: nothing else can succeed until the setup is fixed."""
         held_back = self.store.held_back_drafts()
         failures = 0
         for item in self.store.pending():
-            if item.reg is not None and item.reg in held_back:
+            if (item.reg is not None and item.reg in held_back) or \
+                    (only is not None and item.id not in only):
                 continue
             with self.store.transaction():
                 self.store.outbox_started(item.id)
             try:
-                self._handlers[type(item.effect)](item.effect, item)
+                self.carry_out(item)
             except ConfigError:
                 raise
             except Exception as exc:  # one failing item never stops the others
@@ -102,21 +118,17 @@ class Effects:
             self.store.outbox_failed(item.id, error)
             if attempts >= MAX_ATTEMPTS and not isinstance(exc, TransientError):
                 self.store.outbox_given_up(item.id)
-                self.notices.report_error(
-                    f"outbox item {item.id} ({kind}) failed {attempts} times; "
-                    f"its draft waits until `drivebot retry` is run",
-                    error,
-                )
+                summary = i18n.text(self.notices.config.language, "report.given_up", kind=kind,
+                                    reg=item.reg or "-", n=attempts)
+                self.notices.report_error(summary, error)
 
     def _send(self, effect: SendEmail, item: OutboxItem) -> None:
         if item.attempts > 0 and self.mailbox.was_sent(effect.message_id):
             log.info("%s was already sent before a crash; not sending it again", effect.message_id)
             return
-        raw = item.raw or b""
-        self.mailbox.send(message_from_bytes(raw, policy=policy.SMTP))
-
-    def _move_file(self, effect: MoveFile) -> None:
-        self._move(effect)
+        if item.raw is None:
+            raise ValueError(f"outbox e-mail {effect.message_id} has no message bytes")
+        self.mailbox.send(message_from_bytes(item.raw, policy=policy.SMTP))
 
     def _move(self, effect: MoveFile) -> DriveFile:
         moved = self.drive.move(effect.file_id, Folder(effect.folder), effect.name)

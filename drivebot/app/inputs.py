@@ -16,7 +16,7 @@ from drivebot.app.notices import Notices
 from drivebot.config import Config, Opd
 from drivebot.drive import DriveFile
 from drivebot.errors import BadDocument
-from drivebot.files import copy_whole
+from drivebot.files import copy_whole, stored_path
 from drivebot.flows import Audience
 from drivebot.notify.emails import Report
 from drivebot.state.outbox import QuarantineFile
@@ -25,11 +25,6 @@ from drivebot.state.store import Store
 from drivebot.workflow import Rejected
 
 log = logging.getLogger(__name__)
-
-
-def stored_path(sha: str, suffix: str) -> str:
-    """Where the version store keeps these bytes, relative to the workspace."""
-    return str(Path("versions") / sha[:2] / f"{sha}{suffix}")
 
 
 class Inputs:

@@ -72,10 +72,13 @@ class Notices:
             waiting_days=days_since(draft.stage_since, self.clock()),
         )
 
-    def report_error(self, summary: str, detail: str, dedupe_key: str | None = None) -> None:
-        """Tell the admins of a problem drivebot cannot solve itself (inside a transaction)."""
-        key = dedupe_key[:300] if dedupe_key else None
-        self.queue(
+    def report_error(self, summary: str, detail: str, dedupe_key: str | None = None
+                     ) -> int | None:
+        """Tell the admins of a problem drivebot cannot solve itself (inside a transaction);
+        returns the outbox item. With `dedupe_key`, the same problem is told once a day."""
+        today = self.clock().astimezone(self.config.tz).date().isoformat()
+        key = f"{today}:{dedupe_key}"[:300] if dedupe_key else None
+        return self.queue(
             Report.ERROR_REPORT,
             Audience.ADMINS,
             None,
@@ -139,11 +142,11 @@ class Notices:
         reg: str | None,
         template: Template,
         dedupe_key: str | None,
-    ) -> None:
+    ) -> int | None:
         message = build_message(
             rendered, self.sender, recipients, message_id, thread_root, sent_at=self.clock()
         )
-        self.store.enqueue(
+        return self.store.enqueue(
             reg,
             SendEmail(message_id, str(template), tuple(recipients)),
             message.as_bytes(),
@@ -159,12 +162,14 @@ class Notices:
         to: Sequence[str] | None = None,
         dedupe_key: str | None = None,
         **extra: Any,
-    ) -> None:
-        """Render the message and put it in the outbox (inside the caller's transaction)."""
+    ) -> int | None:
+        """Render the message and put it in the outbox (inside the caller's transaction);
+        returns the outbox item, or None when nobody is configured to receive it or
+        `dedupe_key` was queued before."""
         recipients = list(to) if to is not None else self.recipients(audience, draft)
         if not recipients:
             log.info("no %s address configured: %s e-mail not queued", audience.value, template)
-            return
+            return None
         reg = draft.reg if draft else None
         rendered = render(
             template, self.config.language, audience, self.view(draft) if draft else None, **extra
@@ -174,4 +179,5 @@ class Notices:
         if draft and thread_root is None:
             thread_root = message_id
             self.store.set_thread_root(draft.reg, message_id)
-        self._enqueue(rendered, recipients, message_id, thread_root, reg, template, dedupe_key)
+        return self._enqueue(rendered, recipients, message_id, thread_root, reg, template,
+                             dedupe_key)

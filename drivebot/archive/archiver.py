@@ -13,8 +13,9 @@ import logging
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from drivebot.archive.ledger import LEDGER_FILE, Ledger, Problem
+from drivebot.archive.ledger import LEDGER_FILE, Ledger, LedgerEvent, Problem
 from drivebot.archive.signing import ProductIdentity, Signer
+from drivebot.clock import local_date
 from drivebot.config import Config
 from drivebot.documents import convert_to_pdf, pdf_converter
 from drivebot.drive import DrivePort
@@ -88,7 +89,7 @@ class Archiver:
             number=draft.number,
             year=draft.number_year,
             title=draft.title.removeprefix("Rancangan ").strip(),
-            date=final.received_at[:10],
+            date=local_date(final.received_at, self.config.tz),
             final_sha256=final.sha256,
         )
 
@@ -150,10 +151,9 @@ class Archiver:
         method = None
         if archived is None or not local_copy.exists():
             local_copy.parent.mkdir(parents=True, exist_ok=True)
-            partial = local_copy.with_name(f".{local_copy.name}.part")
-            method = _stamp(plan, source, partial, self.stamp_spec(identity))
+            # The stamping writes through a temporary file and a rename: never half a file.
+            method = _stamp(plan, source, local_copy, self.stamp_spec(identity))
             log.info("%s stamped (%s)", identity.id, method)
-            partial.replace(local_copy)
         if archived is None:
             archived = self.drive.upload(local_copy, stamped_name, Folder.ARCHIVE)
         self.drive.lock(archived.id)
@@ -201,7 +201,7 @@ class Archiver:
             incremental = sha256_of(stamped, size) == identity.final_sha256
             method = "incremental" if incremental else "rewrite"
         self.ledger.append(
-            "archived",
+            LedgerEvent.ARCHIVED,
             identity.id,
             {
                 "product_type": identity.product_type,

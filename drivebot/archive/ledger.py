@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,18 @@ from drivebot.archive.signing import ProductIdentity
 from drivebot.state.store import Store
 
 GENESIS = "0" * 64
+
+
+class LedgerEvent(StrEnum):
+    ARCHIVED = "archived"
+    REVOKED = "revoked"
+
+
+class ProductStatus(StrEnum):
+    """A product's status as the ledger records it (the words JDIH uses)."""
+
+    IN_FORCE = "berlaku"
+    REVOKED = "dicabut"
 LEDGER_FILE = "ledger.jsonl"
 
 
@@ -29,7 +42,7 @@ class ProductRecord(ProductIdentity):
     stamped_name: str
     signature: str
     archived_at: str
-    status: str  # "berlaku" or "dicabut"
+    status: ProductStatus
     revoked_by: str | None = None
     subject: str = ""
     final_size: int = 0
@@ -61,7 +74,9 @@ class Ledger:
 
     # --- writing -----------------------------------------------------------------------------
 
-    def append(self, event: str, product_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    def append(
+        self, event: LedgerEvent, product_id: str, fields: dict[str, Any]
+    ) -> dict[str, Any]:
         """Add a record (call inside the transaction that causes it)."""
         last = self.store.db.execute(
             "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1"
@@ -127,15 +142,15 @@ class Ledger:
     def products(self) -> list[ProductRecord]:
         state: dict[str, dict[str, Any]] = {}
         for record in self.records():
-            if record["event"] == "archived":
+            if record["event"] == LedgerEvent.ARCHIVED:
                 state[record["id"]] = {
                     **record,
-                    "status": "berlaku",
+                    "status": ProductStatus.IN_FORCE,
                     "revoked_by": None,
                     "archived_at": record["at"],
                 }
-            elif record["event"] == "revoked" and record["id"] in state:
-                state[record["id"]].update(status="dicabut", revoked_by=record["by"])
+            elif record["event"] == LedgerEvent.REVOKED and record["id"] in state:
+                state[record["id"]].update(status=ProductStatus.REVOKED, revoked_by=record["by"])
         fields = set(ProductRecord.__dataclass_fields__)
         return [
             ProductRecord(**{k: v for k, v in item.items() if k in fields})

@@ -15,6 +15,7 @@ from drivebot.archive.ledger import LEDGER_FILE, Ledger, ProductRecord
 from drivebot.archive.signing import public_key_pem
 from drivebot.archive.verification import Verdict, verify_file
 from drivebot.config import Config
+from drivebot.files import stored_path
 from drivebot.naming import RegistrationNumbers
 from drivebot.state.store import Store
 
@@ -38,10 +39,14 @@ class ArchiveReader:
             re.compile(rf"{regs.pattern}|{IMPORT_ID_PATTERN}"),
         )
 
-    def original_of(self, product: ProductRecord) -> Path:
-        """Where the version store keeps a drivebot product's signed original."""
-        sha = product.final_sha256
-        return self.workspace / "versions" / sha[:2] / f"{sha}.pdf"
+    def original_of(self, product: ProductRecord) -> Path | None:
+        """Where the version store keeps a drivebot product's signed original (a PDF, or the
+        .docx a final was sent as), if it does."""
+        for suffix in (".pdf", ".docx"):
+            path = self.workspace / stored_path(product.final_sha256, suffix)
+            if path.exists():
+                return path
+        return None
 
     def verify(self, path: Path) -> Verdict:
         return verify_file(path, self.ledger, self.original_of, self.id_pattern, self.watermark)

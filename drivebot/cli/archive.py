@@ -12,11 +12,10 @@ import contextlib
 from urllib.parse import urlparse
 
 from drivebot import bootstrap
-from drivebot.archive.archiver import archive_names
+from drivebot.app.archive_commands import ArchiveCommands
 from drivebot.archive.backlog import Product, read_metadata
-from drivebot.archive.ledger import ProductRecord
+from drivebot.archive.ledger import ProductRecord, ProductStatus
 from drivebot.archive.reader import ArchiveReader
-from drivebot.archive.signing import ProductIdentity
 from drivebot.archive.verification import verify_archive
 from drivebot.cli.console import Console, ExitStatus
 from drivebot.cli.drafts import configured
@@ -28,6 +27,10 @@ from drivebot.i18n import product_label
 
 def _reader(config: Config) -> ArchiveReader:
     return ArchiveReader.open(config, bootstrap.store(config, readonly=True))
+
+
+def _writer(config: Config, console: Console) -> ArchiveCommands:
+    return bootstrap.archive_commands(config, lambda: console.warn("waiting_for_lock"))
 
 
 def _label(product: ProductRecord) -> str:
@@ -66,7 +69,7 @@ def verify(args: argparse.Namespace, console: Console) -> ExitStatus:
     console.say(f"verdict_{verdict.status}", detail=verdict.detail, **facts)
     if product is None or not verdict.authentic:
         return ExitStatus.NOT_AUTHENTIC
-    if product.status != "berlaku":
+    if product.status is not ProductStatus.IN_FORCE:
         console.say("verdict_revoked", by=product.revoked_by)
         return ExitStatus.REVOKED_PRODUCT
     console.say("verdict_in_force")
@@ -75,7 +78,7 @@ def verify(args: argparse.Namespace, console: Console) -> ExitStatus:
 
 def revoke(args: argparse.Namespace, console: Console) -> ExitStatus:
     config = configured(args, console)
-    product, revoked = bootstrap.app(config).archive.revoke(args.product_id, args.by)
+    product, revoked = _writer(config, console).revoke(args.product_id, args.by)
     if not revoked:
         console.say("already_revoked", id=product.id, by=product.revoked_by)
         return ExitStatus.OK
@@ -85,7 +88,7 @@ def revoke(args: argparse.Namespace, console: Console) -> ExitStatus:
 
 def stamp(args: argparse.Namespace, console: Console) -> ExitStatus:
     config = configured(args, console)
-    archive = bootstrap.app(config).archive
+    archive = _writer(config, console)
     product = Product(
         args.file,
         ProductType(args.type),
@@ -95,27 +98,12 @@ def stamp(args: argparse.Namespace, console: Console) -> ExitStatus:
         args.date or f"{args.year}-01-01",
         args.subject,
     )
-    method = archive.stamp(product)
+    record, method = archive.stamp(product)
     if method is None:
         console.say("already_archived", id=product.id)
         return ExitStatus.OK
-    record = archive.record(product.id)
-    assert record is not None
-    identity = ProductIdentity(
-        record.id,
-        record.product_type,
-        record.number,
-        record.year,
-        record.title,
-        record.date,
-        record.final_sha256,
-    )
-    console.say(
-        "stamped",
-        id=product.id,
-        method=method,
-        url=config.workspace / "archive" / archive_names(identity)[0],
-    )
+    console.say("stamped", id=product.id, method=method,
+                url=config.workspace / "archive" / record.stamped_name)
     return ExitStatus.OK
 
 
@@ -133,7 +121,7 @@ def import_archive(args: argparse.Namespace, console: Console) -> ExitStatus:
             flush=True,
         )
 
-    summary = bootstrap.app(config).archive.import_backlog(products, progress)
+    summary = _writer(config, console).import_backlog(products, progress)
     print(file=console.err)
     skipped = bad_rows + summary.skipped
     console.say("import_summary", archived=len(summary.archived), skipped=len(skipped))

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
-from dataclasses import replace
-from importlib.resources import files
-from pathlib import Path
 
 from drivebot import bootstrap, i18n
 from drivebot.app.application import App
 from drivebot.app.cycle import CycleReport
 from drivebot.app.daemon import Daemon
-from drivebot.archive.signing import Signer
+from drivebot.app.setup import init_workspace, setup_google
 from drivebot.cli.console import Console, ExitStatus
-from drivebot.clock import system_clock
-from drivebot.config import CONFIG_NAME, Config, load, write_google_settings
+from drivebot.clock import Clock, system_clock
+from drivebot.config import CONFIG_NAME, Config, load
 from drivebot.errors import ConfigError, NotFound
 from drivebot.flows import Folder
 from drivebot.state.rows import Draft
@@ -41,20 +37,8 @@ def _app(args: argparse.Namespace, console: Console) -> App:
 
 
 def init(args: argparse.Namespace, console: Console) -> ExitStatus:
-    directory: Path = args.directory
-    directory.mkdir(parents=True, exist_ok=True)
-    config_path = directory / CONFIG_NAME
-    if config_path.exists():
-        console.say("init_kept", cfg=CONFIG_NAME, ws=directory)
-    else:
-        sample = files("drivebot").joinpath("sample_config.toml").read_text(encoding="utf-8")
-        config_path.write_text(sample, encoding="utf-8")
-        console.say("init_done", cfg=CONFIG_NAME, ws=directory)
-    config = load(directory)
-    bootstrap.store(config).close()
-    Signer.load(directory, create=True)
-    if config.backend == "local":
-        bootstrap.drive(config).ensure_folders([opd.folder for opd in config.opds])
+    created = init_workspace(args.directory)
+    console.say("init_done" if created else "init_kept", cfg=CONFIG_NAME, ws=args.directory)
     return ExitStatus.OK
 
 
@@ -65,14 +49,13 @@ def run(args: argparse.Namespace, console: Console) -> ExitStatus:
         inbox = config.workspace / "drive" / config.folders[Folder.INBOX] / config.opds[0].folder
         console.say("drop_here", path=inbox, sent=config.workspace / "mail" / "sent")
     console.say("running", n=config.poll_interval_seconds)
-    daemon = Daemon(lambda: report(console, app.cycle()), config.poll_interval_seconds)
+    daemon = Daemon(lambda: report(console, app.cycle(), app.clock, config),
+                    config.poll_interval_seconds, lambda: console.warn("stopping"))
     try:
-        daemon.run()
+        daemon.run()  # a second signal raises KeyboardInterrupt: main says "Dihentikan", 130
     except ConfigError as error:
         app.report_stop(error)
         raise
-    except KeyboardInterrupt:
-        pass
     console.say("stopped")
     return ExitStatus.OK
 
@@ -84,11 +67,11 @@ def once(args: argparse.Namespace, console: Console) -> ExitStatus:
     except ConfigError as error:
         app.report_stop(error)  # deduplicated: a cron job failing hourly tells them once
         raise
-    report(console, outcome)
+    report(console, outcome, app.clock, app.config)
     return ExitStatus.TRANSIENT if outcome.transient else ExitStatus.OK
 
 
-def report(console: Console, outcome: CycleReport) -> None:
+def report(console: Console, outcome: CycleReport, clock: Clock, config: Config) -> None:
     problems = ""
     if outcome.transient or outcome.failed or outcome.outbox_failures:
         problems = console.text(
@@ -99,7 +82,7 @@ def report(console: Console, outcome: CycleReport) -> None:
         )
     console.say(
         "cycle",
-        time=time.strftime("%H:%M:%S"),
+        time=clock().astimezone(config.tz).strftime("%H:%M:%S"),
         files=outcome.files,
         messages=outcome.messages,
         problems=problems,
@@ -176,21 +159,13 @@ def retry(args: argparse.Namespace, console: Console) -> ExitStatus:
 
 
 def google_setup(args: argparse.Namespace, console: Console) -> ExitStatus:
-    from drivebot.drive import setup_google_folders
-    from drivebot.google_api import drive_client, run_auth_flow
-
     config = configured(args, console)
     if args.command == "auth":
+        from drivebot.google_api import run_auth_flow
+
         path = run_auth_flow(config.google, args.workspace, args.port, not args.no_browser)
         console.say("token_saved", path=path)
         return ExitStatus.OK
-    settings = replace(config.google, root_folder_id=args.root, shared_drive_id=args.shared_drive)
-    ids = setup_google_folders(
-        drive_client(settings, args.workspace),
-        settings,
-        config.folders,
-        [opd.folder for opd in config.opds],
-    )
-    write_google_settings(args.workspace, args.root, args.shared_drive, ids)
-    console.say("google_ready", n=len(ids), cfg=CONFIG_NAME)
+    count = setup_google(config, args.root, args.shared_drive)
+    console.say("google_ready", n=count, cfg=CONFIG_NAME)
     return ExitStatus.OK

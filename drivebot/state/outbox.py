@@ -71,6 +71,17 @@ class StampArchive:
     exported: bool = False
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A row this version cannot read (an unknown kind, a payload without a field it needs):
+    carrying it out fails, so it is retried, given up and reported like any failing item,
+    and the rest of the outbox goes on."""
+
+    kind: ClassVar[str] = "unreadable"
+    stored_kind: str
+    error: str
+
+
 Effect = (
     SendEmail
     | MoveFile
@@ -79,6 +90,7 @@ Effect = (
     | MarkMailProcessed
     | QuarantineMail
     | StampArchive
+    | Unreadable
 )
 _TYPES: dict[str, type[Any]] = {
     cls.kind: cls
@@ -93,13 +105,17 @@ def dump(effect: Effect) -> tuple[str, str]:
 
 
 def load(kind: str, payload: str) -> Effect:
-    """The effect a row holds. Keys a newer or older version wrote are left out."""
-    cls = _TYPES[kind]
-    fields = {f.name for f in dataclasses.fields(cls)}
-    values = {key: value for key, value in json.loads(payload).items() if key in fields}
-    if cls is SendEmail:
-        values["to"] = tuple(values["to"])
-    effect: Effect = cls(**values)
+    """The effect a row holds. Keys a newer or older version wrote are left out; a row that
+    cannot be read at all is Unreadable."""
+    try:
+        cls = _TYPES[kind]
+        fields = {f.name for f in dataclasses.fields(cls)}
+        values = {key: value for key, value in json.loads(payload).items() if key in fields}
+        if cls is SendEmail:
+            values["to"] = tuple(values["to"])
+        effect: Effect = cls(**values)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return Unreadable(kind, f"{type(exc).__name__}: {exc}")
     return effect
 
 

@@ -67,12 +67,15 @@ class Store:
         return iso_utc(self.clock())
 
     def migrate(self) -> None:
-        applied = self._applied_migrations()
+        try:
+            applied = self._applied_migrations()
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"the state file is not a drivebot database ({exc})") from None
         pending = [(name, step) for name, step in MIGRATIONS if name not in applied]
         if pending and self.readonly:
             raise ConfigError(
                 "the state file was written by an older drivebot: run "
-                "`drivebot once` to bring it up to date"
+                "`drivebot init <workspace>` (it keeps the configuration) to bring it up to date"
             )
         for name, step in pending:
             with self.transaction():
@@ -84,7 +87,10 @@ class Store:
         if exists.fetchone() is None:
             if self.readonly:
                 return set()
-            self.db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, at TEXT)")
+            with self.transaction():  # two processes may open a new file at once
+                self._write(
+                    "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, at TEXT)"
+                )
         return {row[0] for row in self.db.execute("SELECT name FROM migrations")}
 
     @contextmanager

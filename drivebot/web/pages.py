@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jinja2 import Environment, FunctionLoader, StrictUndefined
 
 from drivebot import i18n
-from drivebot.archive.ledger import ProductRecord
+from drivebot.archive.ledger import ProductRecord, ProductStatus
 from drivebot.archive.signing import verify_signature
 
 LANGUAGES = i18n.LANGUAGES
@@ -108,9 +108,9 @@ def _long_date(value: str, lang: str) -> str:
 
 def status_of(record: ProductRecord, lang: str) -> tuple[str, str]:
     labels = _words(lang)["status"]
-    if record.status == "berlaku":
+    if record.status == ProductStatus.IN_FORCE:
         return labels["berlaku"], "ok"
-    if record.status == "dicabut":
+    if record.status == ProductStatus.REVOKED:
         return labels["dicabut"], "bad"
     return record.status, "warn"
 

@@ -46,6 +46,7 @@ class Fault(StrEnum):
     UNAVAILABLE = "503"
     DROP = "drop"  # the connection closes without an answer
     UNAUTHORIZED = "401"  # the login was revoked: not the request's fault
+    FORBIDDEN = "403"  # the bot's access to a file or folder was taken away
 
 
 _FAULT_ERRORS = {
@@ -53,6 +54,9 @@ _FAULT_ERRORS = {
     Fault.SERVER_ERROR: ApiError(500, "Internal Error", "backendError"),
     Fault.UNAVAILABLE: ApiError(503, "The service is currently unavailable.", "backendError"),
     Fault.UNAUTHORIZED: ApiError(401, "Invalid Credentials", "authError"),
+    Fault.FORBIDDEN: ApiError(
+        403, "The user does not have sufficient permissions for this file.",
+        "insufficientFilePermissions"),
 }
 
 
