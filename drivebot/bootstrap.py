@@ -45,14 +45,16 @@ def mailbox(config: Config) -> MailboxPort:
     return LocalMailbox(config.workspace / "mail")
 
 
-def archive_commands(config: Config, on_lock_wait: Callable[[], None] = lambda: None
-                     ) -> ArchiveCommands:
+def archive_commands(
+    config: Config, on_lock_wait: Callable[[], None] = lambda: None
+) -> ArchiveCommands:
     """What revoke, stamp and import-archive need: the store, the Drive and the lock (no mail,
     so no Gmail login)."""
     state = store(config)
     folders = drive(config)
-    return ArchiveCommands(WorkspaceLock(config.workspace, on_lock_wait),
-                           lambda: Archiver(config, state, folders))
+    return ArchiveCommands(
+        WorkspaceLock(config.workspace, on_lock_wait), lambda: Archiver(config, state, folders)
+    )
 
 
 def app(

@@ -39,6 +39,7 @@ class DriveFile:
     opd_folder: str | None = None  # the OPD's subfolder, for files in the inbox
     locked: bool = False
     link: str | None = None  # where a person opens it (webViewLink, or a file path)
+    modified: str | None = None  # changes whenever the content does (modifiedTime, mtime)
 
 
 class DrivePort(ABC):
@@ -95,7 +96,7 @@ class DrivePort(ABC):
 
 # --- Google Drive v3 -------------------------------------------------------------------------
 
-FILE_FIELDS = "id,name,mimeType,parents,size,trashed,webViewLink,contentRestrictions"
+FILE_FIELDS = "id,name,mimeType,parents,size,trashed,webViewLink,contentRestrictions,modifiedTime"
 CHANGE_FIELDS = f"nextPageToken,newStartPageToken,changes(fileId,removed,file({FILE_FIELDS}))"
 RESUMABLE_ABOVE = 5 * 1024 * 1024  # Google's advice: multipart up to 5 MB, resumable above
 UPLOAD_CHUNK = 8 * 1024 * 1024  # a multiple of 256 KiB, as resumable uploads require
@@ -151,6 +152,7 @@ class GoogleDrive(DrivePort):
             opd_folder=place[1],
             locked=any(r.get("readOnly") for r in item.get("contentRestrictions", [])),
             link=item.get("webViewLink"),
+            modified=item.get("modifiedTime"),
         )
 
     # --- request scopes ----------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The review process's stages as data: one flow per product type, and the folders it uses.
 
-Stages follow the legal division's published flowchart (see DOMAIN.md): every product type has
+Stages follow the legal division's published flowchart (bagan alur): every product type has
 its own flow, an ordered tuple of stage keys. Stages done outside the legal division
 (harmonisasi, paraf koordinasi, penetapan, pengundangan, and a Perda's DPRD and governor steps)
 are *tracked*: someone marks them done, and the arrival of the signed final closes whichever are

@@ -3,7 +3,7 @@
 Files have no link (a path would be stale after the next move). File ids are the files' inode
 numbers, which survive a move or rename inside the tree, as a
 Drive file id does. An editor that saves through a temporary file gives the file a new id;
-the service then matches it to its draft by the registration number in its name.
+the Drive intake then matches it to its draft by the registration number in its name.
 
 Mail: `mail/inbox` is read; a processed message moves to `mail/processed`, a refused one to
 `mail/quarantine`; everything sent is written, complete, to `mail/sent`. There is no mail
@@ -78,6 +78,7 @@ class LocalDrive(DrivePort):
             size=info.st_size,
             opd_folder=_text(opd_folder) if opd_folder else None,
             locked=not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH),
+            modified=str(info.st_mtime_ns),
         )
 
     def _entries(self, folders: tuple[Folder, ...]) -> list[tuple[Path, Folder, str | None]]:

@@ -347,8 +347,9 @@ def wants_notes(event_type: type[Event]) -> bool:
     return event_type is RevisionRequested
 
 
-def reviewer_event(event_type: type[Event], actor: str, reason: str,
-                   notes: tuple[Note, ...] = ()) -> Event:
+def reviewer_event(
+    event_type: type[Event], actor: str, reason: str, notes: tuple[Note, ...] = ()
+) -> Event:
     """The event of a reviewer's decision, with the notes when it sends the draft back."""
     if event_type is RevisionRequested:
         return RevisionRequested(actor=actor, reason=reason, notes=notes)

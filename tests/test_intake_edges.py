@@ -362,8 +362,10 @@ def test_finalize_refuses_a_file_that_is_not_a_document_and_uploads_nothing(tmp_
     draft = approved(app, tmp_path)
     (tmp_path / "catatan.txt").write_text("bukan naskah final", encoding="utf-8")
     err = io.StringIO()
-    code = main(["finalize", draft.reg, str(tmp_path / "catatan.txt"), "-w", str(tmp_path)],
-                Console(io.StringIO(), err))
+    code = main(
+        ["finalize", draft.reg, str(tmp_path / "catatan.txt"), "-w", str(tmp_path)],
+        Console(io.StringIO(), err),
+    )
     assert code == ExitStatus.BAD_DOCUMENT and "tidak dapat dipakai" in err.getvalue()
     assert list((tmp_path / "drive" / "04 Final").iterdir()) == []
     assert app.store.draft(draft.reg).stage == draft.stage

@@ -70,8 +70,9 @@ class Actions:
                 self._assign_number(reg)
             case StampAndArchive():
                 final = action.final
-                effect = StampArchive(reg, final.file_id, final.stored, final.sha256,
-                                      final.exported)
+                effect = StampArchive(
+                    reg, final.file_id, final.stored, final.sha256, final.exported
+                )
                 self.store.enqueue(reg, effect)
             case _:
                 assert_never(action)

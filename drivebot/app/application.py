@@ -109,8 +109,10 @@ class App:
             with self.lock.hold():
                 with self.store.transaction():
                     item = self.notices.report_error(
-                        i18n.text(self.config.language, "report.stopped"), str(error),
-                        f"stopped:{error}")
+                        i18n.text(self.config.language, "report.stopped"),
+                        str(error),
+                        f"stopped:{error}",
+                    )
                 if item is not None:
                     self.effects.flush(only={item})  # nothing else: the rest waits for the fix
         except Exception:

@@ -79,10 +79,10 @@ class Cycle:
             "drive",
             self.drive.poll,
             self.drive_intake.handle,
-            # A changed file (another size or name, or moved) is a new input: tried again.
+            # A changed file (new content, another name, moved) is a new input: tried again.
             lambda f: (
                 self._said("report.file", name=shown(f.name)),
-                f"drive:{f.id}:{f.folder}:{f.size}:{f.name}",
+                f"drive:{f.id}:{f.folder}:{f.size}:{f.modified}:{f.name}",
             ),
             report,
         )

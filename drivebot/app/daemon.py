@@ -32,8 +32,12 @@ class Daemon:
     """`cycle` runs once at start and then every `interval` seconds. An error in a cycle is
     logged and the next cycle tries again, except a ConfigError, which ends the loop (raised)."""
 
-    def __init__(self, cycle: Callable[[], None], interval: float,
-                 on_stopping: Callable[[], None] = lambda: None):
+    def __init__(
+        self,
+        cycle: Callable[[], None],
+        interval: float,
+        on_stopping: Callable[[], None] = lambda: None,
+    ):
         self.cycle = cycle
         self.interval = interval
         self.on_stopping = on_stopping  # told when the first signal arrives

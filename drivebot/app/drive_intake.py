@@ -134,7 +134,8 @@ class DriveIntake:
     def _reattach(self, draft: Draft, file: DriveFile) -> None:
         """A draft's file came back with a new id (an editor saved it anew): adopt it."""
         expected = working_folder(draft.stage)
-        assert expected is not None
+        if expected is None:  # handle() reattaches only at a stage with a working folder
+            raise RuntimeError(f"{draft.reg} at {draft.stage} has no working folder")
         with self.store.transaction():
             for old in self.store.files_of(draft.reg, *CURRENT_ROLES):
                 self.store.set_file_place(old.file_id, old.folder, role=FileRole.REPLACED)
@@ -163,10 +164,17 @@ class DriveIntake:
         if why is not None:  # decided before any note is read: a refused move costs nothing
             with self.store.transaction():  # recorded, and the reviewers told it did nothing
                 self.store.set_file_place(file.id, file.folder.value)
-                self.store.audit(draft.reg, REVIEWER, meaning.kind, draft.stage, draft.stage,
-                                 f"refused: {why.value}")
-                self.notices.queue(Report.REJECTED_EVENT, Audience.REVIEWERS, draft,
-                                   reason_key=why.value)
+                self.store.audit(
+                    draft.reg,
+                    REVIEWER,
+                    meaning.kind,
+                    draft.stage,
+                    draft.stage,
+                    f"refused: {why.value}",
+                )
+                self.notices.queue(
+                    Report.REJECTED_EVENT, Audience.REVIEWERS, draft, reason_key=why.value
+                )
             return
         notes = tuple(self.notes_of(draft)) if wants_notes(meaning) else ()
         reason = f"moved to {self.config.folders[file.folder]}"
@@ -248,7 +256,8 @@ class DriveIntake:
                     file.id, reg, FileRole.WORKING, file.folder.value, file.name, file.link
                 )
                 new = self.store.draft(reg)
-                assert new is not None
+                if new is None:  # just added, in this very transaction
+                    raise RuntimeError(f"{reg} was not recorded")
                 event = Submitted(
                     actor=f"OPD {opd.name}",
                     reason=f"file {file.name}",

@@ -90,8 +90,9 @@ class Effects:
         held_back = self.store.held_back_drafts()
         failures = 0
         for item in self.store.pending():
-            if (item.reg is not None and item.reg in held_back) or \
-                    (only is not None and item.id not in only):
+            if (item.reg is not None and item.reg in held_back) or (
+                only is not None and item.id not in only
+            ):
                 continue
             with self.store.transaction():
                 self.store.outbox_started(item.id)
@@ -118,8 +119,13 @@ class Effects:
             self.store.outbox_failed(item.id, error)
             if attempts >= MAX_ATTEMPTS and not isinstance(exc, TransientError):
                 self.store.outbox_given_up(item.id)
-                summary = i18n.text(self.notices.config.language, "report.given_up", kind=kind,
-                                    reg=item.reg or "-", n=attempts)
+                summary = i18n.text(
+                    self.notices.config.language,
+                    "report.given_up",
+                    kind=kind,
+                    reg=item.reg or "-",
+                    n=attempts,
+                )
                 self.notices.report_error(summary, error)
 
     def _send(self, effect: SendEmail, item: OutboxItem) -> None:

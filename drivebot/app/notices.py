@@ -72,8 +72,7 @@ class Notices:
             waiting_days=days_since(draft.stage_since, self.clock()),
         )
 
-    def report_error(self, summary: str, detail: str, dedupe_key: str | None = None
-                     ) -> int | None:
+    def report_error(self, summary: str, detail: str, dedupe_key: str | None = None) -> int | None:
         """Tell the admins of a problem drivebot cannot solve itself (inside a transaction);
         returns the outbox item. With `dedupe_key`, the same problem is told once a day."""
         today = self.clock().astimezone(self.config.tz).date().isoformat()
@@ -179,5 +178,6 @@ class Notices:
         if draft and thread_root is None:
             thread_root = message_id
             self.store.set_thread_root(draft.reg, message_id)
-        return self._enqueue(rendered, recipients, message_id, thread_root, reg, template,
-                             dedupe_key)
+        return self._enqueue(
+            rendered, recipients, message_id, thread_root, reg, template, dedupe_key
+        )

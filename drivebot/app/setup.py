@@ -40,7 +40,11 @@ def setup_google(config: Config, root: str, shared_drive: str) -> int:
     from drivebot.google_api import drive_client
 
     settings = replace(config.google, root_folder_id=root, shared_drive_id=shared_drive)
-    ids = setup_google_folders(drive_client(settings, config.workspace), settings,
-                               config.folders, [opd.folder for opd in config.opds])
+    ids = setup_google_folders(
+        drive_client(settings, config.workspace),
+        settings,
+        config.folders,
+        [opd.folder for opd in config.opds],
+    )
     write_google_settings(config.workspace, root, shared_drive, ids)
     return len(ids)

@@ -31,6 +31,8 @@ class ProductStatus(StrEnum):
 
     IN_FORCE = "berlaku"
     REVOKED = "dicabut"
+
+
 LEDGER_FILE = "ledger.jsonl"
 
 
@@ -74,9 +76,7 @@ class Ledger:
 
     # --- writing -----------------------------------------------------------------------------
 
-    def append(
-        self, event: LedgerEvent, product_id: str, fields: dict[str, Any]
-    ) -> dict[str, Any]:
+    def append(self, event: LedgerEvent, product_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Add a record (call inside the transaction that causes it)."""
         last = self.store.db.execute(
             "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1"

@@ -102,8 +102,12 @@ def stamp(args: argparse.Namespace, console: Console) -> ExitStatus:
     if method is None:
         console.say("already_archived", id=product.id)
         return ExitStatus.OK
-    console.say("stamped", id=product.id, method=method,
-                url=config.workspace / "archive" / record.stamped_name)
+    console.say(
+        "stamped",
+        id=product.id,
+        method=method,
+        url=config.workspace / "archive" / record.stamped_name,
+    )
     return ExitStatus.OK
 
 

@@ -49,8 +49,11 @@ def run(args: argparse.Namespace, console: Console) -> ExitStatus:
         inbox = config.workspace / "drive" / config.folders[Folder.INBOX] / config.opds[0].folder
         console.say("drop_here", path=inbox, sent=config.workspace / "mail" / "sent")
     console.say("running", n=config.poll_interval_seconds)
-    daemon = Daemon(lambda: report(console, app.cycle(), app.clock, config),
-                    config.poll_interval_seconds, lambda: console.warn("stopping"))
+    daemon = Daemon(
+        lambda: report(console, app.cycle(), app.clock, config),
+        config.poll_interval_seconds,
+        lambda: console.warn("stopping"),
+    )
     try:
         daemon.run()  # a second signal raises KeyboardInterrupt: main says "Dihentikan", 130
     except ConfigError as error:

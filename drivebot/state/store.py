@@ -400,7 +400,9 @@ class Store:
         effects = self._write(
             "UPDATE outbox SET given_up = 0 WHERE given_up = 1 AND done_at IS NULL"
         ).rowcount
-        inputs = self._write("DELETE FROM processed WHERE status = 'failed'").rowcount
+        inputs = self._write(
+            "DELETE FROM processed WHERE status = ?", (InputStatus.FAILED.value,)
+        ).rowcount
         return effects + inputs
 
     def outbox_done(self, item_id: int) -> None:

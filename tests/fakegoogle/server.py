@@ -55,8 +55,10 @@ _FAULT_ERRORS = {
     Fault.UNAVAILABLE: ApiError(503, "The service is currently unavailable.", "backendError"),
     Fault.UNAUTHORIZED: ApiError(401, "Invalid Credentials", "authError"),
     Fault.FORBIDDEN: ApiError(
-        403, "The user does not have sufficient permissions for this file.",
-        "insufficientFilePermissions"),
+        403,
+        "The user does not have sufficient permissions for this file.",
+        "insufficientFilePermissions",
+    ),
 }
 
 
