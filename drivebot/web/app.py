@@ -1,8 +1,8 @@
 """The verification pages a QR code leads to: a small Flask app, or the same pages as a static site.
 
 Every stamped page carries a QR code with ``<verify_url_base><product id>?s=<signature>``; the
-signature is Ed25519 over the product's identity (drivebot.archive.signing). Whoever scans it lands on
-``create_app``'s product page, which shows the product's facts from the ledger (type, number,
+signature is Ed25519 over the product's identity (drivebot.archive.signing). Whoever scans it
+lands on ``create_app``'s product page, which shows the product's facts from the ledger (type, number,
 year, title, date, status, the SHA-256 of the signed final and of the stamped copy) and says
 whether the signature in the code is valid for that product. ``/cek`` takes an uploaded PDF,
 hashes it and looks the hash up in the ledger. ``publish`` writes the same pages as plain files
@@ -112,7 +112,7 @@ def create_app(
     check_public_key(public_key_pem)
     pages = Pages(lang, org_name, max_upload_mb)
     verify_path = _normalise_path(verify_path)
-    # No template or static folder: the pages render from drivebot/web/templates, not Flask's defaults.
+    # No template or static folder: pages render from drivebot/web/templates, not Flask's.
     app = Flask(__name__, static_folder=None, template_folder=None)
     app.request_class = UploadRequest
     app.config.update(MAX_CONTENT_LENGTH=max_upload_mb * 1024 * 1024, UPLOAD_DIR=None)
