@@ -2,8 +2,8 @@
 
 Every stamped page carries a QR code with ``<verify_url_base><product id>?s=<signature>``; the
 signature is Ed25519 over the product's identity (drivebot.archive.signing). Whoever scans it
-lands on ``create_app``'s product page, which shows the product's facts from the ledger (type, number,
-year, title, date, status, the SHA-256 of the signed final and of the stamped copy) and says
+lands on ``create_app``'s product page, which shows the product's facts from the ledger (type,
+number, year, title, date, status, the SHA-256 of the signed final and of the stamped copy) and says
 whether the signature in the code is valid for that product. ``/cek`` takes an uploaded PDF,
 hashes it and looks the hash up in the ledger. ``publish`` writes the same pages as plain files
 (plus JDIH-style JSON records) for a regency that would rather serve them from its own web
