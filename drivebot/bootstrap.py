@@ -8,6 +8,7 @@ imported only when the Google backend is built.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from drivebot.app.application import App
 from drivebot.app.archive_commands import ArchiveCommands
@@ -25,23 +26,26 @@ def store(config: Config, clock: Clock = system_clock, readonly: bool = False) -
     return Store(config.state_file, clock, readonly=readonly)
 
 
-def drive(config: Config) -> DrivePort:
+def drive(config: Config, creds: Any = None) -> DrivePort:
+    """The Drive port; on Google with the login `creds` (read now when not given)."""
     if config.backend == "google":
         from drivebot.drive import GoogleDrive
-        from drivebot.google_api import drive_client
+        from drivebot.google_api import credentials, drive_client
 
-        return GoogleDrive(
-            drive_client(config.google, config.workspace), config.google, config.folders
-        )
+        login = creds if creds is not None else credentials(config.google, config.workspace)
+        client = drive_client(config.google, config.workspace, creds=login)
+        return GoogleDrive(client, config.google, config.folders)
     return LocalDrive(config.workspace / "drive", config.folders, config.settle_seconds)
 
 
-def mailbox(config: Config) -> MailboxPort:
+def mailbox(config: Config, creds: Any = None) -> MailboxPort:
+    """The mailbox port; on Google with the login `creds` (read now when not given)."""
     if config.backend == "google":
         from drivebot.gmail import GmailMailbox
-        from drivebot.google_api import gmail_client
+        from drivebot.google_api import credentials, gmail_client
 
-        return GmailMailbox(gmail_client(config.google, config.workspace))
+        login = creds if creds is not None else credentials(config.google, config.workspace)
+        return GmailMailbox(gmail_client(config.google, config.workspace, creds=login))
     return LocalMailbox(config.workspace / "mail")
 
 
@@ -60,5 +64,18 @@ def archive_commands(
 def app(
     config: Config, clock: Clock = system_clock, on_lock_wait: Callable[[], None] = lambda: None
 ) -> App:
-    """Everything the daemon and the commands that change something need."""
-    return App(config, store(config, clock), drive(config), mailbox(config), clock, on_lock_wait)
+    """Everything the daemon and the commands that change something need (one Google login,
+    read once, shared by Drive and Gmail)."""
+    creds = None
+    if config.backend == "google":
+        from drivebot.google_api import credentials
+
+        creds = credentials(config.google, config.workspace)
+    return App(
+        config,
+        store(config, clock),
+        drive(config, creds),
+        mailbox(config, creds),
+        clock,
+        on_lock_wait,
+    )

@@ -7,6 +7,7 @@ Every adapter passes the same contract suite (tests/contract).
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import tempfile
 from abc import ABC, abstractmethod
@@ -15,14 +16,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drivebot.config import GoogleSettings
-from drivebot.errors import BadDocument, ConfigError, DrivebotError, NotFound
+from drivebot.errors import BadDocument, BadRequest, ConfigError, DrivebotError, NotFound
 from drivebot.flows import Folder
 from drivebot.google.comments import open_notes
 from drivebot.google.folders import FOLDER_MIME, FolderTree, check_root
+from drivebot.google.writes import UPLOAD_CHUNK, DriveWrites
 from drivebot.workflow import Note
 
 if TYPE_CHECKING:
     from drivebot.google_api import GoogleClient
+
+log = logging.getLogger(__name__)
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIME = "application/pdf"
@@ -62,15 +66,33 @@ class DrivePort(ABC):
         """Write the file's bytes to `dest`, streaming (never the whole file in memory)."""
 
     @abstractmethod
-    def upload(
-        self, source: Path, name: str, folder: Folder, opd_folder: str | None = None
-    ) -> DriveFile:
-        """Create a file from `source` in `folder`."""
+    def reserve_ids(self, count: int) -> list[str]:
+        """Ids for files drivebot is about to create, recorded with the work before it starts:
+        created under them, a retried create finds its own file instead of making another."""
 
     @abstractmethod
-    def put(self, source: Path, name: str, folder: Folder) -> DriveFile:
+    def upload(
+        self,
+        source: Path,
+        name: str,
+        folder: Folder,
+        opd_folder: str | None = None,
+        file_id: str | None = None,
+    ) -> DriveFile:
+        """Create a file from `source` in `folder`, under `file_id` when one was reserved (an
+        adapter that cannot choose ids ignores it); the stored bytes are checked."""
+
+    @abstractmethod
+    def put(self, source: Path, name: str, folder: Folder, file_id: str | None = None) -> DriveFile:
         """Create `name` in `folder` from `source`, or replace its content if it exists (used
         for drivebot's own records, such as the archive ledger's copy)."""
+
+    @abstractmethod
+    def copy(
+        self, file_id: str, folder: Folder, name: str, copy_id: str | None = None
+    ) -> DriveFile:
+        """A copy of the file in `folder`, owned by drivebot's account (which may then lock it,
+        where the original's owner is someone else)."""
 
     @abstractmethod
     def move(self, file_id: str, folder: Folder, name: str | None = None) -> DriveFile:
@@ -83,11 +105,13 @@ class DrivePort(ABC):
 
     @abstractmethod
     def lock(self, file_id: str) -> None:
-        """Make the file read-only for everyone but its owner."""
+        """Make the file read-only for everyone but its owner, and check that it is: a lock
+        that did not take effect raises DrivebotError."""
 
     @abstractmethod
-    def review_copy(self, file: DriveFile) -> DriveFile:
-        """The file reviewers comment on: this file, or (Google) a Google Doc imported from it."""
+    def review_copy(self, file: DriveFile, file_id: str | None = None) -> DriveFile:
+        """The file reviewers comment on: this file, or (Google) a Google Doc imported from it
+        (under `file_id` when one was reserved)."""
 
     @abstractmethod
     def ensure_folders(self, opd_folders: list[str]) -> None:
@@ -96,10 +120,10 @@ class DrivePort(ABC):
 
 # --- Google Drive v3 -------------------------------------------------------------------------
 
-FILE_FIELDS = "id,name,mimeType,parents,size,trashed,webViewLink,contentRestrictions,modifiedTime"
+FILE_FIELDS = (
+    "id,name,mimeType,parents,size,md5Checksum,trashed,webViewLink,contentRestrictions,modifiedTime"
+)
 CHANGE_FIELDS = f"nextPageToken,newStartPageToken,changes(fileId,removed,file({FILE_FIELDS}))"
-RESUMABLE_ABOVE = 5 * 1024 * 1024  # Google's advice: multipart up to 5 MB, resumable above
-UPLOAD_CHUNK = 8 * 1024 * 1024  # a multiple of 256 KiB, as resumable uploads require
 COMMENT_FIELDS = (
     "nextPageToken,comments(id,createdTime,content,resolved,deleted,author(displayName),"
     "quotedFileContent(mimeType,value),replies(content,deleted,author(displayName)))"
@@ -137,6 +161,7 @@ class GoogleDrive(DrivePort):
         self.settings = settings
         self.folders = folders  # folder names, for ensure_folders
         self.tree = FolderTree(settings.folder_ids)
+        self.writes = DriveWrites(client, FILE_FIELDS)
 
     def _describe(self, item: dict[str, Any], watched_only: bool = False) -> DriveFile | None:
         places = self.tree.places(watched_only)
@@ -182,17 +207,32 @@ class GoogleDrive(DrivePort):
     # --- the port ----------------------------------------------------------------------------
 
     def poll(self, cursor: str | None) -> tuple[list[DriveFile], str | None]:
-        if cursor is None:
+        if cursor is not None:
+            try:
+                return self._changes(cursor)
+            except (NotFound, BadRequest) as lost:
+                # The page token expired or is no longer valid (a drive was removed and
+                # restored, months of downtime): start again from a listing of the folders.
+                log.warning("Drive forgot the changes cursor (%s): listing the folders anew", lost)
+        try:
             # The token first: a file added while the folders are listed shows up again.
             token = self.client.call(
                 self.service.changes().getStartPageToken(**self._drive_scope())
             )
-            files = [
-                self._describe(item, watched_only=True)
-                for folder_id in self.tree.places(watched_only=True)
-                for item in self._list(f"{_q(folder_id)} in parents and trashed = false")
-            ]
-            return [f for f in files if f], token["startPageToken"]
+        except NotFound:
+            raise ConfigError(
+                f"drivebot.toml: [google] shared_drive_id: the shared drive "
+                f"{self.settings.shared_drive_id!r} is not found: restore it, share it with "
+                f"drivebot's account, or run `drivebot setup-google` again"
+            ) from None
+        files = [
+            self._describe(item, watched_only=True)
+            for folder_id in self.tree.places(watched_only=True)
+            for item in self._list(f"{_q(folder_id)} in parents and trashed = false")
+        ]
+        return [f for f in files if f], token["startPageToken"]
+
+    def _changes(self, cursor: str) -> tuple[list[DriveFile], str | None]:
         found: dict[str, DriveFile] = {}
         while True:
             page = self.client.call(
@@ -252,47 +292,38 @@ class GoogleDrive(DrivePort):
             dest.unlink(missing_ok=True)  # never leave half a file for the next step to read
             raise
 
-    def _create(
-        self,
-        body: dict[str, Any],
-        source: Path,
-        mime_type: str,
-        allow: tuple[int, ...] = (),
-        file_id: str | None = None,
-    ) -> dict[str, Any] | None:
-        """A new file from `source`, or (with `file_id`) new content for an existing one."""
-        size = source.stat().st_size
-        files = self.service.files()
-        with source.open("rb") as handle:
-            media = self.client.media(handle, mime_type, size > RESUMABLE_ABOVE, UPLOAD_CHUNK)
-            request = (
-                files.create(
-                    body=body, media_body=media, fields=FILE_FIELDS, supportsAllDrives=True
-                )
-                if file_id is None
-                else files.update(
-                    fileId=file_id, media_body=media, fields=FILE_FIELDS, supportsAllDrives=True
-                )
-            )
-            return self.client.call(request, allow)
-
     def _placed(self, item: dict[str, Any] | None, what: str) -> DriveFile:
         file = self._describe(item) if item else None
         if file is None:
             raise NotFound(f"{what} is no longer in drivebot's folders (trashed or moved out)")
         return file
 
+    def reserve_ids(self, count: int) -> list[str]:
+        return self.writes.reserve_ids(count)
+
     def upload(
-        self, source: Path, name: str, folder: Folder, opd_folder: str | None = None
+        self,
+        source: Path,
+        name: str,
+        folder: Folder,
+        opd_folder: str | None = None,
+        file_id: str | None = None,
     ) -> DriveFile:
         body = {"name": name, "parents": [self.tree.folder_id(folder, opd_folder)]}
-        return self._placed(self._create(body, source, mime_for(name)), name)
+        return self._placed(self.writes.create(body, source, mime_for(name), file_id), name)
 
-    def put(self, source: Path, name: str, folder: Folder) -> DriveFile:
+    def put(self, source: Path, name: str, folder: Folder, file_id: str | None = None) -> DriveFile:
         existing = self.find(folder, name)
         if existing is None:
-            return self.upload(source, name, folder)
-        return self._placed(self._create({}, source, mime_for(name), file_id=existing.id), name)
+            return self.upload(source, name, folder, file_id=file_id)
+        item = self.writes.replace_content(existing.id, source, mime_for(name))
+        return self._placed(item, name)
+
+    def copy(
+        self, file_id: str, folder: Folder, name: str, copy_id: str | None = None
+    ) -> DriveFile:
+        body = {"name": name, "parents": [self.tree.folder_id(folder)]}
+        return self._placed(self.writes.copy(file_id, body, copy_id), name)
 
     def move(self, file_id: str, folder: Folder, name: str | None = None) -> DriveFile:
         item = self._get(file_id)
@@ -331,22 +362,9 @@ class GoogleDrive(DrivePort):
         return open_notes(found)
 
     def lock(self, file_id: str) -> None:
-        # Setting a restriction replaces the existing one, so locking twice is harmless.
-        self.client.call(
-            self.service.files().update(
-                fileId=file_id,
-                fields="id",
-                supportsAllDrives=True,
-                body={
-                    "contentRestrictions": [
-                        {"readOnly": True, "ownerRestricted": True, "reason": LOCK_REASON}
-                    ],
-                    "copyRequiresWriterPermission": True,
-                },
-            )
-        )
+        self.writes.lock(file_id, LOCK_REASON)
 
-    def review_copy(self, file: DriveFile) -> DriveFile:
+    def review_copy(self, file: DriveFile, file_id: str | None = None) -> DriveFile:
         if file.mime_type != DOCX_MIME:
             return file
         name = file.name[:-5] if file.name.lower().endswith(".docx") else file.name
@@ -360,12 +378,8 @@ class GoogleDrive(DrivePort):
         with tempfile.TemporaryDirectory(prefix="drivebot-") as tmp:
             source = Path(tmp) / "draft.docx"
             self._download({"id": file.id, "name": file.name, "mimeType": DOCX_MIME}, source)
-            item = self._create(
-                {"name": name, "parents": [folder_id], "mimeType": GOOGLE_DOC_MIME},
-                source,
-                DOCX_MIME,
-                allow=(400,),
-            )
+            body = {"name": name, "parents": [folder_id], "mimeType": GOOGLE_DOC_MIME}
+            item = self.writes.create(body, source, DOCX_MIME, file_id, refused=(400,))
         if item is None:  # Docs refuses a .docx it cannot read
             raise BadDocument("docx_corrupt", f"{file.name}: Google Docs could not import it")
         return self._placed(item, name)

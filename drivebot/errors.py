@@ -22,6 +22,10 @@ class TransientError(DrivebotError):
     pass
 
 
+class DailyLimit(TransientError):
+    """A daily quota is spent (Gmail's sending limit): the work waits for the next day."""
+
+
 class BadDocument(DrivebotError):
     """`reason` is a message key (see emails), `detail` a technical note for the quarantine file."""
 
@@ -29,6 +33,11 @@ class BadDocument(DrivebotError):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+
+
+class BadRequest(DrivebotError):
+    """A service refused the request itself (HTTP 400): asking the same way again is refused
+    the same way."""
 
 
 class NotFound(DrivebotError):

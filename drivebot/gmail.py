@@ -97,6 +97,9 @@ HEADER_NAMES = [
 # messages.send takes base64url JSON; Google refuses large JSON bodies (413), and base64 grows a
 # message by a third, so anything over 3 MB (4 MB as JSON) goes as a media upload instead.
 JSON_SEND_LIMIT = 3 * 1024 * 1024
+# How many of the newest sent messages `was_sent` reads when the search finds nothing: a retry
+# follows its lost send within minutes, so the message is among the newest.
+RECENT_SENT = 25
 
 
 def _strip_comments(value: str) -> str:
@@ -376,12 +379,27 @@ class GmailMailbox(MailboxPort):
         return page["messages"][0]["threadId"] if page.get("messages") else None
 
     def was_sent(self, message_id: str) -> bool:
+        wanted = message_id.strip().strip("<>")
         page = self.client.call(
-            self._messages().list(
-                userId="me", q=f"rfc822msgid:{message_id.strip().strip('<>')} in:sent", maxResults=1
-            )
+            self._messages().list(userId="me", q=f"rfc822msgid:{wanted} in:sent", maxResults=1)
         )
-        return bool(page.get("messages"))
+        if page.get("messages"):
+            return True
+        # Gmail's search can lag behind a fresh send (and an emulator may not index the id at
+        # all): read the Message-ID of the newest sent messages before saying "not sent".
+        recent = self.client.call(
+            self._messages().list(userId="me", labelIds=["SENT"], maxResults=RECENT_SENT)
+        )
+        for item in recent.get("messages", []):
+            got = self.client.call(
+                self._messages().get(
+                    userId="me", id=item["id"], format="metadata", metadataHeaders=["Message-ID"]
+                ),
+                allow=(404,),
+            )
+            if got and _headers_of(got).get("Message-ID", "").strip().strip("<>") == wanted:
+                return True
+        return False
 
 
 def _headers_of(item: dict[str, Any]) -> Message:

@@ -18,6 +18,7 @@ import os
 import shutil
 import stat
 import time
+import uuid
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import BinaryIO
 
 from drivebot.docx_comments import read_comments
 from drivebot.drive import DriveFile, DrivePort, mime_for
-from drivebot.errors import NotFound, TransientError
+from drivebot.errors import DrivebotError, NotFound, TransientError
 from drivebot.files import copy_whole
 from drivebot.flows import WATCHED, Folder
 from drivebot.gmail import MailboxPort, MailRef
@@ -105,6 +106,8 @@ class LocalDrive(DrivePort):
         return entries
 
     def _locate(self, file_id: str) -> tuple[Path, Folder, str | None]:
+        if not file_id.startswith("ino-"):
+            raise NotFound(f"no file with id {file_id}: local files are named by their inode")
         seen = self._seen.get(file_id)
         if seen is not None and seen[0].is_file() and f"ino-{seen[0].stat().st_ino}" == file_id:
             return seen
@@ -149,8 +152,17 @@ class LocalDrive(DrivePort):
         if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
             raise TransientError(f"{path.name} is still being written")
 
+    def reserve_ids(self, count: int) -> list[str]:
+        # A file system picks the id (the inode); nothing here loses an answer on the way.
+        return [f"reserved-{uuid.uuid4().hex}" for _ in range(count)]
+
     def upload(
-        self, source: Path, name: str, folder: Folder, opd_folder: str | None = None
+        self,
+        source: Path,
+        name: str,
+        folder: Folder,
+        opd_folder: str | None = None,
+        file_id: str | None = None,
     ) -> DriveFile:
         directory = self._dir(folder, opd_folder)
         directory.mkdir(parents=True, exist_ok=True)
@@ -158,10 +170,17 @@ class LocalDrive(DrivePort):
         copy_whole(source, target)  # appears whole, as a Drive upload does
         return self._describe(target, folder, opd_folder)
 
-    def put(self, source: Path, name: str, folder: Folder) -> DriveFile:
+    def put(self, source: Path, name: str, folder: Folder, file_id: str | None = None) -> DriveFile:
         target = self._dir(folder) / component(name)
         copy_whole(source, target)
         return self._describe(target, folder, None)
+
+    def copy(
+        self, file_id: str, folder: Folder, name: str, copy_id: str | None = None
+    ) -> DriveFile:
+        source = self._locate(file_id)[0]
+        existing = self.find(folder, name)
+        return existing or self.upload(source, name, folder)
 
     def move(self, file_id: str, folder: Folder, name: str | None = None) -> DriveFile:
         path, current, opd_folder = self._locate(file_id)
@@ -182,8 +201,10 @@ class LocalDrive(DrivePort):
     def lock(self, file_id: str) -> None:
         path = self._locate(file_id)[0]
         path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        if path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+            raise DrivebotError(f"the lock on {path.name} did not take effect")
 
-    def review_copy(self, file: DriveFile) -> DriveFile:
+    def review_copy(self, file: DriveFile, file_id: str | None = None) -> DriveFile:
         return file  # reviewers comment in the .docx itself
 
     def ensure_folders(self, opd_folders: list[str]) -> None:

@@ -27,11 +27,11 @@ class FailingUploads(LocalDrive):
         super().__init__(*args, **kwargs)
         self.fail_at, self.uploads = fail_at, 0
 
-    def upload(self, source, name, folder, opd_folder=None):
+    def upload(self, source, name, folder, opd_folder=None, file_id=None):
         self.uploads += 1
         if self.uploads == self.fail_at:
             raise TransientError("upload timed out")
-        return super().upload(source, name, folder, opd_folder)
+        return super().upload(source, name, folder, opd_folder, file_id)
 
 
 class CursorDrive(LocalDrive):

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -22,12 +24,14 @@ from typing import assert_never
 
 from drivebot import i18n
 from drivebot.app.notices import Notices
+from drivebot.clock import iso_utc
 from drivebot.drive import DriveFile, DrivePort
-from drivebot.errors import ConfigError, TransientError
+from drivebot.errors import ConfigError, DailyLimit, TransientError
 from drivebot.flows import Folder
 from drivebot.gmail import MailboxPort, MailRef
 from drivebot.state.outbox import (
     CopyForReview,
+    Effect,
     MarkMailProcessed,
     MoveFile,
     OutboxItem,
@@ -36,6 +40,7 @@ from drivebot.state.outbox import (
     SendEmail,
     StampArchive,
     Unreadable,
+    reserves,
 )
 from drivebot.state.rows import FileRole
 from drivebot.state.store import Store
@@ -43,6 +48,9 @@ from drivebot.state.store import Store
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+BACKOFF_FIRST = 30  # seconds an item waits after its first passing failure, doubling
+BACKOFF_MOST = 3600  # ... up to an hour
+MAIL_PAUSED = "mail_paused_until"  # kv: no e-mail goes out before this moment (UTC ISO)
 
 
 class Effects:
@@ -86,17 +94,28 @@ class Effects:
         """Carry out what is pending (or only the items `only` names); returns how many items
         failed (they stay queued).
 
-        A ConfigError stops the flush: nothing else can succeed until the setup is fixed."""
+        An item that failed for a passing reason waits, longer after each failure (and its
+        draft's later items with it); e-mails wait for the next day once Gmail's daily sending
+        limit is reached. A ConfigError stops the flush: nothing else can succeed until the
+        setup is fixed."""
         held_back = self.store.held_back_drafts()
         failures = 0
+        now = self.store.now()
         for item in self.store.pending():
-            if (item.reg is not None and item.reg in held_back) or (
-                only is not None and item.id not in only
-            ):
+            if only is not None and item.id not in only:
                 continue
-            with self.store.transaction():
-                self.store.outbox_started(item.id)
+            if item.reg is not None and item.reg in held_back:
+                continue
+            if item.not_before is not None and item.not_before > now:
+                if item.reg is not None:
+                    held_back.add(item.reg)  # the draft's later items wait in order
+                continue
+            if isinstance(item.effect, SendEmail) and (self.store.get(MAIL_PAUSED) or "") > now:
+                continue
             try:
+                item = self._with_reserved_ids(item)
+                with self.store.transaction():
+                    self.store.outbox_started(item.id)
                 self.carry_out(item)
             except ConfigError:
                 raise
@@ -110,6 +129,17 @@ class Effects:
                 self.store.outbox_done(item.id)
         return failures
 
+    def _with_reserved_ids(self, item: OutboxItem) -> OutboxItem:
+        """The item with the Drive ids it creates under, reserved and written into its row
+        before it starts (so every attempt uses the same ones)."""
+        count = reserves(item.effect)
+        if not count or not isinstance(item.effect, CopyForReview | QuarantineFile | StampArchive):
+            return item
+        effect: Effect = replace(item.effect, ids=tuple(self.drive.reserve_ids(count)))
+        with self.store.transaction():
+            self.store.outbox_rewrite(item.id, effect)
+        return replace(item, effect=effect)
+
     def _failed(self, item: OutboxItem, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
         attempts = item.attempts + 1
@@ -117,6 +147,12 @@ class Effects:
         log.warning("outbox item %s (%s) failed, attempt %s: %s", item.id, kind, attempts, error)
         with self.store.transaction():
             self.store.outbox_failed(item.id, error)
+            if isinstance(exc, DailyLimit) and isinstance(item.effect, SendEmail):
+                return self._pause_mail()
+            if isinstance(exc, TransientError):
+                wait = min(BACKOFF_FIRST * 2**item.waits, BACKOFF_MOST)
+                until = self.notices.clock() + timedelta(seconds=wait)
+                self.store.outbox_wait(item.id, iso_utc(until))
             if attempts >= MAX_ATTEMPTS and not isinstance(exc, TransientError):
                 self.store.outbox_given_up(item.id)
                 summary = i18n.text(
@@ -127,6 +163,16 @@ class Effects:
                     n=attempts,
                 )
                 self.notices.report_error(summary, error)
+
+    def _pause_mail(self) -> None:
+        """Gmail's daily sending limit is reached: every e-mail waits, in its order, for the
+        next day of the office; the admins are told once (by the first e-mail that goes)."""
+        tomorrow = self.notices.clock().astimezone(self.notices.config.tz) + timedelta(days=1)
+        start = tomorrow.replace(hour=0, minute=5, second=0, microsecond=0)
+        self.store.put(MAIL_PAUSED, iso_utc(start))
+        waiting = sum(isinstance(i.effect, SendEmail) for i in self.store.pending())
+        summary = i18n.text(self.notices.config.language, "report.mail_paused", n=waiting)
+        self.notices.report_error(summary, "dailyLimitExceeded", "mail_paused")
 
     def _send(self, effect: SendEmail, item: OutboxItem) -> None:
         if item.attempts > 0 and self.mailbox.was_sent(effect.message_id):
@@ -145,7 +191,7 @@ class Effects:
         return moved
 
     def _review_copy(self, effect: CopyForReview) -> None:
-        copy = self.drive.review_copy(self.drive.get(effect.file_id))
+        copy = self.drive.review_copy(self.drive.get(effect.file_id), _first(effect.ids))
         if copy.id != effect.file_id:
             with self.store.transaction():
                 self.store.track_file(
@@ -160,4 +206,8 @@ class Effects:
             with TemporaryDirectory(prefix="drivebot-") as tmp:
                 note = Path(tmp) / note_name
                 note.write_text(effect.note, encoding="utf-8")
-                self.drive.upload(note, note_name, Folder.QUARANTINE)
+                self.drive.upload(note, note_name, Folder.QUARANTINE, file_id=_first(effect.ids))
+
+
+def _first(ids: tuple[str, ...]) -> str | None:
+    return ids[0] if ids else None

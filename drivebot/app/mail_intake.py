@@ -23,7 +23,7 @@ from drivebot.app.notices import Notices
 from drivebot.checks.sniff import Kind, sniff
 from drivebot.config import Config, Opd
 from drivebot.drive import DrivePort
-from drivebot.errors import BadDocument
+from drivebot.errors import BadDocument, NotFound
 from drivebot.flows import Audience, Folder
 from drivebot.gmail import MailboxPort, MailRef
 from drivebot.mailparse import Attachment, attachments
@@ -137,15 +137,31 @@ class MailIntake:
         (and judges it by its content, whatever its name says).
 
         Each attachment is recorded once it is uploaded, so a retry (after a crash or a failure
-        of a later attachment) never uploads it, nor registers its draft, a second time."""
+        of a later attachment) never uploads it, nor registers its draft, a second time. Its
+        Drive id is reserved and recorded first: an upload whose answer was lost made the file
+        under that id, and the retry finds it there even when the Drive intake has already
+        taken it in and moved it on."""
         key = f"mail:{ref.id}:{index}"
         if self.store.processed(key):
             return
         name = self.regs.attachment_name(ref.id, index, reg, part.filename)
-        if self.drive.find(Folder.INBOX, name, opd.folder) is None:
-            self.drive.upload(part.path, name, Folder.INBOX, opd.folder)
+        reserved = self.store.get(f"{key}:id")
+        if reserved is None:
+            [reserved] = self.drive.reserve_ids(1)
+            with self.store.transaction():
+                self.store.put(f"{key}:id", reserved)
+        if not self._exists(reserved) and self.drive.find(Folder.INBOX, name, opd.folder) is None:
+            self.drive.upload(part.path, name, Folder.INBOX, opd.folder, file_id=reserved)
         with self.store.transaction():
             self.store.mark_processed(key, InputStatus.DONE, reg, name)
+            self.store.put(f"{key}:id", None)
+
+    def _exists(self, file_id: str) -> bool:
+        try:
+            self.drive.get(file_id)
+        except NotFound:
+            return False
+        return True
 
     def _quarantine(
         self, ref: MailRef, key: str, headers: Message, sender: str, reason: str

@@ -104,16 +104,22 @@ class Archiver:
         if draft is None or identity is None:
             raise RuntimeError(f"{effect.reg} has no numbered final to archive")
         stored = self.config.workspace / effect.stored
-        if not effect.exported:
-            self.archive(identity, stored, original_file_id=effect.file_id, reg=draft.reg)
-            return
-        # A Google Doc final: its exported PDF is the original on record (an export is not
-        # byte-stable, so the Doc itself could never be checked against the ledger's hash);
-        # the Doc goes to the archive beside it, locked.
-        self.archive(identity, stored, reg=draft.reg)
-        base = archive_names(identity)[1].removesuffix(" (asli).pdf")
-        doc = self.drive.move(effect.file_id, Folder.ARCHIVE, f"{base} (dokumen Google)")
-        self.drive.lock(doc.id)
+        ids = effect.ids or tuple(self.drive.reserve_ids(4))
+        self.archive(identity, stored, reg=draft.reg, ids=ids)
+        if effect.exported:
+            # A Google Doc final: its exported PDF is the original on record (an export is not
+            # byte-stable, so the Doc itself could never be checked against the ledger's
+            # hash); a copy of the Doc goes to the archive beside it, locked.
+            base = archive_names(identity)[1].removesuffix(" (asli).pdf")
+            doc = self.drive.copy(
+                effect.file_id, Folder.ARCHIVE, f"{base} (dokumen Google)", ids[2]
+            )
+            self.drive.lock(doc.id)
+        # The file as someone dropped it is theirs (drivebot may not lock it): it leaves the
+        # final folder for the old versions, and the archive keeps drivebot's own copies.
+        moved = self.drive.move(effect.file_id, Folder.SUPERSEDED)
+        with self.store.transaction():
+            self.store.set_file_place(moved.id, moved.folder.value, name=moved.name)
 
     # --- any product -------------------------------------------------------------------------
 
@@ -137,11 +143,14 @@ class Archiver:
         self,
         identity: ProductIdentity,
         source: Path,
-        original_file_id: str | None = None,
         reg: str | None = None,
         subject: str = "",
+        ids: tuple[str, ...] = (),
     ) -> str:
-        """Stamp `source`, archive both files locked, record the product; returns the method."""
+        """Stamp `source`, archive the stamped copy and the signed original as files drivebot
+        owns, locked, record the product; returns the stamping method. `ids` are the Drive ids
+        reserved for the two files and the ledger's copy (reserved now when not given)."""
+        stamped_id, original_id, _, ledger_id = ids or tuple(self.drive.reserve_ids(4))
         plan = stamping_plan(source)
         stamped_name, original_name = archive_names(
             identity, ".docx" if plan == "docx" else ".pdf", source.suffix.lower()
@@ -155,14 +164,13 @@ class Archiver:
             method = _stamp(plan, source, local_copy, self.stamp_spec(identity))
             log.info("%s stamped (%s)", identity.id, method)
         if archived is None:
-            archived = self.drive.upload(local_copy, stamped_name, Folder.ARCHIVE)
-        self.drive.lock(archived.id)
-        if original_file_id is not None:
-            original = self.drive.move(original_file_id, Folder.ARCHIVE, original_name)
-        else:
-            original = self.drive.find(Folder.ARCHIVE, original_name) or self.drive.upload(
-                source, original_name, Folder.ARCHIVE
+            archived = self.drive.upload(
+                local_copy, stamped_name, Folder.ARCHIVE, file_id=stamped_id
             )
+        self.drive.lock(archived.id)
+        original = self.drive.find(Folder.ARCHIVE, original_name) or self.drive.upload(
+            source, original_name, Folder.ARCHIVE, file_id=original_id
+        )
         self.drive.lock(original.id)
         with self.store.transaction():
             self.store.track_file(
@@ -183,7 +191,7 @@ class Archiver:
             )
             if self.ledger.product(identity.id) is None:
                 self._record(identity, local_copy, source, original.name, subject, method)
-        self.export_ledger()
+        self.export_ledger(ledger_id)
         recorded = self.ledger.product(identity.id)
         return recorded.stamp_method if recorded else (method or "")
 
@@ -221,17 +229,17 @@ class Archiver:
             },
         )
 
-    def export_ledger(self) -> None:
+    def export_ledger(self, file_id: str | None = None) -> None:
         """Bring the mirror file, and its copy in the archive folder, up to date. Like the
         mirror, the copy is only ever extended: one that is not a prefix of the ledger was
         altered, and is left as evidence and reported."""
         problems = self.ledger.export()
         if not problems and self.ledger.mirror.exists():
-            problems = self._extend_copy()
+            problems = self._extend_copy(file_id)
         for problem in problems:
             log.error("archive ledger: %s %s", problem.where, problem.what)
 
-    def _extend_copy(self) -> list[Problem]:
+    def _extend_copy(self, file_id: str | None) -> list[Problem]:
         mirror = self.ledger.mirror.read_bytes()
         copy = self.drive.find(Folder.ARCHIVE, LEDGER_FILE)
         if copy is not None:
@@ -242,5 +250,5 @@ class Archiver:
                 return [Problem(f"archive folder: {LEDGER_FILE}", "differs from the ledger")]
             if current == mirror:
                 return []
-        self.drive.put(self.ledger.mirror, LEDGER_FILE, Folder.ARCHIVE)
+        self.drive.put(self.ledger.mirror, LEDGER_FILE, Folder.ARCHIVE, file_id=file_id)
         return []

@@ -164,7 +164,7 @@ def retry(args: argparse.Namespace, console: Console) -> ExitStatus:
 def google_setup(args: argparse.Namespace, console: Console) -> ExitStatus:
     config = configured(args, console)
     if args.command == "auth":
-        from drivebot.google_api import run_auth_flow
+        from drivebot.google.auth import run_auth_flow
 
         path = run_auth_flow(config.google, args.workspace, args.port, not args.no_browser)
         console.say("token_saved", path=path)

@@ -2,7 +2,10 @@
 
 An item is written in the same transaction as the change (so a crash never loses it, nor does
 it happen without the change) and carried out afterwards by drivebot.app.effects, which
-dispatches on the item's type. Each type's `kind` is the name stored in the outbox table.
+dispatches on the item's type. Each type's `kind` is the name stored in the outbox table. An
+effect that creates files on Drive says how many (`reserves`): their ids are reserved and
+written into the row before it starts (drivebot.app.effects), so a retry creates them under the
+same ids and never twice.
 """
 
 from __future__ import annotations
@@ -34,8 +37,10 @@ class MoveFile:
 @dataclass(frozen=True)
 class CopyForReview:
     kind: ClassVar[str] = "review_copy"
+    reserves: ClassVar[int] = 1  # the review copy's id
     file_id: str
     reg: str
+    ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,10 @@ class QuarantineFile:
     """Move a refused file to the quarantine folder with a note beside it."""
 
     kind: ClassVar[str] = "quarantine_file"
+    reserves: ClassVar[int] = 1  # the note's id
     file_id: str
     note: str
+    ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,11 +71,13 @@ class StampArchive:
     """Stamp a draft's signed final and archive it (drivebot.archive)."""
 
     kind: ClassVar[str] = "stamp_archive"
+    reserves: ClassVar[int] = 4  # stamped copy, original's copy, a Doc's copy, ledger copy
     reg: str
     file_id: str
     stored: str
     sha256: str
     exported: bool = False
+    ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,8 @@ def load(kind: str, payload: str) -> Effect:
         values = {key: value for key, value in json.loads(payload).items() if key in fields}
         if cls is SendEmail:
             values["to"] = tuple(values["to"])
+        if "ids" in values:
+            values["ids"] = tuple(values["ids"])
         effect: Effect = cls(**values)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         return Unreadable(kind, f"{type(exc).__name__}: {exc}")
@@ -126,3 +137,13 @@ class OutboxItem:
     effect: Effect
     raw: bytes | None
     attempts: int  # attempts started before this one
+    not_before: str | None = None  # waits until then (backing off after a transient failure)
+    waits: int = 0  # transient failures so far
+
+
+def reserves(effect: Effect) -> int:
+    """How many Drive file ids the effect needs reserved before it creates anything (none
+    when they are reserved already)."""
+    if isinstance(effect, CopyForReview | QuarantineFile | StampArchive) and not effect.ids:
+        return effect.reserves
+    return 0

@@ -125,8 +125,20 @@ def _m003_held_notices(db: sqlite3.Connection) -> None:
     )
 
 
+def _m004_outbox_waits(db: sqlite3.Connection) -> None:
+    """An item that failed for a passing reason waits, longer each time (drivebot.app.effects)."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE outbox ADD COLUMN not_before TEXT;
+        ALTER TABLE outbox ADD COLUMN waits INTEGER NOT NULL DEFAULT 0
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_ledger", _m002_ledger),
     ("003_held_notices", _m003_held_notices),
+    ("004_outbox_waits", _m004_outbox_waits),
 ]

@@ -364,6 +364,8 @@ class Store:
                 outbox.load(row["kind"], row["payload"]),
                 row["raw"],
                 row["attempts"],
+                row["not_before"],
+                row["waits"],
             )
             for row in rows
         ]
@@ -379,6 +381,19 @@ class Store:
             )
             for row in rows
         ]
+
+    def outbox_rewrite(self, item_id: int, effect: outbox.Effect) -> None:
+        """Record what an item learnt before it started (the Drive ids reserved for it)."""
+        kind, payload = outbox.dump(effect)
+        self._write(
+            "UPDATE outbox SET kind = ?, payload = ? WHERE id = ?", (kind, payload, item_id)
+        )
+
+    def outbox_wait(self, item_id: int, until: str) -> None:
+        """The item failed for a passing reason: it waits until `until`."""
+        self._write(
+            "UPDATE outbox SET not_before = ?, waits = waits + 1 WHERE id = ?", (until, item_id)
+        )
 
     def outbox_started(self, item_id: int) -> None:
         self._write("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (item_id,))
