@@ -121,9 +121,10 @@ def _stdlib_peak(workspace: Path) -> int:
 
 def idle() -> None:
     """The footprint of a daemon that has run idle cycles on a fresh workspace."""
-    _, app = _workspace()
+    workspace, app = _workspace()
     app.cycle()  # type: ignore[attr-defined]
     print(json.dumps({"peak": _peak()}))
+    shutil.rmtree(workspace, ignore_errors=True)
 
 
 def _run(*args: str) -> dict[str, int | str]:
@@ -163,6 +164,7 @@ def main() -> None:
                 f"{'':<18} the standard library's parser alone: {stdlib / MB:.0f} MB "
                 f"({stdlib / size:.1f}x the message)"
             )
+    shutil.rmtree(inputs, ignore_errors=True)
     print(f"intake peak memory / message size at 40 MB: {ratio_40:.2f}")
 
 

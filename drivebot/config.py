@@ -67,6 +67,7 @@ class Config:
     max_attachment_mb: int
     settle_seconds: float
     digest_time: str
+    alert_after_minutes: int
     registration_prefix: str
     org_name: str
     org_short_name: str
@@ -261,6 +262,7 @@ def parse(data: dict[str, Any], workspace: Path) -> Config:
         max_attachment_mb=root.positive("max_attachment_mb", int, 25),
         settle_seconds=root.get("settle_seconds", float, 2.0),
         digest_time=digest_time,
+        alert_after_minutes=root.positive("alert_after_minutes", int, 30),
         registration_prefix=prefix,
         org_name=org.get("name", str, required=True),
         org_short_name=org.get("short_name", str, org.get("name", str, required=True)),

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs everything the tests need (Debian tools + the package with its test extras), then
-# runs the linter and the whole test suite. README "Tests" and .ci/run call exactly this.
+# Installs everything the tests need (Debian tools, and the package with its test extras in a
+# virtual environment of its own, .venv), then runs the linters, the type checker and the
+# whole test suite. README "Two commands" and .ci/run call exactly this. It works with
+# Debian's own python3 (which refuses pip installs outside a virtual environment, PEP 668) as
+# well as with any other Python 3.11+.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +16,7 @@ for tool in "${!tools[@]}"; do
     command -v "$tool" >/dev/null || missing+=("${tools[$tool]}")
 done
 ldconfig -p | grep -q libzbar.so.0 || missing+=(libzbar0)
+python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -21,8 +25,15 @@ if [ ${#missing[@]} -gt 0 ]; then
         $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e ".[test]"
-python3 -m ruff check .
-python3 -m ruff format --check --quiet .
-python3 -m mypy
-python3 -m pytest -q "$@"
+# The project's own environment, made once and reused; an active one is used as it is.
+if [ -n "${VIRTUAL_ENV:-}" ]; then
+    py=python
+else
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    py=.venv/bin/python
+fi
+"$py" -m pip install -q --disable-pip-version-check -e ".[test]"
+"$py" -m ruff check .
+"$py" -m ruff format --check --quiet .
+"$py" -m mypy
+"$py" -m pytest -q "$@"

@@ -105,6 +105,7 @@ SAMPLES: dict[str, tuple[DraftView | None, dict]] = {
         },
     ),
     "digest": (None, {"drafts": [draft(waiting_days=3)], "today": date(2026, 3, 2)}),
+    "status_notice": (None, {"summary": "drivebot kembali dapat memeriksa", "detail": ""}),
     "submitted_batch": (
         None,
         {

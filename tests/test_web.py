@@ -124,7 +124,7 @@ def archive(tmp_path: Path) -> Iterator[Archive]:
 @pytest.fixture
 def app(archive: Archive, tmp_path: Path) -> Flask:
     app = create_app(
-        archive.ledger, archive.public_key_pem, VERIFY_PATH, org_name=ORG, max_upload_mb=1
+        lambda: archive.ledger, archive.public_key_pem, VERIFY_PATH, org_name=ORG, max_upload_mb=1
     )
     (tmp_path / "uploads").mkdir()
     app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
@@ -190,7 +190,7 @@ def test_missing_signature_shows_facts_but_says_so(app: Flask) -> None:
 
 def test_english_pages(archive: Archive) -> None:
     record = archive.record("HK-2026-0007")
-    app = create_app(archive.ledger, archive.public_key_pem, "verifikasi", lang="en")
+    app = create_app(lambda: archive.ledger, archive.public_key_pem, "verifikasi", lang="en")
     page = _text(app.test_client().get(f"/verifikasi/{record.id}?s={record.signature}"))
     assert "QR digital signature valid" in page
     assert "Regent Regulation No. 12 of 2026" in page and "In force" in page
@@ -199,7 +199,7 @@ def test_english_pages(archive: Archive) -> None:
 
 def test_unknown_language_is_refused(archive: Archive) -> None:
     with pytest.raises(ValueError, match="language"):
-        create_app(archive.ledger, archive.public_key_pem, VERIFY_PATH, lang="fr")
+        create_app(lambda: archive.ledger, archive.public_key_pem, VERIFY_PATH, lang="fr")
 
 
 @pytest.mark.parametrize("key", [b"", b"not a key", RSA_PUBLIC_KEY])
@@ -208,7 +208,7 @@ def test_unusable_public_key_is_refused_at_start(
 ) -> None:
     # Otherwise every genuine code would be reported as forged.
     with pytest.raises(ValueError, match="public key"):
-        create_app(archive.ledger, key, VERIFY_PATH)
+        create_app(lambda: archive.ledger, key, VERIFY_PATH)
     with pytest.raises(ValueError, match="public key"):
         publish(archive.ledger, key, tmp_path / "site", VERIFY_BASE, None)
 
@@ -254,7 +254,7 @@ def test_internal_error_is_a_plain_indonesian_page(archive: Archive) -> None:
         def product(self, product_id: str) -> ProductRecord | None:
             raise RuntimeError("database is locked")
 
-    app = create_app(BrokenLedger(), archive.public_key_pem, VERIFY_PATH)  # type: ignore[arg-type]
+    app = create_app(lambda: BrokenLedger(), archive.public_key_pem, VERIFY_PATH)  # type: ignore[arg-type]
     for path in ("/", f"{VERIFY_PATH}HK-2026-0007"):
         response = app.test_client().get(path)
         page = _text(response)
@@ -345,8 +345,8 @@ def test_nothing_uploaded_is_kept(
             return self._ledger.find_by_sha256(sha256)
 
     app = create_app(
-        WatchingLedger(archive.ledger),
-        archive.public_key_pem,  # type: ignore[arg-type]
+        lambda: WatchingLedger(archive.ledger),  # type: ignore[arg-type, return-value]
+        archive.public_key_pem,
         VERIFY_PATH,
     )
     if injected:
@@ -468,7 +468,7 @@ def server(archive: Archive, tmp_path: Path) -> Iterator[str]:
         store = Store(tmp_path / "state.db")
         try:
             ledger = Ledger(store, tmp_path / "archive" / LEDGER_FILE)
-            app = create_app(ledger, archive.public_key_pem, VERIFY_PATH, org_name=ORG)
+            app = create_app(lambda: ledger, archive.public_key_pem, VERIFY_PATH, org_name=ORG)
             httpd = make_server("127.0.0.1", 0, app, threaded=False)
         except Exception as error:  # surface it in the test, not as a hang
             ready.put(error)

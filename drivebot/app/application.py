@@ -18,11 +18,13 @@ from drivebot.app.commands import Commands
 from drivebot.app.cycle import Cycle, CycleReport
 from drivebot.app.digest import Digest
 from drivebot.app.drive_intake import DriveIntake
+from drivebot.app.health import STOPPED
 from drivebot.app.effects import Effects
 from drivebot.app.inputs import Inputs
 from drivebot.app.lock import WorkspaceLock
 from drivebot.app.mail_intake import MailIntake
 from drivebot.app.notices import Notices
+from drivebot.app.watch import PollWatch
 from drivebot.archive.archiver import Archiver
 from drivebot.clock import Clock, system_clock
 from drivebot.config import Config
@@ -86,6 +88,7 @@ class App:
             self.effects,
             self.notices,
             self.digest,
+            PollWatch(config, store, self.notices, clock),
         )
 
     @property
@@ -100,7 +103,11 @@ class App:
         lost after products were signed stops drivebot before it takes anything in."""
         with self.lock.hold():
             _ = self.archiver
-            return self._cycle.run()
+            report = self._cycle.run()
+            if self.store.get(STOPPED) is not None:  # running again after a stop
+                with self.store.transaction():
+                    self.store.put(STOPPED, None)
+            return report
 
     def report_stop(self, error: Exception) -> None:
         """Best effort: one e-mail telling the admins the daemon stopped, when mail still works
@@ -108,6 +115,7 @@ class App:
         try:
             with self.lock.hold():
                 with self.store.transaction():
+                    self.store.put(STOPPED, str(error)[:1000])
                     item = self.notices.report_error(
                         i18n.text(self.config.language, "report.stopped"),
                         str(error),

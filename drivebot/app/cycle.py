@@ -21,6 +21,7 @@ from drivebot.app.drive_intake import DriveIntake
 from drivebot.app.effects import Effects
 from drivebot.app.mail_intake import MailIntake
 from drivebot.app.notices import Notices
+from drivebot.app.watch import PollWatch
 from drivebot.drive import DrivePort
 from drivebot.errors import ConfigError, TransientError
 from drivebot.gmail import MailboxPort
@@ -40,6 +41,7 @@ class CycleReport:
     transient: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     outbox_failures: int = 0
+    polls_failed: list[str] = field(default_factory=list)  # a whole poll that did not answer
 
 
 class Cycle:
@@ -53,6 +55,7 @@ class Cycle:
         effects: Effects,
         notices: Notices,
         digest: Digest,
+        watch: PollWatch,
     ):
         self.store = store
         self.drive = drive
@@ -62,6 +65,7 @@ class Cycle:
         self.effects = effects
         self.notices = notices
         self.digest = digest
+        self.watch = watch
 
     def run(self) -> CycleReport:
         report = CycleReport()
@@ -88,6 +92,7 @@ class Cycle:
         )
         self.notices.send_held()  # one acknowledgement per OPD, one notice to reviewers
         self.digest.queue_if_due()
+        self.watch.after_cycle(report.polls_failed)
         report.outbox_failures = self.effects.flush()
         return report
 
@@ -107,6 +112,7 @@ class Cycle:
         except TransientError as exc:
             log.warning("%s poll: %s; trying again next cycle", what, exc)
             report.transient.append(f"{what}: {exc}")
+            report.polls_failed.append(f"{what}: {exc}")
             return 0
         for item in items:
             label, identity = describe(item)

@@ -19,6 +19,7 @@ from drivebot.archive.reader import ArchiveReader
 from drivebot.archive.verification import verify_archive
 from drivebot.cli.console import Console, ExitStatus
 from drivebot.cli.drafts import configured
+from drivebot.clock import system_clock
 from drivebot.config import Config
 from drivebot.errors import NotFound
 from drivebot.flows import ProductType
@@ -135,27 +136,60 @@ def import_archive(args: argparse.Namespace, console: Console) -> ExitStatus:
 
 
 def serve(args: argparse.Namespace, console: Console) -> ExitStatus:
-    from werkzeug.serving import make_server
+    """The verification page on waitress, a production WSGI server: several threads, socket
+    timeouts, bounded requests. Each thread reads the archive through its own read-only
+    connection to the state store."""
+    from waitress.server import create_server
 
+    from drivebot.app.health import check
     from drivebot.web.app import create_app
 
     config = configured(args, console)
-    reader = _reader(config)
+    reader = _reader(config)  # fails here, before serving, if the workspace is not usable
     path = urlparse(config.verify_url_base).path or "/"
+
+    def health() -> list[str]:
+        store = bootstrap.store(config, readonly=True)
+        try:
+            return [problem.key for problem in check(config, store, system_clock)]
+        finally:
+            store.close()
+
     app = create_app(
-        reader.ledger,
+        lambda: _reader(config).ledger,
         reader.public_key,
         path,
         console.lang,
         config.org_name,
         config.max_attachment_mb,
+        health=health,
     )
-    # One thread: the state store's SQLite connection belongs to the thread that opened it,
-    # and a verification page is light work.
-    server = make_server(args.host, args.port, app, threaded=False)
-    console.say("serving", host=args.host, port=server.server_port, path=path)
+    # X-Forwarded-* is believed only from the proxy named (waitress drops it from anyone else).
+    proxy = (
+        {
+            "trusted_proxy": args.trust_proxy,
+            "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"},
+        }
+        if args.trust_proxy
+        else {}
+    )
+    server = create_server(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        channel_timeout=30,  # an idle or slow client is dropped, never holding a thread
+        connection_limit=200,
+        max_request_body_size=(config.max_attachment_mb + 1) * 1024 * 1024,
+        max_request_header_size=64 * 1024,
+        clear_untrusted_proxy_headers=True,
+        ident="drivebot",
+        **proxy,
+    )
+    console.say("serving", host=args.host, port=server.effective_port, path=path)
     with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever()
+        server.run()
     return ExitStatus.OK
 
 

@@ -18,6 +18,7 @@ class ExitStatus(IntEnum):
     BAD_DOCUMENT = 65  # EX_DATAERR: the file given cannot be used
     REVOKED_PRODUCT = 5  # verify: authentic, but no longer in force
     NOT_AUTHENTIC = 6  # verify: the file or the archive does not check out
+    UNHEALTHY = 7  # health: something is wrong (each problem is printed)
     TRANSIENT = 75  # EX_TEMPFAIL: cron may simply try again
     INTERRUPTED = 130
 
@@ -38,6 +39,10 @@ class Console:
 
     def text(self, key: str, **values: object) -> str:
         return i18n.text(self.lang, f"cli.{key}", **values)
+
+    def tell(self, key: str, **values: object) -> None:
+        """A message from any table of the catalogue ("health.ok")."""
+        print(i18n.text(self.lang, key, **values), file=self.out, flush=True)
 
     def words(self, key: str) -> Any:
         """A catalogue entry that is not a sentence (a list of column headers)."""

@@ -140,6 +140,21 @@ def status(args: argparse.Namespace, console: Console) -> ExitStatus:
     return ExitStatus.OK
 
 
+def health(args: argparse.Namespace, console: Console) -> ExitStatus:
+    """What a monitor runs: exit 0 when drivebot is well, 7 with every problem printed."""
+    from drivebot.app.health import check
+
+    config = configured(args, console)
+    problems = check(config, bootstrap.store(config, readonly=True), system_clock)
+    if not problems:
+        console.tell("health.ok")
+        return ExitStatus.OK
+    console.tell("health.unhealthy", n=len(problems))
+    for problem in problems:
+        console.tell(f"health.{problem.key}", **problem.values)
+    return ExitStatus.UNHEALTHY
+
+
 def decision(args: argparse.Namespace, console: Console) -> ExitStatus:
     """approve, revise, advance, finalize: the same decisions a move in Drive makes."""
     commands = _app(args, console).commands

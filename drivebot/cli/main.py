@@ -25,7 +25,7 @@ Command = Callable[[argparse.Namespace, Console], ExitStatus]
 COMMANDS: dict[str, Command] = {
     "init": drafts.init, "run": drafts.run, "once": drafts.once, "status": drafts.status,
     "approve": drafts.decision, "revise": drafts.decision, "advance": drafts.decision,
-    "finalize": drafts.decision, "retry": drafts.retry,
+    "finalize": drafts.decision, "retry": drafts.retry, "health": drafts.health,
     "auth": drafts.google_setup, "setup-google": drafts.google_setup,
     "verify": archive.verify, "revoke": archive.revoke, "stamp": archive.stamp,
     "import-archive": archive.import_archive, "serve": archive.serve,

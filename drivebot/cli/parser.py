@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = command("serve", help="run the verification page the QR codes point to")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--threads", type=int, default=8, help="requests served at once")
+    serve.add_argument(
+        "--trust-proxy",
+        metavar="ADDRESS",
+        help="the reverse proxy's address: only its X-Forwarded-* headers are believed",
+    )
+    command("health", help="is drivebot well? (exit 0 healthy, 7 with the problems listed)")
     publish = command("publish", help="write the verification pages as a static site")
     publish.add_argument("directory", type=Path)
     publish.add_argument("--download-url", help="base URL where the stamped PDFs are published")

@@ -61,6 +61,7 @@ class Report(StrEnum):
     BAD_INPUT_REPORT = "bad_input_report"
     DIGEST = "digest"
     ERROR_REPORT = "error_report"
+    STATUS_NOTICE = "status_notice"
     SUBMITTED_BATCH = "submitted_batch"
     SUBMITTED_REVIEWERS_BATCH = "submitted_reviewers_batch"
 
@@ -88,6 +89,7 @@ TEMPLATE_AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "bad_input_report": (Audience.ADMINS,),
     "digest": (Audience.ADMINS,),
     "error_report": (Audience.ADMINS,),
+    "status_notice": (Audience.ADMINS,),
     "submitted_batch": (Audience.OPD,),
     "submitted_reviewers_batch": (Audience.REVIEWERS,),
 }
@@ -107,6 +109,7 @@ _DRAFT_OPTIONAL = frozenset(
         "bad_input_report",
         "digest",
         "error_report",
+        "status_notice",
         "submitted_batch",
         "submitted_reviewers_batch",
     }

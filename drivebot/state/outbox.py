@@ -139,6 +139,7 @@ class OutboxItem:
     attempts: int  # attempts started before this one
     not_before: str | None = None  # waits until then (backing off after a transient failure)
     waits: int = 0  # transient failures so far
+    created_at: str = ""
 
 
 def reserves(effect: Effect) -> int:

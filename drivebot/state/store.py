@@ -366,6 +366,7 @@ class Store:
                 row["attempts"],
                 row["not_before"],
                 row["waits"],
+                row["created_at"],
             )
             for row in rows
         ]

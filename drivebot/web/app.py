@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
+from collections.abc import Callable
 from typing import IO
 
 from flask import Flask, Request, Response, current_app, request, url_for
@@ -101,15 +103,27 @@ def _server_links() -> Links:
 
 
 def create_app(
-    ledger: Ledger,
+    open_ledger: Callable[[], Ledger],
     public_key_pem: bytes,
     verify_path: str,
     lang: str = "id",
     org_name: str = "",
     max_upload_mb: int = 25,
+    health: Callable[[], list[str]] | None = None,
 ) -> Flask:
-    """The verification site: product pages at ``verify_path``, ``/cek`` and an index at ``/``."""
+    """The verification site: product pages at ``verify_path``, ``/cek``, an index at ``/`` and
+    ``/healthz``. `open_ledger` gives each serving thread its own ledger (SQLite connections
+    belong to the thread that opened them); `health` lists what is wrong (drivebot.app.health),
+    nothing when drivebot is well."""
     check_public_key(public_key_pem)
+    local = threading.local()
+
+    def ledger() -> Ledger:
+        if not hasattr(local, "ledger"):
+            local.ledger = open_ledger()
+        opened: Ledger = local.ledger
+        return opened
+
     pages = Pages(lang, org_name, max_upload_mb)
     verify_path = _normalise_path(verify_path)
     # No template or static folder: pages render from drivebot/web/templates, not Flask's.
@@ -119,11 +133,11 @@ def create_app(
 
     @app.get("/")
     def index() -> str:
-        return pages.index(ledger.products(), _server_links())
+        return pages.index(ledger().products(), _server_links())
 
     @app.get(verify_path + "<product_id>")
     def verify(product_id: str) -> tuple[str, int]:
-        record = ledger.product(product_id) if valid_id(product_id) else None
+        record = ledger().product(product_id) if valid_id(product_id) else None
         if record is None:
             return _not_registered(pages, product_id), 404
         state = qr_state(public_key_pem, record, request.args.get("s"))
@@ -141,8 +155,17 @@ def create_app(
             sha256 = sha256_stream(upload.stream)
         finally:
             upload.close()  # deletes the temporary file now, not at garbage collection
-        result = pages.check_result(sha256, ledger.find_by_sha256(sha256), links)
+        result = pages.check_result(sha256, ledger().find_by_sha256(sha256), links)
         return pages.check(links, result=result), 200
+
+    @app.get("/healthz")
+    def healthz() -> tuple[dict[str, object], int]:
+        """For a monitor: 200 when drivebot is well, 503 with the problems' keys when not."""
+        problems = health() if health is not None else []
+        return {
+            "status": "unhealthy" if problems else "ok",
+            "problems": problems,
+        }, 503 if problems else 200
 
     @app.get("/" + PUBLIC_KEY_NAME)
     def public_key() -> Response:
