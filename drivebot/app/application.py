@@ -18,8 +18,8 @@ from drivebot.app.commands import Commands
 from drivebot.app.cycle import Cycle, CycleReport
 from drivebot.app.digest import Digest
 from drivebot.app.drive_intake import DriveIntake
-from drivebot.app.health import STOPPED
 from drivebot.app.effects import Effects
+from drivebot.app.health import STOPPED
 from drivebot.app.inputs import Inputs
 from drivebot.app.lock import WorkspaceLock
 from drivebot.app.mail_intake import MailIntake
