@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from drivebot import i18n
-from drivebot.cli import archive, drafts
+from drivebot.cli import archive, drafts, workspace
 from drivebot.cli.console import Console, ExitStatus
 from drivebot.cli.parser import build_parser
 from drivebot.errors import BadDocument, ConfigError, NotFound, TransientError
@@ -29,7 +29,7 @@ COMMANDS: dict[str, Command] = {
     "auth": drafts.google_setup, "setup-google": drafts.google_setup,
     "verify": archive.verify, "revoke": archive.revoke, "stamp": archive.stamp,
     "import-archive": archive.import_archive, "serve": archive.serve,
-    "publish": archive.publish,
+    "publish": archive.publish, "backup": workspace.backup, "restore": workspace.restore,
 }  # fmt: skip
 
 

@@ -93,4 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     publish = command("publish", help="write the verification pages as a static site")
     publish.add_argument("directory", type=Path)
     publish.add_argument("--download-url", help="base URL where the stamped PDFs are published")
+    backup = command("backup", help="write the whole workspace to one .tar.gz (daemon may run)")
+    backup.add_argument("dest", type=Path, help="the file to write, or a folder to put it in")
+    restore = command("restore", help="unpack a backup into an empty folder")
+    restore.add_argument("backup", type=Path)
+    restore.add_argument("directory", type=Path)
     return parser
