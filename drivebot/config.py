@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import tomllib
@@ -13,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from drivebot.checks.limits import Limits
-from drivebot.errors import ConfigError
+from drivebot.errors import ConfigError, Term
 from drivebot.flows import Folder, ProductType
 
 CONFIG_NAME = "drivebot.toml"
@@ -110,51 +111,107 @@ class Config:
         return next((opd for opd in self.opds if opd.name == name), None)
 
 
-class _Reader:
-    """Reads typed values out of one TOML table, naming the full key in every error."""
+# Every setting drivebot reads, table by table ("" is the top level): a name not listed is a
+# typo, and is refused with the nearest listed name, since a misspelt [[reviewer]] would
+# otherwise leave the reviewers untold without a word.
+TABLES = ("organization", "stamp", "numbering", "folders", "google")
+ARRAYS = ("opd", "reviewer", "admin")
+SETTINGS: dict[str, frozenset[str]] = {
+    "": frozenset({
+        "backend", "language", "poll_interval_seconds", "max_attachment_mb", "settle_seconds",
+        "digest_time", "alert_after_minutes", "registration_prefix", "default_product_type",
+        "state_file", "timezone", *TABLES, *ARRAYS,
+    }),
+    "organization": frozenset({"name", "short_name", "email"}),
+    "stamp": frozenset({"watermark", "verify_url_base", "qr_mm"}),
+    "numbering": frozenset(t.value for t in ProductType),
+    "folders": frozenset(f.value for f in Folder),
+    "google": frozenset({
+        "root_folder_id", "shared_drive_id", "folder_ids", "token_file", "client_secrets_file",
+        "service_account_file", "subject", "api_endpoint",
+    }),
+    "opd": frozenset({"name", "emails", "folder"}),
+    "reviewer": frozenset({"name", "email"}),
+    "admin": frozenset({"name", "email"}),
+}  # fmt: skip
+KINDS = {str: "str", int: "int", float: "float", list: "list", dict: "dict", bool: "bool"}
 
-    def __init__(self, table: dict[str, Any], where: str):
+
+class _Reader:
+    """Reads typed values out of one TOML table, naming the full key in every error. A name
+    the table may not hold is refused as soon as the table is opened."""
+
+    def __init__(self, table: dict[str, Any], where: str, settings: str):
         self.table = table
         self.where = where
+        self.known = SETTINGS[settings]
+        unknown = sorted(set(table) - self.known)
+        if unknown:
+            name = unknown[0]
+            near = difflib.get_close_matches(name, self.known, n=1, cutoff=0.6)
+            if near:
+                raise ConfigError(
+                    "config_unknown_near",
+                    file=CONFIG_NAME,
+                    name=self._shown(name, table[name]),
+                    nearest=self._shown(near[0], table[name]),
+                )
+            raise ConfigError(
+                "config_unknown",
+                file=CONFIG_NAME,
+                name=self._shown(name, table[name]),
+                known=", ".join(sorted(self.known)),
+            )
 
-    def _fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{CONFIG_NAME}: {self.where}{key}: {problem}")
+    def _shown(self, name: str, value: Any) -> str:
+        """How the file spells a name: [table], [[entry]] or a key of its table."""
+        if not self.where:
+            if name in TABLES or isinstance(value, dict):
+                return f"[{name}]"
+            if name in ARRAYS or (isinstance(value, list) and value and isinstance(value[0], dict)):
+                return f"[[{name}]]"
+        return f"{self.where}{name}"
+
+    def fail(self, error: str, key: str, **values: object) -> ConfigError:
+        return ConfigError(error, file=CONFIG_NAME, at=f"{self.where}{key}", **values)
 
     def get(self, key: str, kind: type, default: Any = None, required: bool = False) -> Any:
+        assert key in self.known, f"{key} is missing from SETTINGS"  # a programming error
         if key not in self.table:
             if required:
-                raise self._fail(key, "is missing")
+                raise self.fail("config_missing", key)
             return default
         value = self.table[key]
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self._fail(key, f"expected {kind.__name__}, found {value!r}")
+            raise self.fail("config_type", key, kind=Term(f"error.kind.{KINDS[kind]}"),
+                            value=repr(value))  # fmt: skip
         if isinstance(value, str) and required and not value.strip():
-            raise self._fail(key, "must not be empty")
+            raise self.fail("config_empty", key)
         return value
 
     def email(self, key: str, value: Any = None) -> str:
         value = self.get(key, str, required=True) if value is None else value
         if not isinstance(value, str) or not _EMAIL.match(value.strip()):
-            raise self._fail(key, f"{value!r} is not an e-mail address")
+            raise self.fail("config_email", key, value=repr(value))
         return value.strip().lower()
 
     def positive(self, key: str, kind: type, default: Any) -> Any:
         value = self.get(key, kind, default)
         if value <= 0:
-            raise self._fail(key, f"must be greater than 0, found {value}")
+            raise self.fail("config_positive", key, value=value)
         return value
 
     def table_of(self, key: str) -> _Reader:
         value = self.get(key, dict, {})
-        return _Reader(value, f"{self.where}[{key}] ")
+        return _Reader(value, f"{self.where}[{key}] ", key)
 
     def tables(self, key: str) -> list[_Reader]:
         value = self.get(key, list, [])
         if not all(isinstance(item, dict) for item in value):
-            raise self._fail(key, f"write each entry as a [[{key}]] table")
-        return [_Reader(item, f"[[{key}]] #{n} ") for n, item in enumerate(value, start=1)]
+            raise self.fail("config_entries", key, name=key)
+        return [_Reader(item, f"[[{key}]] #{n} ", key) for n, item in enumerate(value, start=1)]
 
 
 def _people(root: _Reader, key: str) -> tuple[Person, ...]:
@@ -169,11 +226,11 @@ def _opds(root: _Reader) -> tuple[Opd, ...]:
         name = r.get("name", str, required=True)
         emails = r.get("emails", list, required=True)
         if not emails:
-            raise r._fail("emails", "list at least one address")
+            raise r.fail("config_no_address", "emails")
         addresses = tuple(r.email("emails", value) for value in emails)
         folder = r.get("folder", str, name)
         if "/" in folder or folder.strip() in ("", ".", ".."):
-            raise r._fail("folder", f"{folder!r} is not a usable folder name")
+            raise r.fail("config_folder_name", "folder", value=repr(folder))
         opds.append(Opd(name, addresses, folder))
     _unique([opd.name for opd in opds], "[[opd]] name")
     _unique([opd.folder for opd in opds], "[[opd]] folder")
@@ -185,15 +242,12 @@ def _unique(values: list[str], key: str) -> None:
     seen = set()
     for value in values:
         if value in seen:
-            raise ConfigError(f"{CONFIG_NAME}: {key}: {value!r} appears more than once")
+            raise ConfigError("config_duplicate", file=CONFIG_NAME, at=key, value=repr(value))
         seen.add(value)
 
 
 def _folders(root: _Reader) -> dict[Folder, str]:
     table = root.table_of("folders")
-    unknown = set(table.table) - {f.value for f in Folder}
-    if unknown:
-        raise table._fail(sorted(unknown)[0], f"unknown folder; known: {[f.value for f in Folder]}")
     folders = {
         role: table.get(role.value, str, default) for role, default in DEFAULT_FOLDERS.items()
     }
@@ -203,16 +257,13 @@ def _folders(root: _Reader) -> dict[Folder, str]:
 
 def _numbering(root: _Reader) -> dict[ProductType, int]:
     table = root.table_of("numbering")
-    unknown = set(table.table) - {t.value for t in ProductType}
-    if unknown:
-        raise table._fail(sorted(unknown)[0], "unknown product type; use perbup, kepbup or perda")
     return {kind: table.positive(kind.value, int, 1) for kind in ProductType}
 
 
 def _choice(reader: _Reader, key: str, default: str, choices: tuple[str, ...]) -> str:
     value = reader.get(key, str, default)
     if value not in choices:
-        raise reader._fail(key, f"{value!r} is not one of {', '.join(choices)}")
+        raise reader.fail("config_choice", key, value=repr(value), choices=", ".join(choices))
     return value
 
 
@@ -232,28 +283,28 @@ def _google(root: _Reader) -> GoogleSettings:
 
 
 def parse(data: dict[str, Any], workspace: Path) -> Config:
-    root = _Reader(data, "")
+    root = _Reader(data, "", "")
     org = root.table_of("organization")
     stamp = root.table_of("stamp")
     email = org.email("email")
     digest_time = root.get("digest_time", str, "07:30")
     if not _HHMM.match(digest_time):
-        raise root._fail("digest_time", f'{digest_time!r} is not a time like "07:30"')
+        raise root.fail("config_time", "digest_time", value=repr(digest_time))
     prefix = root.get("registration_prefix", str, "HK")
     if not re.fullmatch(r"[A-Z0-9]{1,8}", prefix):
-        raise root._fail("registration_prefix", 'use 1-8 capital letters or digits, e.g. "HK"')
+        raise root.fail("config_prefix", "registration_prefix")
     verify = stamp.get("verify_url_base", str, required=True)
     if not re.match(r"^https?://", verify):
-        raise stamp._fail("verify_url_base", f"{verify!r} must start with https://")
+        raise stamp.fail("config_url", "verify_url_base", value=repr(verify))
     qr_mm = stamp.positive("qr_mm", float, 25.0)
     if qr_mm < 25:
-        raise stamp._fail("qr_mm", "must be at least 25 (smaller codes do not scan reliably)")
+        raise stamp.fail("config_qr", "qr_mm")
     opds = _opds(root)
     if not opds:
-        raise ConfigError(f"{CONFIG_NAME}: [[opd]]: list at least one OPD")
+        raise ConfigError("config_no_opd", file=CONFIG_NAME)
     admins = _people(root, "admin")
     if not admins:
-        raise ConfigError(f"{CONFIG_NAME}: [[admin]]: list at least one admin")
+        raise ConfigError("config_no_admin", file=CONFIG_NAME)
     return Config(
         workspace=workspace,
         backend=_choice(root, "backend", "local", ("local", "google")),
@@ -292,9 +343,7 @@ def _timezone(root: _Reader) -> tzinfo | None:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise root._fail(
-            "timezone", f'{name!r} is not a time zone name such as "Asia/Jayapura"'
-        ) from None
+        raise root.fail("config_timezone", "timezone", value=repr(name)) from None
 
 
 def write_google_settings(
@@ -328,14 +377,11 @@ def write_google_settings(
 def load(workspace: Path) -> Config:
     path = workspace / CONFIG_NAME
     if not path.is_file():
-        raise ConfigError(
-            f"no {CONFIG_NAME} in {workspace}: create a workspace with "
-            f"`drivebot init {workspace}` or pass --workspace"
-        )
+        raise ConfigError("no_workspace", ws=workspace)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{CONFIG_NAME}: not valid TOML: {exc}") from None
+        raise ConfigError("config_toml", file=CONFIG_NAME, detail=exc) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{CONFIG_NAME}: not UTF-8 text") from None
+        raise ConfigError("config_not_utf8", file=CONFIG_NAME) from None
     return parse(data, workspace)

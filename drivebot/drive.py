@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drivebot.config import GoogleSettings
+from drivebot.config import CONFIG_NAME, GoogleSettings
 from drivebot.errors import BadDocument, BadRequest, ConfigError, DrivebotError, NotFound
 from drivebot.flows import Folder
 from drivebot.google.comments import open_notes
@@ -221,9 +221,7 @@ class GoogleDrive(DrivePort):
             )
         except NotFound:
             raise ConfigError(
-                f"drivebot.toml: [google] shared_drive_id: the shared drive "
-                f"{self.settings.shared_drive_id!r} is not found: restore it, share it with "
-                f"drivebot's account, or run `drivebot setup-google` again"
+                "shared_drive_gone", file=CONFIG_NAME, value=self.settings.shared_drive_id
             ) from None
         files = [
             self._describe(item, watched_only=True)
@@ -262,7 +260,7 @@ class GoogleDrive(DrivePort):
     def get(self, file_id: str) -> DriveFile:
         file = self._describe(self._get(file_id))
         if file is None:
-            raise NotFound(f"file {file_id} is not in drivebot's folders (moved out or trashed)")
+            raise NotFound("file_gone", what=file_id)
         return file
 
     def find(self, folder: Folder, name: str, opd_folder: str | None = None) -> DriveFile | None:
@@ -295,7 +293,7 @@ class GoogleDrive(DrivePort):
     def _placed(self, item: dict[str, Any] | None, what: str) -> DriveFile:
         file = self._describe(item) if item else None
         if file is None:
-            raise NotFound(f"{what} is no longer in drivebot's folders (trashed or moved out)")
+            raise NotFound("file_gone", what=what)
         return file
 
     def reserve_ids(self, count: int) -> list[str]:
@@ -411,10 +409,7 @@ class GoogleDrive(DrivePort):
         try:
             item = self._get(root, "id,name,mimeType,capabilities")
         except NotFound:
-            raise ConfigError(
-                f"drivebot.toml: [google] root_folder_id: folder {root} not found; "
-                f"share it with the bot's account"
-            ) from None
+            raise ConfigError("root_not_found", file=CONFIG_NAME, value=root) from None
         check_root(item, root)
 
 

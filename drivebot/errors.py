@@ -9,13 +9,49 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from drivebot import i18n
+
 
 class DrivebotError(Exception):
     """Base of every error drivebot raises on purpose."""
 
 
-class ConfigError(DrivebotError):
-    pass
+@dataclass(frozen=True)
+class Term:
+    """A value of an explained error that is itself a word of the catalogue ("error.kind.int"):
+    it is said in the reader's language."""
+
+    key: str
+
+
+class Explained(DrivebotError):
+    """An error a person reads: a key of the catalogue's [error] table and its values. `str()`
+    is the English text, for logs; `text(lang)` what the CLI and the admins' reports show."""
+
+    def __init__(self, key: str, **values: object):
+        self.key = key
+        self.values = values
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        said = {
+            name: i18n.text(lang, value.key) if isinstance(value, Term) else value
+            for name, value in self.values.items()
+        }
+        return i18n.text(lang, f"error.{self.key}", **said)
+
+
+def explain(error: BaseException, lang: str) -> str:
+    """What to tell a person about `error`: its catalogue text, or its class and message."""
+    if isinstance(error, Explained):
+        return error.text(lang)
+    return f"{type(error).__name__}: {error}"
+
+
+class ConfigError(Explained):
+    """drivebot cannot run as set up: the configuration, the login, the folders, the key."""
 
 
 class TransientError(DrivebotError):
@@ -40,5 +76,5 @@ class BadRequest(DrivebotError):
     the same way."""
 
 
-class NotFound(DrivebotError):
-    """A draft, stage or file named on the command line does not exist."""
+class NotFound(Explained):
+    """A draft, stage, product, file or message asked for does not exist (any more)."""

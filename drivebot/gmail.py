@@ -300,7 +300,7 @@ class GmailMailbox(MailboxPort):
         try:
             return self.client.call(self._messages().get(userId="me", id=ref.id, **params))
         except NotFound:
-            raise NotFound(f"message {ref.id} is no longer in the mailbox") from None
+            raise NotFound("message_gone", id=ref.id) from None
 
     def sender_authenticated(self, headers: Message) -> bool:
         return sender_authenticated(headers)

@@ -38,7 +38,7 @@ from drivebot.errors import (
     NotFound,
     TransientError,
 )
-from drivebot.google.auth import AUTH_HINT, load_credentials
+from drivebot.google.auth import load_credentials
 from drivebot.google.quota import Guard, drive_guard, gmail_guard
 from drivebot.google.transport import OnceHttp
 
@@ -96,7 +96,7 @@ def _reason(error: HttpError) -> str:
 def translate(error: Exception) -> DrivebotError:
     """The drivebot error for a failed Google call (after the client's own retries)."""
     if isinstance(error, RefreshError):
-        return ConfigError(f"Google refused the saved login ({error}); {AUTH_HINT}")
+        return ConfigError("login_refused", detail=error)
     if isinstance(error, ResumableUploadError):
         # Drive opened no upload session (a proxy in the way?): asking the same way again
         # will not open one either.
@@ -108,19 +108,14 @@ def translate(error: Exception) -> DrivebotError:
         return DailyLimit(f"Google answered {status} {reason}: {error.reason}")
     text = f"Google answered {status}{f' {reason}' if reason else ''}: {error.reason}"
     if status == 404:
-        return NotFound(text)
+        return NotFound("google_not_found", detail=text)
     if reason in DOCUMENT_REASONS:
         return BadDocument(DOCUMENT_REASONS[reason], text)
     if status == 401:
-        return ConfigError(f"{text}; the login is no longer valid: {AUTH_HINT}")
+        return ConfigError("login_refused", detail=text)
     if status == 403 and reason not in TRANSIENT_REASONS:
-        hint = (
-            "a service account has no storage of its own: use a shared drive or "
-            "domain-wide delegation"
-            if reason == "storageQuotaExceeded"
-            else f"check the bot's access to the folder, or {AUTH_HINT}"
-        )
-        return ConfigError(f"{text}; {hint}")
+        key = "no_own_storage" if reason == "storageQuotaExceeded" else "access_refused"
+        return ConfigError(key, detail=text)
     if status == 400:
         return BadRequest(text)
     if 400 <= status < 500 and status not in (408, 429) and reason not in TRANSIENT_REASONS:

@@ -107,14 +107,14 @@ class LocalDrive(DrivePort):
 
     def _locate(self, file_id: str) -> tuple[Path, Folder, str | None]:
         if not file_id.startswith("ino-"):
-            raise NotFound(f"no file with id {file_id}: local files are named by their inode")
+            raise NotFound("file_gone", what=file_id)
         seen = self._seen.get(file_id)
         if seen is not None and seen[0].is_file() and f"ino-{seen[0].stat().st_ino}" == file_id:
             return seen
         for entry in self._entries(tuple(Folder)):
             if f"ino-{entry[0].stat().st_ino}" == file_id:
                 return entry
-        raise NotFound(f"no file with id {file_id} under {self.root}")
+        raise NotFound("file_gone", what=file_id)
 
     def poll(self, cursor: str | None) -> tuple[list[DriveFile], str | None]:
         settled_before = time.time() - self.settle_seconds
@@ -245,7 +245,7 @@ class LocalMailbox(MailboxPort):
     def _path(self, ref: MailRef) -> Path:
         path = _maildir_files(self.root / "inbox").get(ref.id)
         if path is None:
-            raise NotFound(f"message {ref.id} is no longer in the inbox")
+            raise NotFound("message_gone", id=ref.id)
         return path
 
     def poll(self, cursor: str | None) -> tuple[list[MailRef], str | None]:

@@ -14,11 +14,14 @@ from drivebot.errors import ConfigError
     ("change", "message"),
     [
         ({"poll_interval_seconds": 0}, "poll_interval_seconds: must be greater than 0"),
-        ({"poll_interval_seconds": "sixty"}, "poll_interval_seconds: expected int"),
+        (
+            {"poll_interval_seconds": "sixty"},
+            "poll_interval_seconds: write a whole number here, not 'sixty'",
+        ),
         ({"backend": "dropbox"}, "backend: 'dropbox' is not one of local, google"),
         ({"language": "fr"}, "language: 'fr' is not one of id, en"),
         ({"digest_time": "7.30"}, "digest_time: '7.30' is not a time"),
-        ({"registration_prefix": "hk/"}, "registration_prefix: use 1-8 capital letters"),
+        ({"registration_prefix": "hk/"}, "registration_prefix: use 1 to 8 capital letters"),
         (
             {"organization": {"name": "Bagian Hukum", "email": "bukan-alamat"}},
             "[organization] email: 'bukan-alamat' is not an e-mail address",
@@ -28,7 +31,10 @@ from drivebot.errors import ConfigError
             {"stamp": {"verify_url_base": "https://jdih.example/v/", "qr_mm": 15}},
             "[stamp] qr_mm: must be at least 25",
         ),
-        ({"numbering": {"perbub": 3}}, "[numbering] perbub: unknown product type"),
+        (
+            {"numbering": {"perbub": 3}},
+            "[numbering] perbub is not a setting drivebot knows; did you mean [numbering] perbup?",
+        ),
         (
             {"folders": {"inbox": "01 Pemeriksaan"}},
             "[folders]: '01 Pemeriksaan' appears more than once",
@@ -75,7 +81,7 @@ def test_the_cli_reports_a_broken_file_in_one_line_with_exit_status_2(tmp_path):
         text=True,
     )
     assert run.returncode == 2
-    assert run.stderr.startswith("Konfigurasi salah: drivebot.toml: not valid TOML")
+    assert run.stderr.startswith("drivebot.toml tidak dapat dibaca: isinya bukan TOML yang sah")
     assert "Traceback" not in run.stderr
 
 
@@ -105,3 +111,52 @@ def test_the_shipped_sample_is_valid_and_init_makes_a_working_workspace(tmp_path
         check=True,
     )
     assert status.stdout.strip() == "No drafts yet."
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            '[[reviwer]]\nname = "Analis"\nemail = "analis@sbtkab.example"\n',
+            "drivebot.toml: [[reviwer]] is not a setting drivebot knows; "
+            "did you mean [[reviewer]]?",
+        ),
+        ("poll_intervall_seconds = 30\n", "did you mean poll_interval_seconds?"),
+        (
+            '[organisation]\nname = "x"\n',
+            "[organisation] is not a setting drivebot knows; did you mean [organization]?",
+        ),
+        ('[google]\ntokn_file = "t.json"\n', "did you mean [google] token_file?"),
+        ("zzz = 1\n", "zzz is not a setting drivebot knows; known here: admin, "),
+    ],
+)
+def test_an_unknown_name_is_refused_with_the_nearest_known_one(tmp_path, toml, message):
+    write_config(tmp_path)
+    path = tmp_path / "drivebot.toml"
+    text = path.read_text(encoding="utf-8")
+    # Top-level keys go before the first table, tables at the end, as TOML requires.
+    path.write_text(text + toml if toml.startswith("[") else toml + text, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path)
+    assert message in str(error.value)
+
+
+def test_errors_are_said_in_indonesian_and_english(tmp_path):
+    write_config(tmp_path, {"poll_interval_seconds": "sixty"})
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path)
+    assert error.value.text("id") == (
+        "drivebot.toml: poll_interval_seconds: isi dengan bilangan bulat, bukan 'sixty'."
+    )
+    assert error.value.text("en") == str(error.value)
+
+
+def test_a_missing_workspace_is_not_called_a_configuration_error(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "drivebot", "status", "-w", str(tmp_path / "nothing")],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2
+    assert run.stderr.startswith("Tidak ada ruang kerja drivebot di ")
+    assert "drivebot init" in run.stderr and "Konfigurasi" not in run.stderr

@@ -56,7 +56,7 @@ def test_cycles_repeat_and_a_failed_one_does_not_stop_the_daemon():
 
 def test_a_configuration_error_ends_the_daemon():
     def cycle() -> None:
-        raise ConfigError("Google refused the saved login")
+        raise ConfigError("login_refused", detail="invalid_grant")
 
     with pytest.raises(ConfigError):
         Daemon(cycle, interval=0.01).run()

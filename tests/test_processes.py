@@ -127,7 +127,7 @@ def test_a_revoked_login_stops_the_daemon_and_loses_no_input(google, tmp_path):
     google.drop("Dinas Kesehatan", "Ranperbup Retribusi.docx", draft_docx())
     google.google.faults.schedule("drive.files.get", Fault.UNAUTHORIZED)  # the download
     run = drivebot("run", "-w", str(tmp_path), timeout=60)
-    assert run.returncode == 2 and "Konfigurasi salah" in run.stderr
+    assert run.returncode == 2 and "Google tidak lagi menerima login drivebot" in run.stderr
     status = json.loads(drivebot("status", "--json", "-w", str(tmp_path)).stdout)
     assert status == []  # not taken in, and not quarantined either
     stops = [
@@ -158,6 +158,8 @@ def test_a_drive_refusal_in_the_outbox_stops_the_daemon_with_one_mail(google, tm
     google.drop("Dinas Kesehatan", "Ranperbup Retribusi.docx", draft_docx())
     google.google.faults.schedule("drive.files.update", Fault.FORBIDDEN)
     run = drivebot("run", "-w", str(tmp_path), timeout=60)
-    assert run.returncode == 2 and "Konfigurasi salah" in run.stderr
+    assert (
+        run.returncode == 2 and "pastikan akun drivebot boleh menyunting folder itu" in run.stderr
+    )
     [mail] = [message_from_bytes(raw, policy=policy.default) for raw in google.sent_messages()]
     assert "berhenti" in str(mail["Subject"]) and str(mail["To"]) == "kabag.hukum@sbtkab.example"

@@ -29,6 +29,7 @@ from drivebot.archive.archiver import Archiver
 from drivebot.clock import Clock, system_clock
 from drivebot.config import Config
 from drivebot.drive import DrivePort
+from drivebot.errors import explain
 from drivebot.gmail import MailboxPort
 from drivebot.naming import RegistrationNumbers
 from drivebot.state.outbox import StampArchive
@@ -115,10 +116,11 @@ class App:
         try:
             with self.lock.hold():
                 with self.store.transaction():
-                    self.store.put(STOPPED, str(error)[:1000])
+                    said = explain(error, self.config.language)
+                    self.store.put(STOPPED, said[:1000])
                     item = self.notices.report_error(
                         i18n.text(self.config.language, "report.stopped"),
-                        str(error),
+                        said,
                         f"stopped:{error}",
                     )
                 if item is not None:

@@ -27,7 +27,7 @@ class ArchiveCommands:
             archiver = self._archiver()
             product = archiver.ledger.product(product_id.strip().upper())
             if product is None:
-                raise NotFound(f"no archived product {product_id}")
+                raise NotFound("no_product", id=product_id)
             if product.status is not ProductStatus.IN_FORCE:
                 return product, False
             with archiver.store.transaction():

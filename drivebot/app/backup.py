@@ -71,7 +71,7 @@ def _inside(path: Path, workspace: Path) -> str:
 def restore(source: Path, workspace: Path) -> None:
     """Unpack a backup into `workspace`, which must hold no workspace yet."""
     if (workspace / CONFIG_NAME).exists():
-        raise ConfigError(f"{workspace} already holds a workspace: restore into an empty folder")
+        raise ConfigError("restore_not_empty", ws=workspace)
     workspace.mkdir(parents=True, exist_ok=True)
     with tarfile.open(source, mode="r:gz") as archive:
         archive.extractall(workspace, filter="data")  # no path may leave the folder

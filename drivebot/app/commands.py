@@ -63,7 +63,7 @@ class Commands:
     def draft(self, reg: str) -> Draft:
         draft = self.store.draft(reg.strip().upper())
         if draft is None:
-            raise NotFound(f"no draft with registration number {reg}")
+            raise NotFound("no_draft", reg=reg)
         return draft
 
     def approve(self, reg: str, actor: str = CLI_ACTOR) -> Draft:
@@ -81,7 +81,7 @@ class Commands:
     def advance(self, reg: str, stage: str, actor: str = CLI_ACTOR) -> Draft:
         """Mark a tracked stage (done outside the division) done."""
         if stage not in STAGES:
-            raise NotFound(f"no stage {stage!r}; stages: {', '.join(STAGES)}")
+            raise NotFound("no_stage", stage=stage, stages=", ".join(STAGES))
         return self._apply(reg, StageDone(actor=actor, reason="command line", stage=stage))
 
     def finalize(self, reg: str, source: Path, actor: str = CLI_ACTOR) -> Draft:
@@ -89,7 +89,7 @@ class Commands:
         with self.lock.hold():
             draft = self._applicable(reg, FinalReceived)  # refused before anything moves
             if not source.is_file():
-                raise NotFound(f"no file {source}")
+                raise NotFound("no_file", path=source)
             inspect(source, source.name, self.config.limits)  # a bad file is refused here
             name = source.name if self.regs.find(source.name) else f"{draft.reg} {source.name}"
             uploaded = self.drive.upload(source, name, Folder.FINAL)

@@ -23,7 +23,7 @@ from drivebot.app.mail_intake import MailIntake
 from drivebot.app.notices import Notices
 from drivebot.app.watch import PollWatch
 from drivebot.drive import DrivePort
-from drivebot.errors import ConfigError, TransientError
+from drivebot.errors import ConfigError, TransientError, explain
 from drivebot.gmail import MailboxPort
 from drivebot.naming import shown
 from drivebot.state.rows import InputStatus
@@ -148,7 +148,7 @@ class Cycle:
     def _report_failure(self, label: str, exc: Exception, failed_key: str) -> None:
         """Record the failure and tell the admins, once; reporting must never break the guard."""
         try:
-            detail = f"{type(exc).__name__}: {exc}"
+            detail = explain(exc, self.notices.config.language)
             with self.store.transaction():
                 self.store.mark_processed(failed_key, InputStatus.FAILED, None, detail[:2000])
                 summary = self._said("report.input_failed", what=label)

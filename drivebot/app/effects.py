@@ -26,7 +26,7 @@ from drivebot import i18n
 from drivebot.app.notices import Notices
 from drivebot.clock import iso_utc
 from drivebot.drive import DriveFile, DrivePort
-from drivebot.errors import ConfigError, DailyLimit, TransientError
+from drivebot.errors import ConfigError, DailyLimit, TransientError, explain
 from drivebot.flows import Folder
 from drivebot.gmail import MailboxPort, MailRef
 from drivebot.state.outbox import (
@@ -141,7 +141,7 @@ class Effects:
         return replace(item, effect=effect)
 
     def _failed(self, item: OutboxItem, exc: Exception) -> None:
-        error = f"{type(exc).__name__}: {exc}"
+        error = explain(exc, self.notices.config.language)
         attempts = item.attempts + 1
         kind = item.effect.kind
         log.warning("outbox item %s (%s) failed, attempt %s: %s", item.id, kind, attempts, error)

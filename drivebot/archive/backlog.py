@@ -83,7 +83,7 @@ def parse_row(row: dict[str, str], directory: Path) -> Product:
 def read_metadata(path: Path, directory: Path) -> tuple[list[Product], list[tuple[str, str]]]:
     """The products listed, and the rows that cannot be used with why."""
     if not path.is_file():
-        raise ConfigError(f"no metadata file {path}")
+        raise ConfigError("no_metadata", path=path)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -93,7 +93,7 @@ def read_metadata(path: Path, directory: Path) -> tuple[list[Product], list[tupl
     absent = [c for c in COLUMNS[:6] if c not in (reader.fieldnames or [])]
     if absent:
         raise ConfigError(
-            f"{path.name}: the header lacks {', '.join(absent)} (expected: {','.join(COLUMNS)})"
+            "metadata_header", file=path.name, absent=", ".join(absent), columns=",".join(COLUMNS)
         )
     products, bad = [], []
     for line, row in enumerate(reader, start=2):

@@ -98,18 +98,15 @@ class Signer:
         path = workspace / KEY_DIR / PRIVATE_NAME
         if not path.exists():
             if not create:
-                raise ConfigError(
-                    f"the signing key {path} is missing: restore it from a "
-                    f"backup (a new key would invalidate every QR code issued)"
-                )
+                raise ConfigError("key_missing", path=path)
             signer = cls.generate()
             signer.save(workspace)
             return signer
         if path.stat().st_mode & 0o077:
-            raise ConfigError(f"{path} can be read by others: run `chmod 600 {path}`")
+            raise ConfigError("key_readable", path=path)
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
-            raise ConfigError(f"{path} is not an Ed25519 private key")
+            raise ConfigError("key_wrong", path=path)
         return cls(key)
 
     def save(self, workspace: Path) -> None:

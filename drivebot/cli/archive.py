@@ -54,7 +54,7 @@ def verify(args: argparse.Namespace, console: Console) -> ExitStatus:
         console.say("need_file")
         return ExitStatus.CONFIG
     if not args.file.is_file():
-        raise NotFound(f"no file {args.file}")
+        raise NotFound("no_file", path=args.file)
     verdict = reader.verify(args.file)
     product = verdict.product
     facts = (

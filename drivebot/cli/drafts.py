@@ -100,7 +100,7 @@ def status(args: argparse.Namespace, console: Console) -> ExitStatus:
     if args.reg is not None:
         draft = store.draft(args.reg.strip().upper())
         if draft is None:
-            raise NotFound(f"no draft with registration number {args.reg}")
+            raise NotFound("no_draft", reg=args.reg)
         record = one_draft(store, draft, system_clock)
         if args.json:
             print(json.dumps(record, ensure_ascii=False, indent=2), file=console.out)

@@ -65,9 +65,9 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
 def describe(exc: Exception, lang: str) -> tuple[ExitStatus, str, dict[str, object]]:
     """The exit status and the message (a catalogue key and its values) for an error."""
     if isinstance(exc, ConfigError):
-        return ExitStatus.CONFIG, "config_error", {"msg": exc}
+        return ExitStatus.CONFIG, "said", {"msg": exc.text(lang)}
     if isinstance(exc, NotFound):
-        return ExitStatus.NOT_FOUND, "not_found", {"msg": exc}
+        return ExitStatus.NOT_FOUND, "said", {"msg": exc.text(lang)}
     if isinstance(exc, Rejected):
         return (
             ExitStatus.REFUSED,

@@ -22,7 +22,7 @@ def backup(args: argparse.Namespace, console: Console) -> ExitStatus:
 
 def restore(args: argparse.Namespace, console: Console) -> ExitStatus:
     if not args.backup.is_file():
-        raise NotFound(str(args.backup))
+        raise NotFound("no_file", path=args.backup)
     unpack_backup(args.backup, args.directory)
     console.say("restored", ws=args.directory)
     return ExitStatus.OK

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from drivebot.config import GoogleSettings
+from drivebot.config import CONFIG_NAME, GoogleSettings
 from drivebot.errors import ConfigError
 
 SCOPES = [
@@ -24,8 +24,6 @@ SCOPES = [
     # no narrower scope, and this one also covers reading, sending and creating labels.
     "https://www.googleapis.com/auth/gmail.modify",
 ]
-
-AUTH_HINT = "run `drivebot auth` to sign in to Google again"
 
 
 def _token_path(settings: GoogleSettings, workspace: Path) -> Path:
@@ -39,32 +37,27 @@ def load_credentials(settings: GoogleSettings, workspace: Path) -> Any:
         from google.oauth2 import service_account
 
         if not settings.subject:
-            raise ConfigError(
-                "drivebot.toml: [google] subject: a service account needs the "
-                "address of the mailbox it acts as (domain-wide delegation)"
-            )
+            raise ConfigError("subject_missing", file=CONFIG_NAME)
         path = workspace / settings.service_account_file
         try:
             creds = service_account.Credentials.from_service_account_file(str(path), scopes=SCOPES)
         except (OSError, ValueError) as exc:
             raise ConfigError(
-                f"drivebot.toml: [google] service_account_file: cannot use {path}: {exc}"
+                "service_account_unusable", file=CONFIG_NAME, path=path, detail=exc
             ) from None
         return creds.with_subject(settings.subject)
     from google.oauth2.credentials import Credentials
 
     path = _token_path(settings, workspace)
     if not path.is_file():
-        raise ConfigError(f"no saved Google login at {path}: run `drivebot auth`")
+        raise ConfigError("no_login", path=path)
     try:
         # Without a scopes argument, so the scopes the login was granted are the ones checked.
         creds = Credentials.from_authorized_user_file(str(path))
     except (ValueError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path} is not a Google login file ({exc}); {AUTH_HINT}") from None
+        raise ConfigError("not_a_login", path=path, detail=exc) from None
     if not creds.has_scopes(SCOPES):
-        raise ConfigError(
-            f"the saved Google login at {path} lacks the permissions drivebot needs; {AUTH_HINT}"
-        )
+        raise ConfigError("login_lacks_scopes", path=path)
     return creds
 
 
@@ -80,10 +73,7 @@ def run_auth_flow(
 
     secrets = workspace / settings.client_secrets_file
     if not secrets.is_file():
-        raise ConfigError(
-            f'no OAuth client file at {secrets}: download the "Desktop app" '
-            f"client from the Google Cloud console (see credentials.example.json)"
-        )
+        raise ConfigError("no_client_file", path=secrets)
     flow = InstalledAppFlow.from_client_secrets_file(str(secrets), SCOPES)
     creds = flow.run_local_server(
         host="localhost", port=port, open_browser=open_browser, timeout_seconds=300

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from drivebot.config import CONFIG_NAME
 from drivebot.errors import ConfigError
 from drivebot.flows import WATCHED, Folder
 
@@ -25,8 +26,7 @@ class FolderTree:
             role, _, opd_folder = key.partition("/")
             if role not in known or (opd_folder and role != Folder.INBOX):
                 raise ConfigError(
-                    f"drivebot.toml: [google] folder_ids: unknown key {key!r}; "
-                    f'use {sorted(known)} or "inbox/<OPD folder>"'
+                    "folder_key", file=CONFIG_NAME, value=key, known=", ".join(sorted(known))
                 )
 
     def places(self, watched_only: bool) -> dict[str, tuple[Folder, str | None]]:
@@ -47,8 +47,7 @@ class FolderTree:
             else folder.value
         )
         if key not in self.ids:
-            hint = "run `drivebot setup-google`"
-            raise ConfigError(f"drivebot.toml: [google] folder_ids: no id for {key!r}; {hint}")
+            raise ConfigError("folder_id_missing", file=CONFIG_NAME, value=key)
         return self.ids[key]
 
     def ensure(
@@ -60,10 +59,7 @@ class FolderTree:
     ) -> None:
         """Fill in every role still missing; `folder(name, parent)` finds or creates one."""
         if not parent:
-            raise ConfigError(
-                "drivebot.toml: [google] root_folder_id: set it to the id of the "
-                "shared folder (the part after /folders/ in its address)"
-            )
+            raise ConfigError("root_missing", file=CONFIG_NAME)
         for role in Folder:
             if role.value not in self.ids:
                 self.ids[role.value] = folder(names[role], parent)
@@ -76,11 +72,7 @@ def check_root(item: dict[str, Any], root: str) -> None:
     """Raise ConfigError unless the root folder (files.get with capabilities) lets the bot
     list, add and move files."""
     if item.get("mimeType") != FOLDER_MIME:
-        raise ConfigError(f"drivebot.toml: [google] root_folder_id: {root} is not a folder")
+        raise ConfigError("root_not_folder", file=CONFIG_NAME, value=root)
     missing = [c for c in NEEDED_CAPABILITIES if not item.get("capabilities", {}).get(c)]
     if missing:
-        raise ConfigError(
-            f"the bot's account may not {', '.join(missing)} in "
-            f"{item.get('name', root)}: share the folder with it as Editor "
-            f"(Content manager on a shared drive)"
-        )
+        raise ConfigError("root_not_shared", folder=item.get("name", root), what=", ".join(missing))

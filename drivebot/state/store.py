@@ -42,10 +42,11 @@ from drivebot.workflow import DraftState
 class Store:
     def __init__(self, path: Path | str, clock: Clock = system_clock, readonly: bool = False):
         self.clock = clock
+        self.path = Path(path)
         self.readonly = readonly
         if readonly:
             if not Path(path).is_file():
-                raise ConfigError(f"no state file {path}: run `drivebot init` first")
+                raise ConfigError("no_state", path=path)
             self.db = sqlite3.connect(
                 f"{Path(path).resolve().as_uri()}?mode=ro",
                 uri=True,
@@ -70,13 +71,10 @@ class Store:
         try:
             applied = self._applied_migrations()
         except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"the state file is not a drivebot database ({exc})") from None
+            raise ConfigError("not_a_state", path=self.path, detail=exc) from None
         pending = [(name, step) for name, step in MIGRATIONS if name not in applied]
         if pending and self.readonly:
-            raise ConfigError(
-                "the state file was written by an older drivebot: run "
-                "`drivebot init <workspace>` (it keeps the configuration) to bring it up to date"
-            )
+            raise ConfigError("old_state", ws=self.path.parent)
         for name, step in pending:
             with self.transaction():
                 step(self.db)
