@@ -68,21 +68,21 @@ class Commands:
 
     def approve(self, reg: str, actor: str = CLI_ACTOR) -> Draft:
         """What moving the draft to Disetujui does."""
-        return self._apply(reg, Approved(actor=actor, reason="command line"))
+        return self._apply(reg, Approved(actor=actor, reason="command:"))
 
     def revise(self, reg: str, actor: str = CLI_ACTOR) -> Draft:
         """What moving the draft to Perbaikan does: the OPD gets the reviewers' notes."""
         with self.lock.hold():
             draft = self._applicable(reg, RevisionRequested)
             notes = tuple(self.drive_intake.notes_of(draft))
-            event = reviewer_event(RevisionRequested, actor, "command line", notes)
+            event = reviewer_event(RevisionRequested, actor, "command:", notes)
             return self._decide(draft, event)
 
     def advance(self, reg: str, stage: str, actor: str = CLI_ACTOR) -> Draft:
         """Mark a tracked stage (done outside the division) done."""
         if stage not in STAGES:
             raise NotFound("no_stage", stage=stage, stages=", ".join(STAGES))
-        return self._apply(reg, StageDone(actor=actor, reason="command line", stage=stage))
+        return self._apply(reg, StageDone(actor=actor, reason="command:", stage=stage))
 
     def finalize(self, reg: str, source: Path, actor: str = CLI_ACTOR) -> Draft:
         """Take in the signed final, as dropping it in the final folder does."""

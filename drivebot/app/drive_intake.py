@@ -170,14 +170,14 @@ class DriveIntake:
                     meaning.kind,
                     draft.stage,
                     draft.stage,
-                    f"refused: {why.value}",
+                    f"refused:{why.value}",
                 )
                 self.notices.queue(
                     Report.REJECTED_EVENT, Audience.REVIEWERS, draft, reason_key=why.value
                 )
             return
         notes = tuple(self.notes_of(draft)) if wants_notes(meaning) else ()
-        reason = f"moved to {self.config.folders[file.folder]}"
+        reason = f"moved:{self.config.folders[file.folder]}"
         event = reviewer_event(meaning, REVIEWER, reason, notes)
         decision = decide(draft.state, event)
         with self.store.transaction():
@@ -260,7 +260,7 @@ class DriveIntake:
                     raise RuntimeError(f"{reg} was not recorded")
                 event = Submitted(
                     actor=f"OPD {opd.name}",
-                    reason=f"file {file.name}",
+                    reason=f"file:{file.name}",
                     file=NewFile(file.id, file.name),
                 )
                 decision = decide(new.state, event)
@@ -288,7 +288,7 @@ class DriveIntake:
                 key,
             )
         event = RevisionReceived(
-            actor=f"OPD {opd.name}", reason=f"file {file.name}", file=NewFile(file.id, file.name)
+            actor=f"OPD {opd.name}", reason=f"file:{file.name}", file=NewFile(file.id, file.name)
         )
         try:
             decision = decide(draft.state, event)
@@ -342,7 +342,7 @@ class DriveIntake:
                 return self.inputs.quarantine(file, None, draft, bad, key)
             event = FinalReceived(
                 actor=actor,
-                reason=f"file {file.name}",
+                reason=f"file:{file.name}",
                 final=SignedFinal(file.id, stored_path(sha, suffix), sha, exported),
             )
             try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from drivebot import i18n
 from drivebot.app.notices import Notices
 from drivebot.config import Config, Opd
 from drivebot.drive import DriveFile
@@ -47,11 +48,27 @@ class Inputs:
             copy_whole(path, target)
         return relative
 
+    def _note(self, bad: BadDocument, file_name: str) -> str:
+        lang = self.config.language
+        reason = i18n.reason(lang, bad.reason)
+        return i18n.text(
+            lang,
+            "note.bad",
+            file=file_name,
+            at=self._now(),
+            what=reason["what"].format(limit_mb=self.config.max_attachment_mb),
+            todo=reason["todo"],
+            detail=bad.detail or "-",
+        )
+
+    def _now(self) -> str:
+        return i18n.long_date(self.config.language, self.store.clock().astimezone(self.config.tz))
+
     def quarantine(
         self, file: DriveFile, opd: Opd | None, draft: Draft | None, bad: BadDocument, key: str
     ) -> None:
         log.warning("quarantining %s: %s", file.name, bad)
-        note = f"{file.name}\n{self.store.now()}\n{bad.reason}: {bad.detail}\n"
+        note = self._note(bad, file.name)
         with self.store.transaction():
             self.store.mark_processed(
                 key, InputStatus.QUARANTINED, draft.reg if draft else None, str(bad)
@@ -99,9 +116,18 @@ class Inputs:
                 rejected.event_kind,
                 draft.stage,
                 draft.stage,
-                f"refused: {rejected.reason.value} ({file.name})",
+                f"refused:{rejected.reason.value}:{file.name}",
             )
-            self.store.enqueue(draft.reg, QuarantineFile(file.id, f"{file.name}\n{rejected}\n"))
+            note = i18n.text(
+                self.config.language,
+                "note.refused",
+                file=file.name,
+                at=self._now(),
+                reg=draft.reg,
+                stage=i18n.stage_label(self.config.language, draft.stage),
+                why=i18n.text(self.config.language, f"refusal.{rejected.reason.value}"),
+            )
+            self.store.enqueue(draft.reg, QuarantineFile(file.id, note))
             audience = Audience.OPD if opd else Audience.ADMINS
             self.notices.queue(
                 Report.REJECTED_EVENT,

@@ -94,6 +94,7 @@ def report(console: Console, outcome: CycleReport, clock: Clock, config: Config)
 
 def status(args: argparse.Namespace, console: Console) -> ExitStatus:
     from drivebot.app.status import all_drafts, one_draft
+    from drivebot.cli.status_view import show_draft, show_table
 
     config = configured(args, console)
     store = bootstrap.store(config, readonly=True)
@@ -105,14 +106,7 @@ def status(args: argparse.Namespace, console: Console) -> ExitStatus:
         if args.json:
             print(json.dumps(record, ensure_ascii=False, indent=2), file=console.out)
             return ExitStatus.OK
-        for key in ("reg", "title", "opd", "product_type", "stage_label", "version", "number"):
-            print(f"{key:>13}: {record[key]}", file=console.out)
-        for row in record["history"]:
-            print(
-                f"  {row['at']}  {row['actor']:<24} {row['event']:<20} "
-                f"{row['from_stage'] or '-'} -> {row['to_stage'] or '-'}  {row['reason']}",
-                file=console.out,
-            )
+        show_draft(record, console, config.tz)
         return ExitStatus.OK
     records = all_drafts(store, system_clock)
     if args.json:
@@ -121,22 +115,7 @@ def status(args: argparse.Namespace, console: Console) -> ExitStatus:
     if not records:
         console.say("no_drafts")
         return ExitStatus.OK
-    rows = [tuple(console.words("headers"))] + [
-        (
-            r["reg"],
-            r["opd"],
-            i18n.product_short(r["product_type"]),
-            i18n.stage_label(console.lang, r["stage"]),
-            str(r["version"]),
-            console.text("days", n=r["waiting_days"]),
-            r["title"][:60],
-        )
-        for r in records
-    ]
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)]
-        print("  ".join([*cells, row[-1]]), file=console.out)
+    show_table(records, console)
     return ExitStatus.OK
 
 

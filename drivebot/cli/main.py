@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from drivebot import i18n
 from drivebot.cli import archive, drafts, workspace
 from drivebot.cli.console import Console, ExitStatus
-from drivebot.cli.parser import build_parser
+from drivebot.cli.parser import language_of, parse
 from drivebot.errors import BadDocument, ConfigError, NotFound, TransientError
 from drivebot.workflow import Rejected
 
@@ -40,7 +40,8 @@ def program(args: argparse.Namespace, console: Console) -> ExitStatus:
 
 def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:
     """Run the CLI; every error becomes one message and an exit status."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse(argv, language_of(argv))
     console = console or Console(lang=args.lang or i18n.DEFAULT_LANGUAGE)
     if args.lang:
         console.lang = args.lang
@@ -72,7 +73,10 @@ def describe(exc: Exception, lang: str) -> tuple[ExitStatus, str, dict[str, obje
         return (
             ExitStatus.REFUSED,
             "refused",
-            {"stage": i18n.stage_label(lang, exc.stage), "why": exc.reason.value},
+            {
+                "stage": i18n.stage_label(lang, exc.stage),
+                "why": i18n.text(lang, f"refusal.{exc.reason.value}"),
+            },
         )
     if isinstance(exc, BadDocument):
         return ExitStatus.BAD_DOCUMENT, "bad_document", {"msg": exc}

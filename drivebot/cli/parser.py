@@ -1,101 +1,160 @@
-"""The command line's grammar: every command, its arguments and options."""
+"""The command line's grammar: every command, its arguments and options, with their help in
+the reader's language (the catalogue's [help]; argparse's own words from its [argparse])."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from drivebot import __version__
+from drivebot import __version__, i18n
 from drivebot.flows import STAGES, ProductType
 
 
-def build_parser() -> argparse.ArgumentParser:
+@contextmanager
+def argparse_speaking(lang: str) -> Iterator[None]:
+    """argparse looks its words up through its module's `_` (gettext) each time it says one:
+    while parsing, that lookup is the catalogue's."""
+    words = i18n.section(lang, "argparse")
+    before = argparse._  # type: ignore[attr-defined]
+    argparse._ = lambda message: words.get(message, message)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = before  # type: ignore[attr-defined]
+
+
+def language_of(argv: Sequence[str]) -> str:
+    """The language for help and usage errors, before the arguments are parsed: --lang, else
+    the workspace's own setting when it can be read, else Indonesian."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang", choices=i18n.LANGUAGES)
+    early.add_argument("--workspace", "-w", type=Path, default=Path("."))
+    known, _ = early.parse_known_args(argv)
+    if known.lang:
+        return str(known.lang)
+    from drivebot.config import load
+
+    try:
+        return load(known.workspace).language
+    except Exception:  # no workspace, or a broken one: its error comes later, in its place
+        return i18n.DEFAULT_LANGUAGE
+
+
+def parse(argv: Sequence[str], lang: str) -> argparse.Namespace:
+    with argparse_speaking(lang):
+        return build_parser(lang).parse_args(argv)
+
+
+def build_parser(lang: str = i18n.DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
+    words = i18n.section(lang, "help")
+    shown = words["metavar"]
     parser = argparse.ArgumentParser(
-        prog="drivebot",
-        description=(
-            "Moves draft legal products through review: watches the shared folder and the inbox, "
-            "e-mails feedback, stamps and archives finals."
-        ),
+        prog="drivebot", description=words["description"], add_help=False
     )
-    parser.add_argument("--version", action="version", version=f"drivebot {__version__}")
+    parser.add_argument("-h", "--help", action="help", help=words["help"])
+    parser.add_argument(
+        "--version", action="version", version=f"drivebot {__version__}", help=words["version"]
+    )
     common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-h", "--help", action="help", help=words["help"])
     common.add_argument(
         "--workspace",
         "-w",
         type=Path,
         default=Path("."),
-        help="the workspace folder (default: the current folder)",
+        metavar=shown["folder"],
+        help=words["workspace"],
     )
-    common.add_argument("--lang", choices=("id", "en"), help="language of messages")
-    common.add_argument("--verbose", "-v", action="store_true", help="log every step")
-    common.add_argument("--traceback", action="store_true", help="show the traceback on errors")
-    subparsers = parser.add_subparsers(dest="command", required=True)
+    common.add_argument("--lang", choices=i18n.LANGUAGES, help=words["lang"])
+    common.add_argument("--verbose", "-v", action="store_true", help=words["verbose"])
+    common.add_argument("--traceback", action="store_true", help=words["traceback"])
+    subparsers = parser.add_subparsers(
+        dest="command", required=True, title=words["commands"], metavar=shown["command"]
+    )
 
-    def command(name: str, help: str) -> argparse.ArgumentParser:
-        return subparsers.add_parser(name, parents=[common], help=help)
+    def command(name: str) -> argparse.ArgumentParser:
+        what = words[name.replace("-", "_")]
+        return subparsers.add_parser(
+            name, parents=[common], help=what, description=what, add_help=False
+        )
 
-    init = command("init", help="create a workspace with a sample configuration")
-    init.add_argument("directory", type=Path)
-    command("run", help="poll for ever (Ctrl-C or SIGTERM stops)")
-    command("once", help="one poll cycle, then exit (for cron)")
-    status = command("status", help="all drafts, or one draft's history")
-    status.add_argument("reg", nargs="?")
-    status.add_argument("--json", action="store_true", help="machine-readable output")
-    for name, what in (
-        ("approve", "approve a draft (as moving it to Disetujui)"),
-        ("revise", "send a draft back for revision (as moving it to Perbaikan)"),
-    ):
-        command(name, what).add_argument("reg")
-    advance = command("advance", help="mark a tracked stage done")
-    advance.add_argument("reg")
-    advance.add_argument("stage", choices=sorted(k for k, s in STAGES.items() if s.tracked))
-    command("retry", help="try again what drivebot gave up on (after fixing the cause)")
-    finalize = command("finalize", help="take in the signed final PDF of a draft")
-    finalize.add_argument("reg")
-    finalize.add_argument("file", type=Path)
-    auth = command("auth", help="sign in to Google and save the token (backend google)")
-    auth.add_argument("--port", type=int, default=0, help="fixed port, to forward over SSH")
-    auth.add_argument("--no-browser", action="store_true", help="print the URL only")
-    setup = command("setup-google", help="create the folder tree on Drive, write its ids")
-    setup.add_argument("--root", required=True, help="id of the shared folder to work in")
-    setup.add_argument("--shared-drive", default="", help="id of its shared drive, if any")
-    verify = command("verify", help="is this file an authentic archived product?")
-    verify.add_argument("file", type=Path, nargs="?")
+    command("init").add_argument(
+        "directory", type=Path, metavar=shown["folder"], help=words["init_directory"]
+    )
+    command("run")
+    command("once")
+    status = command("status")
+    status.add_argument("reg", nargs="?", metavar=shown["reg"], help=words["reg"])
+    status.add_argument("--json", action="store_true", help=words["json"])
+    for name in ("approve", "revise"):
+        command(name).add_argument("reg", metavar=shown["reg"], help=words["reg"])
+    advance = command("advance")
+    advance.add_argument("reg", metavar=shown["reg"], help=words["reg"])
+    tracked = sorted(key for key, stage in STAGES.items() if stage.tracked)
+    advance.add_argument(
+        "stage",
+        choices=tracked,
+        metavar=shown["stage"],
+        help=f"{words['stage']}: {', '.join(tracked)}",
+    )
+    command("retry")
+    finalize = command("finalize")
+    finalize.add_argument("reg", metavar=shown["reg"], help=words["reg"])
+    finalize.add_argument("file", type=Path, metavar=shown["file"], help=words["final_file"])
+    auth = command("auth")
+    auth.add_argument("--port", type=int, default=0, metavar=shown["port"], help=words["auth_port"])
+    auth.add_argument("--no-browser", action="store_true", help=words["no_browser"])
+    setup = command("setup-google")
+    setup.add_argument("--root", required=True, metavar=shown["id"], help=words["root"])
+    setup.add_argument(
+        "--shared-drive", default="", metavar=shown["id"], help=words["shared_drive"]
+    )
+    verify = command("verify")
     verify.add_argument(
-        "--archive", action="store_true", help="check every archived file and the whole ledger"
+        "file", type=Path, nargs="?", metavar=shown["file"], help=words["verify_file"]
     )
-    revoke = command("revoke", help="mark an archived product revoked or amended")
-    revoke.add_argument("product_id")
-    revoke.add_argument("--by", required=True, help='e.g. "Perbup Nomor 3 Tahun 2027"')
-    stamp = command("stamp", help="stamp and archive an existing legal product")
-    stamp.add_argument("file", type=Path)
-    stamp.add_argument("--type", required=True, choices=[t.value for t in ProductType])
-    stamp.add_argument("--number", required=True, type=int)
-    stamp.add_argument("--year", required=True, type=int)
-    stamp.add_argument("--title", required=True)
-    stamp.add_argument("--date", help="date of enactment, YYYY-MM-DD (default: 1 January)")
-    stamp.add_argument("--subject", default="")
-    backlog = command("import-archive", help="stamp and archive a backlog of past products")
-    backlog.add_argument("directory", type=Path)
+    verify.add_argument("--archive", action="store_true", help=words["archive"])
+    revoke = command("revoke")
+    revoke.add_argument("product_id", metavar=shown["id"], help=words["product_id"])
+    revoke.add_argument("--by", required=True, metavar=shown["text"], help=words["by"])
+    stamp = command("stamp")
+    stamp.add_argument("file", type=Path, metavar=shown["file"], help=words["stamp_file"])
+    stamp.add_argument(
+        "--type", required=True, choices=[t.value for t in ProductType], help=words["type"]
+    )
+    stamp.add_argument(
+        "--number", required=True, type=int, metavar=shown["number"], help=words["number"]
+    )
+    stamp.add_argument("--year", required=True, type=int, metavar=shown["year"], help=words["year"])
+    stamp.add_argument("--title", required=True, metavar=shown["text"], help=words["title"])
+    stamp.add_argument("--date", metavar=shown["date"], help=words["date"])
+    stamp.add_argument("--subject", default="", metavar=shown["text"], help=words["subject"])
+    backlog = command("import-archive")
     backlog.add_argument(
-        "--metadata", required=True, type=Path, help="CSV: file,type,number,year,title,date,subject"
+        "directory", type=Path, metavar=shown["folder"], help=words["import_directory"]
     )
-    serve = command("serve", help="run the verification page the QR codes point to")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--threads", type=int, default=8, help="requests served at once")
+    backlog.add_argument(
+        "--metadata", required=True, type=Path, metavar=shown["file"], help=words["metadata"]
+    )
+    serve = command("serve")
+    serve.add_argument("--host", default="127.0.0.1", metavar=shown["address"], help=words["host"])
+    serve.add_argument("--port", type=int, default=8080, metavar=shown["port"], help=words["port"])
     serve.add_argument(
-        "--trust-proxy",
-        metavar="ADDRESS",
-        help="the reverse proxy's address: only its X-Forwarded-* headers are believed",
+        "--threads", type=int, default=8, metavar=shown["count"], help=words["threads"]
     )
-    command("health", help="is drivebot well? (exit 0 healthy, 7 with the problems listed)")
-    publish = command("publish", help="write the verification pages as a static site")
-    publish.add_argument("directory", type=Path)
-    publish.add_argument("--download-url", help="base URL where the stamped PDFs are published")
-    backup = command("backup", help="write the whole workspace to one .tar.gz (daemon may run)")
-    backup.add_argument("dest", type=Path, help="the file to write, or a folder to put it in")
-    restore = command("restore", help="unpack a backup into an empty folder")
-    restore.add_argument("backup", type=Path)
-    restore.add_argument("directory", type=Path)
+    serve.add_argument("--trust-proxy", metavar=shown["address"], help=words["trust_proxy"])
+    command("health")
+    publish = command("publish")
+    publish.add_argument(
+        "directory", type=Path, metavar=shown["folder"], help=words["publish_directory"]
+    )
+    publish.add_argument("--download-url", metavar=shown["url"], help=words["download_url"])
+    command("backup").add_argument("dest", type=Path, metavar=shown["file"], help=words["dest"])
+    restore = command("restore")
+    restore.add_argument("backup", type=Path, metavar=shown["file"], help=words["backup_file"])
+    restore.add_argument(
+        "directory", type=Path, metavar=shown["folder"], help=words["restore_directory"]
+    )
     return parser

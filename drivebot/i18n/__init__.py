@@ -44,6 +44,13 @@ def text(lang: str, key: str, **values: object) -> str:
     return str(message).format(**values) if values else str(message)
 
 
+def reason(lang: str, key: str) -> dict[str, str]:
+    """What was wrong with a refused input (`what`, which may name {limit_mb}) and what to send
+    instead (`todo`); a reason the catalogue does not know is said as "other"."""
+    reasons = section(lang, "reason")
+    return {k: str(v) for k, v in reasons.get(key, reasons["other"]).items()}
+
+
 def stage_label(lang: str, stage: str) -> str:
     return str(catalogue(lang)["stage"][stage]["label"])
 

@@ -356,8 +356,7 @@ def _shown(value: Any) -> Any:
 @pass_context
 def _reason_text(context: Any, reason: str) -> dict[str, str]:
     """What was wrong with a refused input, and what to send instead (the catalogue's words)."""
-    reasons = i18n.section(context["lang"], "reason")
-    return dict(reasons.get(reason, reasons["other"]))
+    return i18n.reason(context["lang"], reason)
 
 
 @pass_context
