@@ -34,6 +34,16 @@ _INVISIBLE = re.compile(
 _SURROGATE = re.compile("[\udc80-\udcff]")  # bytes of a name that was not UTF-8
 
 
+# The tag that keeps e-mailed attachments apart on Drive ("Ranperbup (surel 1a2b3c4d).docx"):
+# drivebot's own, never shown to people.
+_MAIL_TAG = re.compile(r" \(surel [0-9a-f]{8}\)(?=\.\w{1,10}$|$)")
+
+
+def without_mail_tag(name: str) -> str:
+    """A file's name as its sender gave it, without the tag `attachment_name` added."""
+    return _MAIL_TAG.sub("", name)
+
+
 def is_temporary(name: str) -> bool:
     """A lock file, a temporary or partial file, or folder junk (not a document)."""
     return bool(_TEMPORARY.search(name.strip()))
@@ -100,7 +110,7 @@ class RegistrationNumbers:
 
     def working_name(self, reg: str, version: int, name: str) -> str:
         """A draft's working file: "HK-2026-0007 v2 - <its own name>", fitted."""
-        original = self.without(name).strip(" -_") or name
+        original = without_mail_tag(self.without(name)).strip(" -_") or name
         return component(f"{reg} v{version} - {original}")
 
     def attachment_name(self, message_id: str, index: int, reg: str | None, filename: str) -> str:

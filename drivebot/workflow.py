@@ -337,6 +337,14 @@ def working_folder(stage: str) -> Folder | None:
     return _WORKING_FOLDER.get(stage)
 
 
+def home_folder(stage: str) -> Folder | None:
+    """Where a draft's own file belongs at `stage`: its working folder, or once approved the
+    approved folder (None once archived). A file moved back there decides nothing."""
+    if awaits_final(stage):
+        return Folder.APPROVED
+    return working_folder(stage)
+
+
 def move_means(folder: Folder) -> type[Event] | None:
     """The decision a reviewer makes by moving a draft's file into `folder` (None: none)."""
     return _MOVE_MEANS.get(folder)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import random
 import re
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -115,6 +116,15 @@ SAMPLES: dict[str, tuple[DraftView | None, dict]] = {
     ),
     "submitted_reviewers_batch": (None, {"batch": [draft(), draft(reg="HK-2026-0008")]}),
     "error_report": (None, {"summary": "Drive did not answer", "detail": "Traceback ..."}),
+    "misplaced": (
+        draft(),
+        {
+            "moved_to": "04 Final",
+            "back_to": "01 Pemeriksaan",
+            "revision_folder": "02 Perbaikan",
+            "approved_folder": "03 Disetujui",
+        },
+    ),
 }
 
 
@@ -163,7 +173,8 @@ def test_every_message_renders_for_its_audiences(name: str, audience: Audience, 
     assert not re.search(r"<(style|script|svg|img)\b", html, re.I)
     if the_draft is not None:
         assert subject(message).startswith(f"[{the_draft.reg}] ")
-        for fact in (the_draft.reg, the_draft.title, the_draft.opd_name):
+        named = () if the_draft.number else (the_draft.title,)  # see the archived test
+        for fact in (the_draft.reg, the_draft.opd_name, *named):
             assert fact in text and fact in html
         assert "[▶]" in text and HERE[lang] in text and HERE[lang] in html
 
@@ -338,7 +349,7 @@ def test_non_ascii_names_are_encoded_and_decoded_back():
     assert headers.isascii() and b"=?utf-8?" in headers
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert message["From"].addresses[0].display_name == sender.name
-    assert subject(message) == f"[HK-2026-0007] Rancangan diterima: {title}"
+    assert subject(message) == f"[HK-2026-0007] Diterima: {title}"
     text, html = parts(message)
     assert title in text and "Dinas Pariwisata &amp; Budaya" in html
 
@@ -346,7 +357,7 @@ def test_non_ascii_names_are_encoded_and_decoded_back():
 def test_subject_is_one_line_even_when_the_title_is_not():
     rendered = render("submitted", "id", Audience.OPD, draft(title="Satu\nBcc: x@evil.test"))
     message = send(rendered)
-    assert subject(message) == "[HK-2026-0007] Rancangan diterima: Satu Bcc: x@evil.test"
+    assert subject(message) == "[HK-2026-0007] Diterima: Satu Bcc: x@evil.test"
     assert message["Bcc"] is None
 
 
@@ -375,20 +386,42 @@ def test_links_only_clickable_when_they_are_web_addresses():
 
 def test_archived_shows_number_and_verification():
     text, html = parts(send(render("archived", "en", Audience.OPD, SAMPLES["archived"][0])))
-    assert "Product number: Nomor 12 Tahun 2026" in text
     assert "Verification: https://jdih.example.go.id/v/HK-2026-0007" in text
     assert 'href="https://jdih.example.go.id/v/HK-2026-0007"' in html
 
 
-def test_approved_lists_the_stages_ahead():
-    text, _ = parts(send(render("approved", "id", Audience.OPD, draft(stage="harmonisasi"))))
-    ahead = [line for line in text.splitlines() if line.startswith("• ")]
-    assert ahead[:3] == [
-        "• Harmonisasi — Kanwil Kementerian Hukum",
-        "• Paraf koordinasi — Kepala OPD, Kabag Hukum, Asisten, Sekda",
-        "• Penetapan — Bupati",
-    ]
+def test_an_archived_product_is_named_once_and_no_longer_a_draft():
+    message = send(render("archived", "id", Audience.OPD, SAMPLES["archived"][0]))
+    text, html = parts(message)
+    name = "Peraturan Bupati Nomor 12 Tahun 2026 tentang Retribusi Pelayanan Kesehatan"
+    assert subject(message) == f"[HK-2026-0007] Diarsipkan: {name}"
+    assert f"Judul: {name}" in text and "RINCIAN PRODUK HUKUM" in text
+    assert "Rancangan" not in text and "Ranperbup" not in text and "Versi:" not in text
+    # The signed link appears only where it can be a short link, never in the prose.
+    prose = text.split("RINCIAN PRODUK HUKUM")[0]
+    assert "https://" not in prose
+    assert html.count("https://jdih.example.go.id/v/HK-2026-0007") == 1  # the href alone
+
+
+def test_approved_shows_the_stages_ahead_once_in_a_formal_register():
+    message = send(render("approved", "id", Audience.OPD, draft(stage="harmonisasi")))
+    text, _ = parts(message)
+    assert subject(message) == f"[HK-2026-0007] Disetujui: {TITLE}"
+    assert text.count("Penetapan — Bupati") == 1  # in the flowchart, not listed again
+    assert "senang hati" not in text and "Dengan hormat" in text
     assert '"HK-2026-0007 final.pdf"' in text
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_AUDIENCES))
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_no_mail_asks_to_reply_to_the_bot_and_the_title_is_said_once(name: str, lang: str):
+    the_draft, extra = SAMPLES[name]
+    for audience in TEMPLATE_AUDIENCES[name]:
+        message = send(render(name, lang, audience, the_draft, **extra))
+        text, _ = parts(message)
+        assert "balas e-mail" not in text and "reply to this" not in text
+        assert subject(message).count(TITLE) <= 1
+        assert not re.search(r"Rancangan (diterima|disetujui): Rancangan", subject(message))
 
 
 REJECT_KEYS = [
@@ -495,7 +528,7 @@ def test_every_quarantine_reason_is_explained(lang: str, reason: str):
     assert reason in words, "every refusal has its own words"  # not the generic fallback
     own = words[reason]
     assert own["what"].format(limit_mb=25) in " ".join(text.split())
-    assert own["todo"] in " ".join(text.split())
+    assert own["todo"].format(inbox="00 Masuk") in " ".join(text.split())
     assert words["other"]["what"] not in text
     assert "Pemeriksaan" not in text and "Examination" not in text  # no draft, no flowchart
     report, _ = parts(
@@ -606,3 +639,83 @@ def test_wrong_calls_fail_loudly():
         render("revision_requested", "id", Audience.OPD, draft(stage="perbaikan"))
     with pytest.raises(ValueError, match="recipient"):
         build_message(render("submitted", "id", Audience.OPD, draft()), SENDER, [], "<m@x>")
+
+
+def test_a_refused_move_tells_the_reviewers_where_to_put_the_file_back():
+    rendered = render(
+        "rejected_event",
+        "id",
+        Audience.REVIEWERS,
+        draft(stage="perbaikan"),
+        reason_key="not_under_review",
+        moved_to="03 Disetujui",
+        back_to="02 Perbaikan",
+    )
+    text, _ = parts(send(rendered))
+    assert rendered.subject == f"[HK-2026-0007] Pemindahan tidak dicatat: {TITLE}"
+    assert 'dipindahkan ke folder "03 Disetujui"' in text
+    assert "rancangan ini sedang tidak dalam pemeriksaan" in text
+    assert 'Mohon pindahkan kembali berkas ke folder "02 Perbaikan".' in text
+
+
+def test_a_misplaced_file_is_explained_with_the_folders_to_use():
+    the_draft, extra = SAMPLES["misplaced"]
+    text, _ = parts(send(render("misplaced", "id", Audience.REVIEWERS, the_draft, **extra)))
+    assert 'dipindahkan ke folder "04 Final"' in text
+    assert 'Mohon pindahkan kembali berkas ke folder "01 Pemeriksaan".' in text
+    assert '"02 Perbaikan"' in text and '"03 Disetujui"' in text
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_an_e_mail_without_attachment_is_not_called_a_file(lang: str):
+    for name, audience in (
+        ("file_quarantined", Audience.OPD),
+        ("bad_input_report", Audience.ADMINS),
+    ):
+        rendered = render(
+            name, lang, audience, None, mail_subject="Mohon arahan", reason="no_attachment"
+        )
+        text, _ = parts(send(rendered))
+        assert "Mohon arahan" in rendered.subject
+        assert not re.search(r"\b(Berkas|File)\b", rendered.subject + text.split("--")[0])
+
+
+def test_the_mail_tag_of_an_attachment_is_not_shown():
+    rendered = render(
+        "file_quarantined",
+        "id",
+        Audience.OPD,
+        None,
+        file_name="HK-2026-0007 Ranperbup (surel ee7e50b9).doc",
+        reason="doc_format",
+    )
+    assert "surel" not in rendered.subject + rendered.text + rendered.html
+    assert '"HK-2026-0007 Ranperbup.doc"' in rendered.text
+
+
+def test_subjects_keep_every_space_whatever_their_length_and_letters():
+    """CPython's header folder writes adjacent encoded words with the space between them
+    outside, where RFC 2047 says to drop it: "“Pajak Daerah”" came back as "“PajakDaerah”" in
+    a quarter of long non-ASCII subjects. Every one must come back exactly."""
+    words = [
+        "Peraturan",
+        "Bupati",
+        "tentang",
+        "“Pajak",
+        "Daerah”",
+        "—",
+        "Tahun",
+        "2026",
+        "é",
+        "Ñoño",
+        "’s",
+        "Ambon–Masohi",
+    ]
+    rng = random.Random(7)
+    for _ in range(400):
+        title = "Rancangan " + " ".join(rng.choice(words) for _ in range(rng.randint(2, 24)))
+        rendered = render("submitted", "id", Audience.OPD, draft(title=title))
+        message = send(rendered)
+        assert subject(message) == rendered.subject == f"[HK-2026-0007] Diterima: {title}"
+        header = message.as_bytes().split(b"\n\n", 1)[0]
+        assert header.isascii() and max(len(line) for line in header.split(b"\n")) <= 78

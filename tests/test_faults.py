@@ -139,7 +139,8 @@ def test_bad_files_are_quarantined_with_a_note_and_the_opd_is_told(
     assert report.failed == []
     quarantine = tmp_path / "drive" / "99 Karantina"
     assert (quarantine / name).exists(), "the original is kept"
-    assert (quarantine / f"{name}.catatan.txt").read_text(encoding="utf-8").startswith(name)
+    note = (quarantine / f"{name}.catatan.txt").read_text(encoding="utf-8")
+    assert note.startswith(f"Berkas: {name}\n") and "dipindahkan ke folder karantina karena" in note
     assert not (tmp_path / INBOX / name).exists()
     [told] = sent_to(tmp_path, OPD_ADDRESS)
     assert name in told.get_body(("plain",)).get_content()

@@ -74,7 +74,7 @@ class Commands:
         """What moving the draft to Perbaikan does: the OPD gets the reviewers' notes."""
         with self.lock.hold():
             draft = self._applicable(reg, RevisionRequested)
-            notes = tuple(self.drive_intake.notes_of(draft))
+            notes = tuple(self.drive_intake.moves.notes_of(draft))
             event = reviewer_event(RevisionRequested, actor, "command:", notes)
             return self._decide(draft, event)
 

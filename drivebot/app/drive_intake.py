@@ -21,12 +21,13 @@ from tempfile import TemporaryDirectory
 
 from drivebot.app.actions import Actions
 from drivebot.app.inputs import Inputs
+from drivebot.app.moves import Moves
 from drivebot.app.notices import Notices
 from drivebot.clock import Clock
 from drivebot.config import Config, Opd
 from drivebot.documents import DocumentInfo, check_size, inspect
 from drivebot.drive import GOOGLE_DOC_MIME, DriveFile, DrivePort
-from drivebot.errors import BadDocument, NotFound
+from drivebot.errors import BadDocument
 from drivebot.files import sha256_of, stored_path
 from drivebot.flows import Audience, Folder
 from drivebot.naming import RegistrationNumbers, is_temporary
@@ -36,24 +37,16 @@ from drivebot.state.store import Store
 from drivebot.workflow import (
     FinalReceived,
     NewFile,
-    Note,
     Refusal,
     Rejected,
     RevisionReceived,
     SignedFinal,
     Submitted,
     decide,
-    move_means,
-    refusal,
-    reviewer_event,
     takes_final_from_inbox,
-    wants_notes,
-    working_folder,
 )
 
 log = logging.getLogger(__name__)
-
-REVIEWER = "pemeriksa (Drive)"
 
 
 class DriveIntake:
@@ -76,6 +69,7 @@ class DriveIntake:
         self.actions = actions
         self.inputs = inputs
         self.regs = regs
+        self.moves = Moves(config, store, drive, notices, actions)
 
     def handle(self, file: DriveFile) -> None:
         if is_temporary(file.name):
@@ -87,7 +81,7 @@ class DriveIntake:
             if known.reg is not None and known.role in CURRENT_ROLES:
                 draft = self.store.draft(known.reg)
                 if draft is not None:
-                    return self._on_move(draft, file)
+                    return self.moves.on_move(draft, file, self.take_final)
             if file.folder is not Folder.FINAL:
                 with self.store.transaction():  # a person moved a file drivebot is done with
                     self.store.set_file_place(file.id, file.folder.value)
@@ -100,8 +94,8 @@ class DriveIntake:
             return self.take_final(file)
         reg = self.regs.find(file.name)
         draft = self.store.draft(reg) if reg else None
-        if draft is not None and working_folder(draft.stage) and not self._has_working(draft):
-            return self._reattach(draft, file)
+        if draft is not None and self.moves.lost_working_file(draft):
+            return self.moves.reattach(draft, file, self.take_final)
         log.info("ignoring %s in %s: not a registered draft's file", file.name, file.folder.value)
         with self.store.transaction():  # once: the file is known from now on
             self.store.track_file(file.id, None, FileRole.IGNORED, file.folder.value, file.name)
@@ -111,86 +105,9 @@ class DriveIntake:
                 None,
                 file_name=file.name,
                 opd_name="-",
-                reason="unknown_draft",
-                detail=(
-                    f"found in {self.config.folders[file.folder]} but not registered: to "
-                    f"register it, move it into its OPD's folder in "
-                    f"{self.config.folders[Folder.INBOX]}"
-                ),
+                reason="not_registered",
+                folder=self.config.folders[file.folder],
             )
-
-    # --- reviewers' moves --------------------------------------------------------------------
-
-    def _has_working(self, draft: Draft) -> bool:
-        """Whether the draft's working file still exists (a copy beside it is not the draft)."""
-        for tracked in self.store.files_of(draft.reg, *CURRENT_ROLES):
-            try:
-                self.drive.get(tracked.file_id)
-                return True
-            except NotFound:
-                continue
-        return False
-
-    def _reattach(self, draft: Draft, file: DriveFile) -> None:
-        """A draft's file came back with a new id (an editor saved it anew): adopt it."""
-        expected = working_folder(draft.stage)
-        if expected is None:  # handle() reattaches only at a stage with a working folder
-            raise RuntimeError(f"{draft.reg} at {draft.stage} has no working folder")
-        with self.store.transaction():
-            for old in self.store.files_of(draft.reg, *CURRENT_ROLES):
-                self.store.set_file_place(old.file_id, old.folder, role=FileRole.REPLACED)
-            self.store.track_file(
-                file.id, draft.reg, FileRole.WORKING, expected.value, file.name, file.link
-            )
-        if file.folder is not expected:
-            self._on_move(draft, file)
-
-    def _on_move(self, draft: Draft, file: DriveFile) -> None:
-        if file.folder is Folder.FINAL:
-            return self.take_final(file, draft)
-        meaning = move_means(file.folder)
-        twins = [
-            f
-            for f in self.store.files_of(draft.reg, *CURRENT_ROLES)
-            if f.file_id != file.id and f.folder == file.folder.value
-        ]
-        if meaning is None or twins:
-            # Not a decision, or the draft's other file (the .docx beside its Google Doc)
-            # dragged along into the same folder: nothing to decide again.
-            with self.store.transaction():
-                self.store.set_file_place(file.id, file.folder.value)
-            return
-        why = refusal(draft.state, meaning)
-        if why is not None:  # decided before any note is read: a refused move costs nothing
-            with self.store.transaction():  # recorded, and the reviewers told it did nothing
-                self.store.set_file_place(file.id, file.folder.value)
-                self.store.audit(
-                    draft.reg,
-                    REVIEWER,
-                    meaning.kind,
-                    draft.stage,
-                    draft.stage,
-                    f"refused:{why.value}",
-                )
-                self.notices.queue(
-                    Report.REJECTED_EVENT, Audience.REVIEWERS, draft, reason_key=why.value
-                )
-            return
-        notes = tuple(self.notes_of(draft)) if wants_notes(meaning) else ()
-        reason = f"moved:{self.config.folders[file.folder]}"
-        event = reviewer_event(meaning, REVIEWER, reason, notes)
-        decision = decide(draft.state, event)
-        with self.store.transaction():
-            self.store.set_file_place(file.id, file.folder.value)
-            self.actions.commit(draft, event, decision)
-
-    def notes_of(self, draft: Draft) -> list[Note]:
-        """The notes on every file of the current version: reviewers may comment on the Google
-        Doc or on the .docx itself."""
-        notes: list[Note] = []
-        for tracked in self.store.files_of(draft.reg, FileRole.REVIEW, FileRole.WORKING):
-            notes += [note for note in self.drive.comments(tracked.file_id) if note not in notes]
-        return notes
 
     # --- new input ---------------------------------------------------------------------------
 
@@ -230,7 +147,9 @@ class DriveIntake:
                     None,
                     BadDocument(
                         "unknown_opd_folder",
-                        f"{file.opd_folder!r} is not an OPD folder in the configuration",
+                        "/".join(
+                            [self.config.folders[Folder.INBOX], *filter(None, [file.opd_folder])]
+                        ),
                     ),
                     key,
                 )

@@ -18,7 +18,7 @@ from drivebot.config import Config, Opd
 from drivebot.drive import DriveFile
 from drivebot.errors import BadDocument
 from drivebot.files import copy_whole, stored_path
-from drivebot.flows import Audience
+from drivebot.flows import Audience, Folder
 from drivebot.notify.emails import Report
 from drivebot.state.outbox import QuarantineFile
 from drivebot.state.rows import Draft, FileRole, InputStatus
@@ -50,13 +50,15 @@ class Inputs:
 
     def _note(self, bad: BadDocument, file_name: str) -> str:
         lang = self.config.language
-        reason = i18n.reason(lang, bad.reason)
+        reason = i18n.reason(
+            lang, bad.reason, self.config.max_attachment_mb, self.config.folders[Folder.INBOX]
+        )
         return i18n.text(
             lang,
             "note.bad",
             file=file_name,
             at=self._now(),
-            what=reason["what"].format(limit_mb=self.config.max_attachment_mb),
+            what=reason["what"],
             todo=reason["todo"],
             detail=bad.detail or "-",
         )
@@ -78,27 +80,36 @@ class Inputs:
             self.tell_about_bad_input(file.name, opd, draft, bad)
 
     def tell_about_bad_input(
-        self, name: str, opd: Opd | None, draft: Draft | None, bad: BadDocument
+        self,
+        name: str,
+        opd: Opd | None,
+        draft: Draft | None,
+        bad: BadDocument,
+        mail_subject: str | None = None,
     ) -> None:
-        """The OPD (when known) and the admins, inside the caller's transaction."""
+        """The OPD (when known) and the admins, inside the caller's transaction. `name` is the
+        file's; an e-mail refused as a whole (no attachment, too large) gives its subject as
+        `mail_subject` instead, so it is not called a file."""
+        named = {"file_name": name} if mail_subject is None else {"mail_subject": mail_subject}
         if opd is not None:
             self.notices.queue(
                 Report.FILE_QUARANTINED,
                 Audience.OPD,
                 draft,
                 to=opd.emails,
-                file_name=name,
                 reason=bad.reason,
                 limit_mb=self.config.max_attachment_mb,
+                **named,
             )
         self.notices.queue(
             Report.BAD_INPUT_REPORT,
             Audience.ADMINS,
             draft,
-            file_name=name,
             opd_name=opd.name if opd else "-",
             reason=bad.reason,
             detail=bad.detail,
+            limit_mb=self.config.max_attachment_mb,
+            **named,
         )
 
     def refuse(

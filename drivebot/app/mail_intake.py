@@ -120,7 +120,7 @@ class MailIntake:
                 if named
                 else BadDocument("no_attachment", subject)
             )
-            return self._refuse(ref, key, opd, bad, named[0].filename if named else subject)
+            return self._refuse(ref, key, opd, bad, subject, named[0].filename if named else "")
         if reg is not None:
             documents = documents[:1]  # a revision is one file
         for index, part in enumerate(documents):
@@ -186,9 +186,14 @@ class MailIntake:
         with self.store.transaction():
             self.store.mark_processed(key, InputStatus.IGNORED, None, why)
 
-    def _refuse(self, ref: MailRef, key: str, opd: Opd, bad: BadDocument, what: str) -> None:
-        """`what` names the refused input for the OPD: the attachment, or the e-mail's subject."""
+    def _refuse(
+        self, ref: MailRef, key: str, opd: Opd, bad: BadDocument, subject: str, file: str = ""
+    ) -> None:
+        """The e-mail is refused: for its attachment `file` when one is named, else whole."""
         with self.store.transaction():
             self.store.mark_processed(key, InputStatus.QUARANTINED, None, str(bad))
             self.store.enqueue(None, QuarantineMail(ref.id))
-            self.inputs.tell_about_bad_input(what or "-", opd, None, bad)
+            if file:
+                self.inputs.tell_about_bad_input(file, opd, None, bad)
+            else:
+                self.inputs.tell_about_bad_input("", opd, None, bad, mail_subject=subject)

@@ -14,7 +14,7 @@ from typing import Any
 from drivebot import i18n
 from drivebot.clock import Clock, days_since
 from drivebot.config import Config
-from drivebot.flows import Audience
+from drivebot.flows import Audience, Folder
 from drivebot.notify.emails import (
     BATCH_TEMPLATES,
     DraftView,
@@ -171,7 +171,12 @@ class Notices:
             return None
         reg = draft.reg if draft else None
         rendered = render(
-            template, self.config.language, audience, self.view(draft) if draft else None, **extra
+            template,
+            self.config.language,
+            audience,
+            self.view(draft) if draft else None,
+            inbox=self.config.folders[Folder.INBOX],
+            **extra,
         )
         message_id = self._message_id(reg)
         thread_root = draft.thread_root if draft else None

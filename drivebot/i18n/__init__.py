@@ -44,11 +44,13 @@ def text(lang: str, key: str, **values: object) -> str:
     return str(message).format(**values) if values else str(message)
 
 
-def reason(lang: str, key: str) -> dict[str, str]:
-    """What was wrong with a refused input (`what`, which may name {limit_mb}) and what to send
-    instead (`todo`); a reason the catalogue does not know is said as "other"."""
+def reason(lang: str, key: str, limit_mb: object, inbox: str) -> dict[str, str]:
+    """What was wrong with a refused input (`what`) and what to send instead (`todo`), with
+    the size limit and the inbox folder's name filled in; a reason the catalogue does not
+    know is said as "other"."""
     reasons = section(lang, "reason")
-    return {k: str(v) for k, v in reasons.get(key, reasons["other"]).items()}
+    chosen = reasons.get(key, reasons["other"])
+    return {k: str(v).format(limit_mb=limit_mb, inbox=inbox) for k, v in chosen.items()}
 
 
 def stage_label(lang: str, stage: str) -> str:
@@ -87,6 +89,24 @@ def product_label(product_type: str, number: int | None, year: int | None) -> st
     if number is None or year is None:
         return name
     return f"{name} {number_phrase(number, year)}"
+
+
+def product_title(product_type: str, number: str | None, title: str) -> str:
+    """What a product is called, its name said once: "Peraturan Bupati Nomor 12 Tahun 2026
+    tentang Retribusi ..." from the draft's title "Rancangan Peraturan Bupati tentang Retribusi
+    ..." and `number` ("Nomor 12 Tahun 2026"); without a number, the product's name alone."""
+    name = product_name(DEFAULT_LANGUAGE, product_type)
+    subject = title.strip()
+    if subject.lower().startswith("rancangan "):
+        subject = subject[len("rancangan ") :].lstrip()
+    for entry in catalogue(DEFAULT_LANGUAGE)["product"].values():
+        if subject.lower().startswith(str(entry["name"]).lower()):
+            subject = subject[len(str(entry["name"])) :].lstrip()
+            break
+    if subject.lower().startswith("tentang "):
+        subject = subject[len("tentang ") :].lstrip()
+    named = f"{name} {number}" if number else name
+    return f"{named} tentang {subject}" if subject else named
 
 
 def long_date(lang: str, value: date | datetime | str) -> str:

@@ -45,10 +45,11 @@ from markupsafe import Markup, escape
 
 from drivebot import i18n
 from drivebot.flows import Audience, ProductType, flowchart, is_open
-from drivebot.naming import shown
+from drivebot.naming import shown, without_mail_tag
 from drivebot.workflow import Notice
 
 LANGUAGES = i18n.LANGUAGES
+DEFAULT_INBOX = "00 Masuk"  # drivebot.config.DEFAULT_FOLDERS; Notices passes the configured one
 LATE_DAYS = 7  # a draft that has waited longer than this is listed as late in the digest
 
 
@@ -64,6 +65,7 @@ class Report(StrEnum):
     STATUS_NOTICE = "status_notice"
     SUBMITTED_BATCH = "submitted_batch"
     SUBMITTED_REVIEWERS_BATCH = "submitted_reviewers_batch"
+    MISPLACED = "misplaced"
 
 
 Template = Notice | Report
@@ -92,6 +94,7 @@ TEMPLATE_AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "status_notice": (Audience.ADMINS,),
     "submitted_batch": (Audience.OPD,),
     "submitted_reviewers_batch": (Audience.REVIEWERS,),
+    "misplaced": (Audience.REVIEWERS,),
 }
 # Extras some callers leave out (a message without attachment has no file name); every other
 # missing value raises, so a forgotten argument shows up in tests instead of as a blank.
@@ -100,6 +103,11 @@ _OPTIONAL_EXTRAS: dict[str, Any] = {
     "limit_mb": None,
     "detail": None,
     "opd_name": None,
+    "inbox": DEFAULT_INBOX,  # the inbox folder's name, as refusals tell where to put a file
+    "mail_subject": None,  # the input was an e-mail (with no usable attachment), not a file
+    "folder": None,  # where a file that was not quarantined lies
+    "moved_to": None,  # a reviewer's refused move: the folder the file was moved to...
+    "back_to": None,  # ...and the folder it belongs in
 }
 # Messages that make sense without a draft; every other one is about exactly one draft.
 _DRAFT_OPTIONAL = frozenset(
@@ -212,6 +220,8 @@ def _context(
 ) -> dict[str, Any]:
     words = i18n.section(lang, "email")
     context: dict[str, Any] = {**_OPTIONAL_EXTRAS, **extra}
+    if context["file_name"]:
+        context["file_name"] = without_mail_tag(context["file_name"])
     context.update(
         lang=lang,
         audience=audience.value,
@@ -248,7 +258,15 @@ def _draft_context(draft: DraftView, lang: str, words: dict[str, Any]) -> dict[s
         "flow": flow,
         "ahead": [row for row in flow if row.state != "done"],
         "facts": _facts(draft, lang, words),
+        # What the draft is called, said once: the product's full title once it has a number.
+        "name": _name(draft),
     }
+
+
+def _name(draft: DraftView) -> str:
+    if not draft.number:
+        return draft.title
+    return i18n.product_title(draft.product_type, draft.number, draft.title)
 
 
 def _flow_rows(draft: DraftView, lang: str) -> list[_FlowRow]:
@@ -265,22 +283,22 @@ def _facts(draft: DraftView, lang: str, words: dict[str, Any]) -> list[_Fact]:
     labels = words["facts"]
     # Indonesian readers know the draft's short name; English readers get the Indonesian one.
     native = i18n.product_name("id", draft.product_type)
+    draft_kind = f" ({i18n.draft_kind(draft.product_type)})" if not draft.number else ""
     kind = (
-        f"{native} ({i18n.draft_kind(draft.product_type)})"
+        f"{native}{draft_kind}"
         if lang == "id"
         else f"{i18n.product_name(lang, draft.product_type)} ({native})"
     )
     stage = f"{i18n.stage_label(lang, draft.stage)} ({i18n.stage_actor(lang, draft.stage)})"
     facts = [
         _Fact(labels["reg"], draft.reg),
-        _Fact(labels["title"], draft.title),
+        _Fact(labels["title"], _name(draft)),
         _Fact(labels["product_type"], kind),
         _Fact(labels["opd"], draft.opd_name),
-        _Fact(labels["version"], str(draft.version)),
-        _Fact(labels["stage"], stage),
     ]
-    if draft.number:
-        facts.append(_Fact(labels["number"], draft.number))
+    if not draft.number:  # a numbered product is no longer a draft with versions
+        facts.append(_Fact(labels["version"], str(draft.version)))
+    facts.append(_Fact(labels["stage"], stage))
     if draft.link:
         facts.append(_link_fact(labels["link"], draft.link, words["open_file"]))
     if draft.verify_url:
@@ -338,7 +356,12 @@ def _environment(fmt: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(layout=f"layout.{fmt}.j2", label=_stage_label, reason_text=_reason_text)
+    env.globals.update(
+        layout=f"layout.{fmt}.j2",
+        label=_stage_label,
+        reason_text=_reason_text,
+        refusal=_refusal,
+    )
     env.filters.update(
         paras=_html_paras if fmt == "html" else _text_paras, nl2br=_nl2br, longdate=_long_date
     )
@@ -356,7 +379,12 @@ def _shown(value: Any) -> Any:
 @pass_context
 def _reason_text(context: Any, reason: str) -> dict[str, str]:
     """What was wrong with a refused input, and what to send instead (the catalogue's words)."""
-    return i18n.reason(context["lang"], reason)
+    return i18n.reason(context["lang"], reason, context["limit_mb"] or "-", context["inbox"])
+
+
+@pass_context
+def _refusal(context: Any, key: str) -> str:
+    return i18n.text(context["lang"], f"refusal.{key}")
 
 
 @pass_context

@@ -99,7 +99,7 @@ def test_the_whole_loop(world, workspace, tmp_path):
     assert world.names_in(Folder.INBOX) == []
     mail = Mail(world)
     [ack] = mail.to(OPD, REG)
-    assert "Rancangan diterima" in ack["Subject"]
+    assert str(ack["Subject"]).startswith(f"[{REG}] Diterima: Rancangan Peraturan Bupati")
     assert len(mail.to(REVIEWERS, REG)) == 1
 
     # 2. a reviewer drags it to Perbaikan: the OPD gets the unresolved notes
