@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -74,6 +76,79 @@ def test_the_page_and_the_daemon_run_together(tmp_path):
             if process is not None and process.poll() is None:
                 process.kill()
                 process.wait(10)
+
+
+def test_the_page_serves_eight_visitors_while_an_idle_connection_is_held(tmp_path):
+    """On waitress: a visitor who opens a connection and sends half a request (a phone that
+    lost its signal) holds no thread; eight others are served meanwhile. A body larger than
+    the upload limit is refused before it is read."""
+    workspace = local_workspace(tmp_path)
+    serve = started("serve", "--port", "0", "--threads", "4", "-w", workspace)
+    try:
+        port = int(wait_for_line(serve, r"http://127\.0\.0\.1:(\d+)/").group(1))
+        idle = socket.create_connection(("127.0.0.1", port), timeout=10)
+        idle.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the rest
+
+        def visit(_: int) -> tuple[int, str]:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
+                return page.status, page.headers["X-Content-Type-Options"]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(visit, range(8)))
+        assert answers == [(200, "nosniff")] * 8
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as big:
+            big.sendall(
+                b"POST /cek HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/pdf\r\n"
+                b"Content-Length: %d\r\n\r\n" % (26 * 1024 * 1024 + 1)
+            )
+            assert big.recv(200).startswith(b"HTTP/1.1 413 ")  # before any of the body
+        idle.close()
+    finally:
+        serve.kill()
+        serve.wait(10)
+
+
+def _mails_to(tmp_path: Path, address: str) -> list:
+    sent = tmp_path / "mail" / "sent"
+    return [
+        message_from_bytes(p.read_bytes(), policy=policy.default)
+        for sub in ("new", "cur")
+        if (sent / sub).is_dir()
+        for p in (sent / sub).iterdir()
+        if address in str(message_from_bytes(p.read_bytes(), policy=policy.default)["To"])
+    ]
+
+
+def test_a_changed_configuration_is_taken_at_the_next_cycle_and_a_broken_one_is_not(tmp_path):
+    write_config(tmp_path, poll_interval_seconds=1)
+    assert drivebot("init", str(tmp_path)).returncode == 0
+    config = tmp_path / "drivebot.toml"
+    run = started("run", "-w", str(tmp_path))
+    try:
+        wait_for_line(run, r"berkas: 0, e-mail: 0")
+        config.write_text(
+            config.read_text(encoding="utf-8")
+            + '\n[[reviewer]]\nname = "Perancang Baru"\nemail = "baru@sbtkab.example"\n',
+            encoding="utf-8",
+        )
+        (tmp_path / INBOX / "Ranperbup Retribusi.docx").write_bytes(draft_docx())
+        wait_for_line(run, r"berkas: 1, e-mail: 0")
+        assert len(_mails_to(tmp_path, "baru@sbtkab.example")) == 1  # the new reviewer is told
+
+        good = config.read_text(encoding="utf-8")
+        config.write_text(good + '\n[[reviwer]]\nname = "X"\n', encoding="utf-8")
+        run.send_signal(signal.SIGHUP)
+        wait_for_line(run, r"berkas: \d+")  # still running, on the configuration it had
+        wait_for_line(run, r"berkas: \d+")
+        [told] = _mails_to(tmp_path, "kabag.hukum@sbtkab.example")
+        assert "tidak dapat dipakai" in str(told["Subject"])
+        assert "mungkin maksudnya [[reviewer]]?" in told.get_body(("plain",)).get_content()
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(30) == 0
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait(10)
 
 
 def test_run_stops_warmly_on_sigterm(tmp_path):

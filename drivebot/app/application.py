@@ -113,20 +113,31 @@ class App:
     def report_stop(self, error: Exception) -> None:
         """Best effort: one e-mail telling the admins the daemon stopped, when mail still works
         (a refused Google login may be the very reason it stopped)."""
+        said = explain(error, self.config.language)
+        self._tell_admins_now("report.stopped", said, f"stopped:{error}", stopped=True)
+
+    def report_config_rejected(self, error: Exception, version: str) -> None:
+        """A changed drivebot.toml cannot be used: the daemon goes on with the one it has."""
+        said = explain(error, self.config.language)
+        self._tell_admins_now("report.config_rejected", said, f"config:{version}")
+
+    def _tell_admins_now(self, summary: str, said: str, key: str, stopped: bool = False) -> None:
+        """One e-mail to the admins, sent at once (nothing else is), told once per `key`."""
         try:
             with self.lock.hold():
                 with self.store.transaction():
-                    said = explain(error, self.config.language)
-                    self.store.put(STOPPED, said[:1000])
+                    if stopped:
+                        self.store.put(STOPPED, said[:1000])
                     item = self.notices.report_error(
-                        i18n.text(self.config.language, "report.stopped"),
-                        said,
-                        f"stopped:{error}",
+                        i18n.text(self.config.language, summary), said, key
                     )
                 if item is not None:
                     self.effects.flush(only={item})  # nothing else: the rest waits for the fix
         except Exception:
-            log.exception("could not tell the admins that drivebot stopped")
+            log.exception("could not tell the admins: %s", said)
+
+    def close(self) -> None:
+        self.store.close()
 
     def _verify_url(self, draft: Draft) -> str | None:
         return None if draft.number is None else self.archiver.verify_url(draft)

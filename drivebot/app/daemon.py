@@ -5,7 +5,8 @@ stops at once (the cycle is interrupted; the outbox and the processed ledger mak
 Between cycles the loop waits in short slices and looks at the stop flag after each, so a stop
 never waits for the interval. (The signal handler only sets the flag: waking a
 threading.Event from a handler could deadlock on the event's own lock.) `schedule` keeps the
-cycles on their interval.
+cycles on their interval. SIGHUP runs `on_hangup` and a cycle at once, between cycles (the CLI
+reads drivebot.toml again then: drivebot.app.reload).
 """
 
 from __future__ import annotations
@@ -37,11 +38,14 @@ class Daemon:
         cycle: Callable[[], None],
         interval: float,
         on_stopping: Callable[[], None] = lambda: None,
+        on_hangup: Callable[[], None] = lambda: None,
     ):
         self.cycle = cycle
         self.interval = interval
         self.on_stopping = on_stopping  # told when the first signal arrives
+        self.on_hangup = on_hangup  # told on SIGHUP, before the cycle it brings forward
         self.stopping = False
+        self.hung_up = False
 
     def stop(self) -> None:
         """Finish the cycle under way, then end (what the first signal does)."""
@@ -55,7 +59,11 @@ class Daemon:
             self._one_cycle()
             while not self.stopping:
                 time.sleep(min(max(scheduler.idle_seconds or 0.0, 0.0), WAIT_SLICE))
-                if not self.stopping:
+                if self.hung_up and not self.stopping:
+                    self.hung_up = False
+                    self.on_hangup()
+                    self._one_cycle()
+                elif not self.stopping:
                     scheduler.run_pending()
 
     def _one_cycle(self) -> None:
@@ -75,7 +83,11 @@ class Daemon:
             self.stop()
             self.on_stopping()
 
+        def on_hangup(signum: int, frame: FrameType | None) -> None:
+            self.hung_up = True
+
         previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, on_hangup)
         try:
             yield
         finally:

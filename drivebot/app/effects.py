@@ -158,7 +158,7 @@ class Effects:
                 summary = i18n.text(
                     self.notices.config.language,
                     "report.given_up",
-                    kind=kind,
+                    kind=i18n.text(self.notices.config.language, f"effect.{kind}"),
                     reg=item.reg or "-",
                     n=attempts,
                 )

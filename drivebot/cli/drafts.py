@@ -14,6 +14,7 @@ from drivebot import bootstrap, i18n
 from drivebot.app.application import App
 from drivebot.app.cycle import CycleReport
 from drivebot.app.daemon import Daemon
+from drivebot.app.reload import Reloading
 from drivebot.app.setup import init_workspace, setup_google
 from drivebot.cli.console import Console, ExitStatus
 from drivebot.clock import Clock, system_clock
@@ -43,21 +44,24 @@ def init(args: argparse.Namespace, console: Console) -> ExitStatus:
 
 
 def run(args: argparse.Namespace, console: Console) -> ExitStatus:
-    app = _app(args, console)
-    config = app.config
+    """The daemon. drivebot.toml is read again before a cycle when it changed, or on SIGHUP
+    (drivebot.app.reload)."""
+    app = Reloading(lambda: _app(args, console), args.workspace / CONFIG_NAME)
+    config = app.app.config
     if config.backend == "local":
         inbox = config.workspace / "drive" / config.folders[Folder.INBOX] / config.opds[0].folder
         console.say("drop_here", path=inbox, sent=config.workspace / "mail" / "sent")
     console.say("running", n=config.poll_interval_seconds)
-    daemon = Daemon(
-        lambda: report(console, app.cycle(), app.clock, config),
-        config.poll_interval_seconds,
-        lambda: console.warn("stopping"),
-    )
+
+    def cycle() -> None:
+        current = app.current()
+        report(console, current.cycle(), current.clock, current.config)
+
+    daemon = Daemon(cycle, config.poll_interval_seconds, lambda: console.warn("stopping"), app.ask)
     try:
         daemon.run()  # a second signal raises KeyboardInterrupt: main says "Dihentikan", 130
     except ConfigError as error:
-        app.report_stop(error)
+        app.app.report_stop(error)
         raise
     console.say("stopped")
     return ExitStatus.OK

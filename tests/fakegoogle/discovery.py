@@ -35,26 +35,48 @@ class ApiError(Exception):
     }
 
     def __init__(
-        self, code: int, message: str, reason: str = "invalid", location: str | None = None
+        self,
+        code: int,
+        message: str,
+        reason: str = "invalid",
+        location: str | None = None,
+        *,
+        location_type: str = "parameter",
+        domain: str = "global",
+        detail: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        status: str | None = None,
     ):
         super().__init__(f"{code} {reason}: {message}")
         self.code = code
         self.message = message
         self.reason = reason
         self.location = location
+        self.location_type = location_type
+        self.domain = domain
+        self.detail = detail  # errors[0].message, when Google words it apart from the message
+        self.details = details  # google.rpc details (ErrorInfo ...), as newer answers carry
+        self.headers = headers or {}  # e.g. WWW-Authenticate on a 401
+        self.status = status or self.STATUS.get(code, "UNKNOWN")
 
     def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"message": self.message, "domain": "global", "reason": self.reason}
-        if self.location:
-            error.update(location=self.location, locationType="parameter")
-        return {
-            "error": {
-                "code": self.code,
-                "message": self.message,
-                "errors": [error],
-                "status": self.STATUS.get(self.code, "UNKNOWN"),
-            }
+        error: dict[str, Any] = {
+            "message": self.detail or self.message,
+            "domain": self.domain,
+            "reason": self.reason,
         }
+        if self.location:
+            error.update(location=self.location, locationType=self.location_type)
+        body: dict[str, Any] = {
+            "code": self.code,
+            "message": self.message,
+            "errors": [error],
+            "status": self.status,
+        }
+        if self.details:
+            body["details"] = self.details
+        return {"error": body}
 
 
 def bad_request(message: str, location: str | None = None, reason: str = "invalid") -> ApiError:
@@ -72,6 +94,7 @@ class Method:
     response: str | None
     upload: bool  # this route is the method's media upload path
     downloads: bool  # the method answers alt=media
+    scopes: tuple[str, ...] = ()  # the OAuth scopes any one of which lets a token call it
 
 
 def _pattern(template: str) -> re.Pattern[str]:
@@ -100,6 +123,7 @@ def _methods(api: str, doc: dict[str, Any]) -> list[Method]:
                     request=desc.get("request", {}).get("$ref"),
                     response=desc.get("response", {}).get("$ref"),
                     downloads=bool(desc.get("supportsMediaDownload")),
+                    scopes=tuple(desc.get("scopes", ())),
                 )
                 found.append(
                     Method(

@@ -3,351 +3,126 @@
 Files in a shared drive are reachable only with supportsAllDrives=true (else 404, as on Drive);
 a file has one parent; Google Docs cannot be downloaded (export them) and export at most
 `export_limit` bytes; comments.* need `fields` (checked by the server).
+
+With `FakeGoogle(ownership=True)` every request acts as its token's user: files have owners,
+what a user may see and do follows their role (permissions.py), a file they cannot see is 404
+"File not found", and refusals are Drive's 403s. Without it the bot may do anything, except
+what `users.revoke` took away.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
-import io
-import re
-import tempfile
-from dataclasses import dataclass, field
-from pathlib import Path
+import itertools
 from typing import TYPE_CHECKING, Any
 
-import docx
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
-
-from drivebot.docx_comments import read_comments
+from fakegoogle.changes import ChangesMixin
 from fakegoogle.discovery import ApiError, bad_request
+from fakegoogle.files import (
+    BOT,
+    CAPABILITIES,
+    DOC_MIME,
+    DOCX_MIME,
+    EXPORT_LIMIT,
+    FOLDER_MIME,
+    WRITABLE,
+    File,
+    add_reply,
+    docx_import,
+    new_comment,
+    pdf_of,
+)
+from fakegoogle.permissions import capabilities, permission, role_of, user
+from fakegoogle.query import MODELLED, Clause, compile_query, unmodelled
+from fakegoogle.rules import (
+    PROTECTION,
+    RulesMixin,
+    denied,
+    locked,
+    no_storage,
+    not_found,
+    parent_denied,
+)
 from fakegoogle.server import Handler, Reply, Request
+from fakegoogle.sharing import SharingMixin
 
 if TYPE_CHECKING:
     from fakegoogle.server import FakeGoogle
 
-FOLDER_MIME = "application/vnd.google-apps.folder"
-DOC_MIME = "application/vnd.google-apps.document"
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-EXPORT_LIMIT = 10 * 1024 * 1024
-BOT = {
-    "kind": "drive#user",
-    "displayName": "drivebot",
-    "me": True,
-    "emailAddress": "drivebot@example.go.id",
-    "permissionId": "p-bot",
-}
-CAPABILITIES = (
-    "canAddChildren",
-    "canListChildren",
-    "canEdit",
-    "canRename",
-    "canTrash",
-    "canMoveItemWithinDrive",
-    "canRemoveChildren",
-    "canComment",
-    "canDownload",
-    "canCopy",
-    "canShare",
-    "canModifyContent",
-    "canModifyContentRestriction",
-    "canModifyEditorContentRestriction",
-    "canModifyOwnerContentRestriction",
-    "canRemoveContentRestriction",
-    "canReadRevisions",
-)
-WRITABLE = {
-    "name",
-    "description",
-    "trashed",
-    "starred",
-    "contentRestrictions",
-    "mimeType",
-    "copyRequiresWriterPermission",
-    "properties",
-    "appProperties",
-    "modifiedTime",
-    "originalFilename",
-    "writersCanShare",
-    "viewersCanCopyContent",
-}
+__all__ = [
+    "BOT",
+    "CAPABILITIES",
+    "DOCX_MIME",
+    "DOC_MIME",
+    "FOLDER_MIME",
+    "FakeDrive",
+    "File",
+    "add_reply",
+    "new_comment",
+    "pdf_of",
+]
 
 
-def not_found(file_id: str) -> ApiError:
-    return ApiError(404, f"File not found: {file_id}.", "notFound", "fileId")
-
-
-def denied(
-    message: str = "The user does not have sufficient permissions for this file.",
-) -> ApiError:
-    return ApiError(403, message, "insufficientFilePermissions")
-
-
-@dataclass
-class File:
-    id: str
-    name: str
-    mime_type: str
-    parents: list[str]
-    created: str
-    content: bytes = b""
-    text: str = ""  # a Google Doc's text (what its PDF export shows)
-    drive_id: str | None = None
-    trashed: bool = False
-    description: str = ""
-    content_restrictions: list[dict[str, Any]] = field(default_factory=list)
-    copy_requires_writer_permission: bool = False
-    denied: set[str] = field(default_factory=set)  # capabilities taken from the bot
-    comments: list[dict[str, Any]] = field(default_factory=list)
-    permissions: list[dict[str, Any]] = field(
-        default_factory=lambda: [
-            {
-                "kind": "drive#permission",
-                "id": "p-bot",
-                "type": "user",
-                "role": "owner",
-                "emailAddress": BOT["emailAddress"],
-                "displayName": BOT["displayName"],
-            }
-        ]
-    )
-    version: int = 1
-    modified: str = ""
-
-    @property
-    def is_folder(self) -> bool:
-        return self.mime_type == FOLDER_MIME
-
-    def link(self) -> str:
-        if self.is_folder:
-            return f"https://drive.google.com/drive/folders/{self.id}"
-        if self.mime_type == DOC_MIME:
-            return f"https://docs.google.com/document/d/{self.id}/edit?usp=drivesdk"
-        return f"https://drive.google.com/file/d/{self.id}/view?usp=drivesdk"
-
-    def resource(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "kind": "drive#file",
-            "id": self.id,
-            "name": self.name,
-            "mimeType": self.mime_type,
-            "parents": list(self.parents),
-            "trashed": self.trashed,
-            "explicitlyTrashed": self.trashed,
-            "createdTime": self.created,
-            "modifiedTime": self.modified or self.created,
-            "version": str(self.version),
-            "webViewLink": self.link(),
-            "description": self.description,
-            "starred": False,
-            "ownedByMe": True,
-            "owners": [BOT],
-            "lastModifyingUser": BOT,
-            "spaces": ["drive"],
-            "copyRequiresWriterPermission": self.copy_requires_writer_permission,
-            "viewersCanCopyContent": not self.copy_requires_writer_permission,
-            "contentRestrictions": [dict(r) for r in self.content_restrictions],
-            "capabilities": {
-                name: name not in self.denied
-                and (
-                    self.is_folder
-                    or name not in ("canAddChildren", "canListChildren", "canRemoveChildren")
-                )
-                for name in CAPABILITIES
-            },
-            "permissionIds": [p["id"] for p in self.permissions],
-        }
-        if self.drive_id:
-            data["driveId"] = self.drive_id
-        if not self.is_folder and self.mime_type != DOC_MIME:
-            data.update(
-                size=str(len(self.content)),
-                md5Checksum=hashlib.md5(self.content).hexdigest(),
-                webContentLink=f"https://drive.google.com/uc?id={self.id}&export=download",
-                originalFilename=self.name,
-                quotaBytesUsed=str(len(self.content)),
-            )
-        if self.mime_type == DOC_MIME:
-            data["exportLinks"] = {
-                "application/pdf": f"https://docs.google.com/feeds/download/"
-                f"documents/export/Export?id={self.id}&exportFormat=pdf"
-            }
-        return data
-
-
-def pdf_of(title: str, text: str) -> bytes:
-    """A real, small PDF showing the text (what Docs' PDF export gives)."""
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4)
-    page.setTitle(title)
-    y = A4[1] - 72
-    for line in (text or " ").splitlines() or [" "]:
-        if y < 72:
-            page.showPage()
-            y = A4[1] - 72
-        page.drawString(72, y, line[:110])
-        y -= 14
-    page.save()
-    return buffer.getvalue()
-
-
-_Q_TOKEN = re.compile(r"\s*('(?:[^'\\]|\\.)*'|!=|=|\w+)")
-
-
-def _q_clauses(q: str) -> list[tuple[str, str, str]]:
-    """The `and`-joined clauses of a files.list query: ('parents', 'in', id), ('name', '=', x)…"""
-    tokens, pos = [], 0
-    while pos < len(q.rstrip()):
-        match = _Q_TOKEN.match(q, pos)
-        if not match:
-            raise bad_request("Invalid Value", "q")
-        tokens.append(match.group(1))
-        pos = match.end()
-    clauses = []
-    for n in range(0, len(tokens), 4):
-        clause = tokens[n : n + 3]
-        if len(clause) != 3 or (n + 3 < len(tokens) and tokens[n + 3] != "and"):
-            raise bad_request("Invalid Value", "q")
-        left, op, right = clause
-        if op == "in" and right == "parents" and left.startswith("'"):
-            clauses.append(("parents", "in", _unquote(left)))
-        elif left in ("name", "mimeType") and op in ("=", "!=") and right.startswith("'"):
-            clauses.append((left, op, _unquote(right)))
-        elif left == "trashed" and op in ("=", "!=") and right in ("true", "false"):
-            clauses.append((left, op, right))
-        else:
-            raise bad_request("Invalid Value", "q")
-    return clauses
-
-
-def _unquote(token: str) -> str:
-    return re.sub(r"\\(.)", r"\1", token[1:-1])
-
-
-def _matches(file: File, clauses: list[tuple[str, str, str]]) -> bool:
-    for left, op, right in clauses:
-        if left == "parents":
-            ok = right in file.parents
-        else:
-            value = {
-                "name": file.name,
-                "mimeType": file.mime_type,
-                "trashed": str(file.trashed).lower(),
-            }[left]
-            ok = (value == right) == (op == "=")
-        if not ok:
-            return False
-    return True
-
-
-def _docx_import(data: bytes, author_at: str) -> tuple[str, list[dict[str, Any]]]:
-    """A Google Doc's text and comments from a .docx, as Drive's import keeps Word comments."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "upload.docx"
-        path.write_bytes(data)
-        try:
-            document = docx.Document(str(path))
-            open_comments = read_comments(path)
-        except Exception:  # Drive refuses any file it cannot read as a document
-            raise ApiError(400, "The uploaded file could not be converted.", "badContent") from None
-    text = "\n".join(p.text for p in document.paragraphs)
-    comments = [
-        new_comment(
-            f"c{n}",
-            c.author,
-            c.content,
-            c.quoted,
-            author_at,
-            [(r.author, r.content) for r in c.replies],
-        )
-        for n, c in enumerate(open_comments, start=1)
-    ]
-    seen = {(c.author, c.content) for c in open_comments} | {
-        (r.author, r.content) for c in open_comments for r in c.replies
-    }
-    for word in document.comments:  # the rest were resolved in Word
-        if ((word.author or "?"), word.text.strip()) not in seen:
-            resolved = new_comment(
-                f"c{len(comments) + 1}", word.author or "?", word.text.strip(), "", author_at, []
-            )
-            resolved["resolved"] = True
-            comments.append(resolved)
-    return text, comments
-
-
-def new_comment(
-    comment_id: str, author: str, content: str, quoted: str, at: str, replies: list[tuple[str, str]]
-) -> dict[str, Any]:
-    comment = {
-        "kind": "drive#comment",
-        "id": comment_id,
-        "createdTime": at,
-        "modifiedTime": at,
-        "author": {"kind": "drive#user", "displayName": author, "me": False},
-        "content": content,
-        "htmlContent": content,
-        "deleted": False,
-        "resolved": False,
-        "anchor": f"kix.{hashlib.md5(comment_id.encode()).hexdigest()[:12]}",
-        "replies": [],
-    }
-    if quoted:
-        # Docs reports the quoted text as HTML, entities escaped.
-        comment["quotedFileContent"] = {"mimeType": "text/html", "value": html.escape(quoted)}
-    for who, text in replies:
-        add_reply(comment, who, text, at)
-    return comment
-
-
-def add_reply(
-    comment: dict[str, Any], author: str, content: str, at: str, action: str | None = None
-) -> dict[str, Any]:
-    reply = {
-        "kind": "drive#reply",
-        "id": f"{comment['id']}r{len(comment['replies']) + 1}",
-        "createdTime": at,
-        "modifiedTime": at,
-        "deleted": False,
-        "content": content,
-        "htmlContent": content,
-        "author": {"kind": "drive#user", "displayName": author, "me": False},
-    }
-    if action:
-        reply["action"] = action
-    comment["replies"].append(reply)
-    return reply
-
-
-class FakeDrive:
+class FakeDrive(ChangesMixin, SharingMixin, RulesMixin):
     def __init__(self, google: FakeGoogle):
         self.google = google
         self.files: dict[str, File] = {}
         self.changes: list[str] = []  # file ids; a change's page token is its index + 1
+        self.removed: dict[str, dict[str, Any]] = {}  # files and shared drives that are gone
+        self.members: dict[str, dict[str, str]] = {}  # shared drive id -> address -> role
+        self.roots: dict[str, str] = {}  # each user's My Drive, made when first named
         self.export_limit = EXPORT_LIMIT
-        self.root_id = self.new_file("My Drive", FOLDER_MIME, []).id
+        self._serial = itertools.count(1)
+        self._generated = itertools.count(1)
+        self.reserved: set[str] = set()  # ids files.generateIds handed out, not yet used
+        self.root_id = self.new_file("My Drive", FOLDER_MIME, [], owner=google.default_user).id
+        self.roots[google.default_user.lower()] = self.root_id
+
+    @property
+    def ownership(self) -> bool:
+        return self.google.ownership
 
     # --- state, also used by the users helper ----------------------------------------------
 
-    def new_file(self, name: str, mime_type: str, parents: list[str], **extra: Any) -> File:
-        file_id = f"1D{len(self.files) + 1:06d}" + hashlib.md5(name.encode()).hexdigest()[:10]
+    def new_file(
+        self,
+        name: str,
+        mime_type: str,
+        parents: list[str],
+        owner: str | None = None,
+        file_id: str | None = None,
+        **extra: Any,
+    ) -> File:
+        file_id = file_id or (
+            f"1D{next(self._serial):06d}" + hashlib.md5(name.encode()).hexdigest()[:10]
+        )
         parent = self.files.get(parents[0]) if parents else None
+        drive_id = parent.drive_id if parent else None
+        owner = None if drive_id else owner
+        if self.ownership:
+            extra.setdefault("permissions", [permission(owner, "owner")] if owner else [])
         file = File(
             file_id,
             name,
             mime_type,
             list(parents),
             self.google.now_rfc3339(),
-            drive_id=parent.drive_id if parent else None,
+            drive_id=drive_id,
+            owner=owner,
+            modified_by=owner,
             **extra,
         )
         self.files[file_id] = file
         self.touch(file)
         return file
 
-    def new_shared_drive(self, name: str) -> str:
+    def new_shared_drive(self, name: str, members: dict[str, str] | None = None) -> str:
+        """A shared drive (its root folder's id); `members`: address -> role."""
         file = self.new_file(name, FOLDER_MIME, [])
-        file.drive_id = file.id
+        file.drive_id, file.owner = file.id, None
+        if self.ownership:
+            file.permissions = []
+        self.members[file.id] = {email.lower(): role for email, role in (members or {}).items()}
         return file.id
 
     def touch(self, file: File) -> None:
@@ -363,23 +138,84 @@ class FakeDrive:
     def children(self, folder_id: str) -> list[File]:
         return [f for f in self.files.values() if folder_id in f.parents and not f.trashed]
 
+    def ignore_restrictions(self, file_id: str, ignore: bool = True) -> None:
+        """Test hook: updates of contentRestrictions and copyRequiresWriterPermission on this
+        file are answered 200 (the answer shows what was asked) but not applied, as a lock that
+        did not take; a client reading the file back sees it unlocked."""
+        self.files[file_id].ignores_restrictions = ignore
+
+    def root_of(self, actor: str | None) -> str:
+        """The id "root" stands for: the acting user's My Drive."""
+        if not self.ownership or actor is None:
+            return self.root_id
+        if actor.lower() not in self.roots:
+            file = File(
+                f"0A{next(self._serial):06d}root",
+                "My Drive",
+                FOLDER_MIME,
+                [],
+                self.google.now_rfc3339(),
+                owner=actor,
+                permissions=[permission(actor, "owner")],
+            )
+            self.files[file.id] = file
+            self.roots[actor.lower()] = file.id
+        return self.roots[actor.lower()]
+
+    def is_root(self, file: File) -> bool:
+        return file.id in self.roots.values() or file.drive_id == file.id
+
+    # --- who sees what ------------------------------------------------------------------------
+
+    def role(self, file: File, actor: str | None) -> str | None:
+        return role_of(self, file, actor) if self.ownership and actor else "owner"
+
+    def visible(self, file: File, actor: str | None) -> bool:
+        return self.role(file, actor) is not None
+
+    def can(self, file: File, actor: str | None, capability: str) -> bool:
+        if not self.ownership:
+            return capability not in file.denied
+        return capabilities(file, self.role(file, actor)).get(capability, False)
+
+    def render(self, file: File, actor: str | None) -> dict[str, Any]:
+        """The file's resource as `actor` sees it."""
+        if not self.ownership or actor is None:
+            return file.resource()
+        file.seen_by.add(actor.lower())
+        shared = bool(file.drive_id)
+        return file.resource(
+            {
+                "capabilities": capabilities(file, self.role(file, actor)),
+                "owners": None if shared else [user(file.owner, actor)],
+                "ownedByMe": None if shared else (file.owner or "").lower() == actor.lower(),
+                "lastModifyingUser": user(file.modified_by, actor),
+                "writersCanShare": None if shared else file.writers_can_share,
+            }
+        )
+
     def _file(self, request: Request, key: str = "fileId") -> File:
         file_id = request.params[key]
-        file = self.files.get(self.root_id if file_id == "root" else file_id)
-        if file is None or (file.drive_id and not request.params.get("supportsAllDrives")):
+        file = self.files.get(self.root_of(request.actor) if file_id == "root" else file_id)
+        if (
+            file is None
+            or (file.drive_id and not request.params.get("supportsAllDrives"))
+            or not self.visible(file, request.actor)
+        ):
             raise not_found(file_id)
         return file
 
     def _parent(self, request: Request, parent_id: str) -> File:
-        parent = self.files.get(self.root_id if parent_id == "root" else parent_id)
+        parent = self.files.get(self.root_of(request.actor) if parent_id == "root" else parent_id)
         if (
             parent is None
             or not parent.is_folder
             or (parent.drive_id and not request.params.get("supportsAllDrives"))
+            or not self.visible(parent, request.actor)
         ):
             raise not_found(parent_id)
-        if "canAddChildren" in parent.denied:
-            raise denied()
+        if not self.can(parent, request.actor, "canAddChildren"):
+            raise parent_denied() if self.ownership else denied()
         return parent
 
     # --- handlers ---------------------------------------------------------------------------
@@ -392,6 +228,7 @@ class FakeDrive:
             "drive.files.update": self.update,
             "drive.files.copy": self.copy,
             "drive.files.export": self.export,
+            "drive.files.generateIds": self.generate_ids,
             "drive.changes.getStartPageToken": self.start_token,
             "drive.changes.list": self.list_changes,
             "drive.comments.list": self.list_comments,
@@ -403,7 +240,7 @@ class FakeDrive:
     def get(self, request: Request) -> Reply:
         file = self._file(request)
         if request.params.get("alt") != "media":
-            return Reply(json=file.resource())
+            return Reply(json=self.render(file, request.actor))
         if file.is_folder or file.mime_type.startswith("application/vnd.google-apps."):
             raise ApiError(
                 403,
@@ -411,12 +248,27 @@ class FakeDrive:
                 "with Docs Editors files.",
                 "fileNotDownloadable",
             )
-        if "canDownload" in file.denied:
+        if not self.can(file, request.actor, "canDownload"):
             raise denied()
         return Reply(content=file.content, headers={"Content-Type": file.mime_type}, ranged=True)
 
+    def _clause(self, clause: Clause, actor: str | None) -> Any:
+        if (clause.term, clause.op) not in MODELLED:
+            raise unmodelled(clause)
+        positive = clause.op in ("=", "in")
+        if clause.term == "parents":
+            target = self.root_of(actor) if clause.value == "root" else clause.value
+            return lambda f: target in f.parents
+        if clause.term == "trashed":
+            return lambda f: (f.trashed == clause.value) == positive
+        attribute = "name" if clause.term == "name" else "mime_type"
+        if clause.term == "name" and self.google.name_equality_ignores_case:
+            folded = clause.value.casefold()
+            return lambda f: (f.name.casefold() == folded) == positive
+        return lambda f: (getattr(f, attribute) == clause.value) == positive
+
     def list(self, request: Request) -> Reply:
-        params = request.params
+        params, actor = request.params, request.actor
         drive_id = params.get("driveId")
         if drive_id and params.get("corpora") != "drive":
             raise bad_request(
@@ -429,44 +281,73 @@ class FakeDrive:
                 "includeItemsFromAllDrives must be set to true when corpora is drive.",
                 "teamDrivesParameterRequired",
             )
-        clauses = [
-            (left, op, self.root_id if (left, right) == ("parents", "root") else right)
-            for left, op, right in _q_clauses(params.get("q", ""))
-        ]
+        drive = self.files.get(drive_id or "")
+        if drive_id and (
+            drive is None or drive.drive_id != drive_id or not self.visible(drive, actor)
+        ):
+            raise ApiError(404, f"Shared drive not found: {drive_id}", "notFound", "driveId")
+        test = compile_query(params.get("q", ""), lambda clause: self._clause(clause, actor))
         page_size = params.get("pageSize", 100)
         if not 1 <= page_size <= 1000:
             raise bad_request(f"Invalid value for pageSize: {page_size}", "pageSize")
         found = [
             f
-            for f in self.files.values()
-            if f.id != self.root_id
-            and f.drive_id != f.id
+            for f in list(self.files.values())
+            if not self.is_root(f)
             and (
                 f.drive_id == drive_id
                 if drive_id
                 else not f.drive_id or params.get("includeItemsFromAllDrives")
             )
-            and _matches(f, clauses)
+            and self.visible(f, actor)
+            and test(f)
         ]
         offset = int(params.get("pageToken") or 0)
         page = found[offset : offset + page_size]
         result: dict[str, Any] = {
             "kind": "drive#fileList",
             "incompleteSearch": False,
-            "files": [f.resource() for f in page],
+            "files": [self.render(f, actor) for f in page],
         }
         if offset + page_size < len(found):
             result["nextPageToken"] = str(offset + page_size)
         return Reply(json=result)
 
+    def generate_ids(self, request: Request) -> Reply:
+        """Ids a create or copy may use ("Create and manage files": `count` defaults to 10, at
+        most 1,000)."""
+        count = request.params.get("count", 10)
+        if not 1 <= count <= 1000:
+            raise bad_request(f"Invalid value for count: {count}", "count")
+        ids = []
+        for _ in range(count):
+            serial = next(self._generated)
+            ids.append(f"1R{serial:06d}" + hashlib.md5(str(serial).encode()).hexdigest()[:16])
+        self.reserved.update(ids)
+        return Reply(json={"kind": "drive#generatedIds", "space": "drive", "ids": ids})
+
+    def _take_id(self, body: dict[str, Any]) -> str | None:
+        """The reserved id a create or copy asks for: 409 when a file has it already (an
+        earlier attempt whose answer was lost), 400 when Drive never handed it out."""
+        file_id = body.get("id")
+        if not file_id:
+            return None
+        if file_id in self.files or file_id in self.removed:
+            raise ApiError(409, "A file already exists with the provided ID.", "duplicate", "id")
+        if file_id not in self.reserved:
+            raise bad_request("The provided file ID is not usable.", "id", "fileIdNotUsable")
+        return file_id
+
     def create(self, request: Request) -> Reply:
-        body = request.body or {}
+        body, actor = request.body or {}, request.actor
         parents = body.get("parents") or ["root"]
         if len(parents) > 1:
             raise ApiError(
                 403, "Increasing the number of parents is not allowed.", "cannotAddParent"
             )
         parent = self._parent(request, parents[0])
+        if self.ownership and not parent.drive_id and self.google.auth.is_service_account(actor):
+            raise no_storage()
         mime_type = body.get("mimeType") or request.media_type or "application/octet-stream"
         extra: dict[str, Any] = {}
         if request.media is not None and mime_type == DOC_MIME:
@@ -474,30 +355,32 @@ class FakeDrive:
                 raise bad_request(
                     f"Cannot import {request.media_type} as a Google Doc", reason="badContent"
                 )
-            extra["text"], extra["comments"] = _docx_import(
-                request.media, self.google.now_rfc3339()
-            )
+            extra["text"], extra["comments"] = docx_import(request.media, self.google.now_rfc3339())
         elif request.media is not None:
             extra["content"] = request.media
+        file_id = self._take_id(body)
         file = self.new_file(
             body.get("name") or "Untitled",
             mime_type,
             [parent.id],
+            owner=actor,
+            file_id=file_id,
             description=body.get("description", ""),
             **extra,
         )
-        self._apply(
-            file,
-            {
-                k: v
-                for k, v in body.items()
-                if k in ("contentRestrictions", "copyRequiresWriterPermission")
-            },
-        )
-        return Reply(json=file.resource())
+        protection = {k: v for k, v in body.items() if k in PROTECTION}
+        try:
+            self._check_protection(file, protection, actor)
+        except ApiError:
+            del self.files[file.id]
+            self.changes.pop()
+            raise
+        self.reserved.discard(file.id)
+        self._apply(file, protection, actor)
+        return Reply(json=self.render(file, actor))
 
     def update(self, request: Request) -> Reply:
-        file = self._file(request)
+        file, actor = self._file(request), request.actor
         body = request.body or {}
         for key in body:
             if key not in WRITABLE:
@@ -514,31 +397,39 @@ class FakeDrive:
                 )
         add = [p for p in (request.params.get("addParents") or "").split(",") if p]
         remove = set((request.params.get("removeParents") or "").split(","))
-        if (add or body) and (
+        if self.ownership:
+            self._check_update(file, request, body)
+        elif (add or body) and (
             "canEdit" in file.denied or (add and "canMoveItemWithinDrive" in file.denied)
         ):
             raise denied()
         parents = [p for p in file.parents if p not in remove]
-        for parent_id in add:
-            parent = self._parent(request, parent_id)
+        targets = [self._parent(request, parent_id) for parent_id in add]
+        if self.ownership:
+            self._check_move(file, request, targets, remove)
+        for parent in targets:
             if parent.id not in parents:
                 parents.append(parent.id)
         if len(parents) > 1:
             raise ApiError(
                 403, "Increasing the number of parents is not allowed.", "cannotAddParent"
             )
+        if request.media is not None and file.locked:  # refused, as Google does, while locked
+            raise locked()
         file.parents = parents
-        self._apply(file, body)
-        if request.media is not None:  # new content: refused, as Google does, while locked
-            if any(r.get("readOnly") for r in file.content_restrictions):
-                raise ApiError(
-                    403, "The file is locked: its content cannot be modified.", "contentRestricted"
-                )
+        if self.ownership and targets and targets[0].drive_id != file.drive_id:
+            self._rehome(file, targets[0].drive_id, actor)
+        self._apply(file, body, actor)
+        if request.media is not None:
             file.content = request.media
+        file.modified_by = actor or file.modified_by
         self.touch(file)
-        return Reply(json=file.resource())
+        answer = self.render(file, actor)
+        if file.ignores_restrictions:  # answered as if the lock had taken
+            answer.update({k: v for k, v in body.items() if k in PROTECTION})
+        return Reply(json=answer)
 
-    def _apply(self, file: File, body: dict[str, Any]) -> None:
+    def _apply(self, file: File, body: dict[str, Any], actor: str | None = None) -> None:
         for key, value in body.items():
             if key == "name":
                 file.name = value
@@ -546,12 +437,16 @@ class FakeDrive:
                 file.trashed = bool(value)
             elif key == "description":
                 file.description = value
+            elif key == "writersCanShare":
+                file.writers_can_share = bool(value)
+            elif key in PROTECTION and file.ignores_restrictions:
+                continue  # the test hook: answered, not applied
             elif key == "copyRequiresWriterPermission":
                 file.copy_requires_writer_permission = bool(value)
             elif key == "contentRestrictions":
-                file.content_restrictions = [self._restriction(r) for r in value]
+                file.content_restrictions = [self._restriction(r, actor) for r in value or []]
 
-    def _restriction(self, given: dict[str, Any]) -> dict[str, Any]:
+    def _restriction(self, given: dict[str, Any], actor: str | None) -> dict[str, Any]:
         unknown = set(given) - {"readOnly", "reason", "ownerRestricted"}
         if unknown:
             raise ApiError(
@@ -569,28 +464,38 @@ class FakeDrive:
         if restriction["readOnly"]:
             restriction.update(
                 reason=given.get("reason", ""),
-                restrictingUser=BOT,
+                restrictingUser=user(actor, actor) if self.ownership and actor else BOT,
                 restrictionTime=self.google.now_rfc3339(),
             )
         return restriction
 
     def copy(self, request: Request) -> Reply:
-        source = self._file(request)
+        source, actor = self._file(request), request.actor
+        if self.ownership and not self.can(source, actor, "canCopy"):
+            raise denied()
         body = request.body or {}
         parent = self._parent(request, (body.get("parents") or source.parents or ["root"])[0])
+        if self.ownership and not parent.drive_id and self.google.auth.is_service_account(actor):
+            raise no_storage()
+        file_id = self._take_id(body)
         file = self.new_file(
             body.get("name") or f"Copy of {source.name}",
             source.mime_type,
             [parent.id],
+            owner=actor,
+            file_id=file_id,
             content=source.content,
             text=source.text,
         )
-        return Reply(json=file.resource())
+        self.reserved.discard(file.id)
+        return Reply(json=self.render(file, actor))
 
     def export(self, request: Request) -> Reply:
         file = self._file(request)
         if file.mime_type != DOC_MIME:
             raise ApiError(403, "Export only supports Docs Editors files.", "fileNotExportable")
+        if self.ownership and not self.can(file, request.actor, "canDownload"):
+            raise denied()
         if request.params["mimeType"] not in ("application/pdf", "text/plain"):
             raise bad_request("The requested conversion is not supported.", "mimeType")
         content = (
@@ -601,118 +506,3 @@ class FakeDrive:
         if len(content) > self.export_limit:
             raise ApiError(403, "This file is too large to be exported.", "exportSizeLimitExceeded")
         return Reply(content=content, headers={"Content-Type": request.params["mimeType"]})
-
-    def start_token(self, request: Request) -> Reply:
-        self._check_drive(request)
-        return Reply(
-            json={"kind": "drive#startPageToken", "startPageToken": str(len(self.changes) + 1)}
-        )
-
-    def _check_drive(self, request: Request) -> str | None:
-        drive_id = request.params.get("driveId")
-        if drive_id and (
-            not request.params.get("supportsAllDrives")
-            or self.files.get(drive_id) is None
-            or self.files[drive_id].drive_id != drive_id
-        ):
-            raise ApiError(404, f"Shared drive not found: {drive_id}", "notFound", "driveId")
-        return drive_id
-
-    def list_changes(self, request: Request) -> Reply:
-        drive_id = self._check_drive(request)
-        params = request.params
-        token = params["pageToken"]
-        if not token.isdigit() or not 1 <= int(token) <= len(self.changes) + 1:
-            raise bad_request("Invalid Value", "pageToken")
-        page_size = params.get("pageSize", 100)
-        if not 1 <= page_size <= 1000:
-            raise bad_request(f"Invalid value for pageSize: {page_size}", "pageSize")
-        with_shared = params.get("includeItemsFromAllDrives")
-        latest = {file_id: seq for seq, file_id in enumerate(self.changes, start=1)}
-        page, seq = [], int(token)
-        while seq <= len(self.changes) and len(page) < page_size:
-            file = self.files[self.changes[seq - 1]]
-            visible = (
-                (file.drive_id == drive_id) if drive_id else (not file.drive_id or with_shared)
-            )
-            if latest[file.id] == seq and visible:  # one entry per file: its current state
-                page.append(file)
-            seq += 1
-        result: dict[str, Any] = {
-            "kind": "drive#changeList",
-            "changes": [
-                {
-                    "kind": "drive#change",
-                    "changeType": "file",
-                    "fileId": f.id,
-                    "removed": False,
-                    "time": f.modified,
-                    "file": f.resource(),
-                    **({"driveId": f.drive_id} if f.drive_id else {}),
-                }
-                for f in page
-            ],
-        }
-        if seq <= len(self.changes):
-            result["nextPageToken"] = str(seq)
-        else:
-            result["newStartPageToken"] = str(len(self.changes) + 1)
-        return Reply(json=result)
-
-    def list_comments(self, request: Request) -> Reply:
-        file = self._file(request)
-        page_size = request.params.get("pageSize", 20)
-        if not 1 <= page_size <= 100:
-            raise bad_request(f"Invalid value for pageSize: {page_size}", "pageSize")
-        comments = [
-            c for c in file.comments if request.params.get("includeDeleted") or not c["deleted"]
-        ]
-        offset = int(request.params.get("pageToken") or 0)
-        result: dict[str, Any] = {
-            "kind": "drive#commentList",
-            "comments": comments[offset : offset + page_size],
-        }
-        if offset + page_size < len(comments):
-            result["nextPageToken"] = str(offset + page_size)
-        return Reply(json=result)
-
-    def list_permissions(self, request: Request) -> Reply:
-        file = self._file(request)
-        return Reply(json={"kind": "drive#permissionList", "permissions": file.permissions})
-
-    def create_permission(self, request: Request) -> Reply:
-        file = self._file(request)
-        body = request.body or {}
-        if body.get("role") not in (
-            "owner",
-            "organizer",
-            "fileOrganizer",
-            "writer",
-            "commenter",
-            "reader",
-        ) or not body.get("type"):
-            raise bad_request("A permission needs a valid role and type.", "permission")
-        permission = {
-            "kind": "drive#permission",
-            "id": f"p{len(file.permissions) + 1}",
-            "type": body["type"],
-            "role": body["role"],
-            "emailAddress": body.get("emailAddress", ""),
-        }
-        file.permissions.append(permission)
-        return Reply(json=permission)
-
-    def update_permission(self, request: Request) -> Reply:
-        file = self._file(request)
-        permission = next(
-            (p for p in file.permissions if p["id"] == request.params["permissionId"]), None
-        )
-        if permission is None:
-            raise ApiError(
-                404,
-                f"Permission not found: {request.params['permissionId']}.",
-                "notFound",
-                "permissionId",
-            )
-        permission.update({k: v for k, v in (request.body or {}).items() if k == "role"})
-        return Reply(json=permission)

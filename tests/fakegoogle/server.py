@@ -3,30 +3,42 @@
 The real client library talks to it over HTTP (see `drivebot.google_api.build_services` with
 `api_endpoint`). Every request is routed and checked with the discovery documents, counted per
 method ("drive.changes.list"), and may be answered with an injected fault (429, 500, 503, a
-dropped connection), at a seeded random rate or on a schedule.
+dropped connection, a connection dropped after the work was done, an upload session that never
+opened), at a seeded random rate or on a schedule.
+
+Opt-in, all off by default (so the suite's plain `FakeGoogle()` behaves as it always did):
+- `require_auth=True`: every API request needs a bearer token of an account (auth.py); the token
+  endpoint `<url>token` issues them; Gmail's "me" is the token's user, with a mailbox each.
+- `ownership=True` (implies require_auth): owners, roles and capabilities on Drive (drive.py,
+  permissions.py, rules.py).
+- `quotas=True`: Gmail's and Drive's per-user limits and Gmail's daily sending limit (quotas.py);
+  usage is recorded either way, see `quota_report()`.
+- `name_equality_ignores_case=True`: Drive's `name = '...'` matches regardless of case (query.py).
 """
 
 from __future__ import annotations
 
 import base64
 import email.policy
+import itertools
 import json
-import random
 import socket
 import threading
 import time
-from collections import Counter, defaultdict, deque
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from email.parser import BytesHeaderParser
-from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from fakegoogle.discovery import ApiError, Discovery, Method, apply_selector, bad_request
+from fakegoogle.faults import _FAULT_ERRORS, Fault, Faults
+
+__all__ = ["FakeGoogle", "Fault", "Faults", "Reply", "Request", "parse_multipart"]
 
 # Drive answers with these fields when a request names none (Gmail always answers in full).
 DRIVE_DEFAULT_FIELDS = {
@@ -40,67 +52,6 @@ DRIVE_DEFAULT_FIELDS = {
 JSON_BODY_LIMIT = 5 * 1024 * 1024  # Google refuses larger JSON bodies with 413 (media: /upload)
 
 
-class Fault(StrEnum):
-    RATE_LIMIT = "429"
-    SERVER_ERROR = "500"
-    UNAVAILABLE = "503"
-    DROP = "drop"  # the connection closes without an answer
-    UNAUTHORIZED = "401"  # the login was revoked: not the request's fault
-    FORBIDDEN = "403"  # the bot's access to a file or folder was taken away
-
-
-_FAULT_ERRORS = {
-    Fault.RATE_LIMIT: ApiError(429, "Rate Limit Exceeded", "rateLimitExceeded"),
-    Fault.SERVER_ERROR: ApiError(500, "Internal Error", "backendError"),
-    Fault.UNAVAILABLE: ApiError(503, "The service is currently unavailable.", "backendError"),
-    Fault.UNAUTHORIZED: ApiError(401, "Invalid Credentials", "authError"),
-    Fault.FORBIDDEN: ApiError(
-        403,
-        "The user does not have sufficient permissions for this file.",
-        "insufficientFilePermissions",
-    ),
-}
-
-
-class Faults:
-    """Deterministic fault injection: a seeded rate, and per-method schedules that come first."""
-
-    def __init__(self, seed: int = 0):
-        self.random = random.Random(seed)
-        self.rate = 0.0
-        self.kinds: tuple[Fault, ...] = (Fault.UNAVAILABLE,)
-        self.methods: set[str] | None = None
-        self.scheduled: dict[str, deque[Fault | None]] = defaultdict(deque)
-        self.injected: Counter[str] = Counter()
-
-    def set_rate(
-        self,
-        rate: float,
-        kinds: tuple[Fault, ...] = (Fault.UNAVAILABLE,),
-        methods: set[str] | None = None,
-    ) -> None:
-        self.rate, self.kinds, self.methods = rate, kinds, methods
-
-    def schedule(self, method_id: str, *faults: Fault | None) -> None:
-        """The next calls of `method_id` get these faults in order (None lets one through)."""
-        self.scheduled[method_id].extend(faults)
-
-    def next(self, method_id: str) -> Fault | None:
-        if self.scheduled[method_id]:
-            fault = self.scheduled[method_id].popleft()
-        elif (
-            self.rate
-            and (self.methods is None or method_id in self.methods)
-            and self.random.random() < self.rate
-        ):
-            fault = self.random.choice(self.kinds)
-        else:
-            fault = None
-        if fault:
-            self.injected[f"{method_id} {fault}"] += 1
-        return fault
-
-
 @dataclass
 class Request:
     method: Method
@@ -108,6 +59,7 @@ class Request:
     body: Any = None  # the JSON body, or the metadata part of an upload
     media: bytes | None = None
     media_type: str | None = None
+    actor: str | None = None  # the token's user (None when auth is not required: the bot)
 
 
 @dataclass
@@ -129,6 +81,7 @@ class _Upload:
     total: int | None
     selector: dict[str, Any] | None
     received: bytearray = field(default_factory=bytearray)
+    drop_after: bool = False  # Fault.DROP_AFTER on the first request: drop the last answer
 
 
 def parse_multipart(content_type: str, data: bytes) -> tuple[dict[str, Any], bytes, str]:
@@ -162,29 +115,110 @@ class FakeGoogle:
     """Start with `with FakeGoogle() as google:` or `start()`/`stop()`; `google.url` is the
     api_endpoint to configure."""
 
-    def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        seed: int = 0,
+        clock: Callable[[], float] = time.time,
+        *,
+        require_auth: bool = False,
+        ownership: bool = False,
+        quotas: bool = False,
+        gmail_daily_send_limit: int = 2000,
+        gmail_per_second_limit: int = 250,
+        gmail_per_minute_limit: int = 15_000,
+        drive_per_minute_limit: int = 12_000,
+        default_user: str = "staf@dinkes.example.go.id",
+        name_equality_ignores_case: bool = False,
+    ):
+        from fakegoogle.auth import Auth
         from fakegoogle.drive import FakeDrive
         from fakegoogle.gmail import FakeGmail
+        from fakegoogle.quotas import Quotas
         from fakegoogle.users import Users
 
         self.clock = clock
+        self.ownership = ownership
+        self.require_auth = require_auth or ownership
+        self.default_user = default_user  # who drops files when a test names nobody
+        self.name_equality_ignores_case = name_equality_ignores_case
         self.discovery = Discovery()
         self.lock = threading.RLock()
         self.counts: Counter[str] = Counter()
         self.faults = Faults(seed)
+        self.auth = Auth(self)
+        self.quotas = Quotas(
+            self,
+            quotas,
+            gmail_daily_send_limit=gmail_daily_send_limit,
+            gmail_per_second_limit=gmail_per_second_limit,
+            gmail_per_minute_limit=gmail_per_minute_limit,
+            drive_per_minute_limit=drive_per_minute_limit,
+        )
         self.drive = FakeDrive(self)
         self.gmail = FakeGmail(self)
         self.users = Users(self)
         self.handlers: dict[str, Handler] = {**self.drive.handlers(), **self.gmail.handlers()}
         self._uploads: dict[str, _Upload] = {}
+        self._upload_ids = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _HttpHandler)
         self._server.daemon_threads = True
         self._server.google = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
 
+    # --- accounts and quotas, for tests --------------------------------------------------------
+
+    def authorized_user_info(self, email: str, scopes: Iterable[str] = ()) -> dict[str, Any]:
+        """A saved login of `email` (Credentials.from_authorized_user_info takes it); `scopes`
+        default to drivebot's (Drive and gmail.modify)."""
+        from fakegoogle.auth import DEFAULT_SCOPES
+
+        with self.lock:
+            return self.auth.authorized_user_info(email, tuple(scopes) or DEFAULT_SCOPES)
+
+    def service_account_info(
+        self, client_email: str, delegate_to: str | Iterable[str] = (), scopes: Iterable[str] = ()
+    ) -> dict[str, Any]:
+        """A service-account key (Credentials.from_service_account_info takes it); it may act as
+        users of the domains or addresses in `delegate_to`, for `scopes` (domain-wide
+        delegation)."""
+        from fakegoogle.auth import DEFAULT_SCOPES
+
+        with self.lock:
+            return self.auth.service_account_info(
+                client_email, delegate_to, tuple(scopes) or DEFAULT_SCOPES
+            )
+
+    def access_token(self, email: str, scopes: Iterable[str] = ()) -> str:
+        """A valid access token for `email`, for raw HTTP requests."""
+        from fakegoogle.auth import DEFAULT_SCOPES
+
+        with self.lock:
+            return self.auth.issue(email, tuple(scopes) or DEFAULT_SCOPES)
+
+    def revoke_refresh_token(self, token: str) -> None:
+        with self.lock:
+            self.auth.revoke_refresh_token(token)
+
+    def expire_access_tokens(self) -> None:
+        """Every access token issued so far is expired (the next request is answered 401)."""
+        with self.lock:
+            self.auth.expire_access_tokens()
+
+    def quota_report(self) -> dict[str, Any]:
+        """Per user and API: requests, units, the most units in any one second and any one
+        minute, refusals by reason, messages sent (see quotas.py)."""
+        with self.lock:
+            return self.quotas.report()
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    @property
+    def token_uri(self) -> str:
+        """The token endpoint. google-auth (2.63) ignores an authorized-user file's token_uri
+        ("always overrides" it with Google's): call `creds.with_token_uri(google.token_uri)`."""
+        return self.url + "token"
 
     def start(self) -> FakeGoogle:
         self._thread = threading.Thread(
@@ -220,34 +254,64 @@ class FakeGoogle:
         url = urlsplit(target)
         query = parse_qs(url.query, keep_blank_values=True)
         with self.lock:
+            if url.path == "/token":
+                return self._token(http_method, headers, data)
             if "upload_id" in query:
                 return self._continue_upload(query["upload_id"][0], headers, data)
             method, path_params = self.discovery.route(http_method, url.path)
-            faulted = self._arrive(method.id)
-            if faulted is not None:
-                return faulted
-            params = self.discovery.parameters(method, path_params, query)
-            selector = self._selector(method, params)
-            request = Request(method, params)
-            if method.upload:
-                return self._upload(request, headers, data, selector)
-            if data:
-                if len(data) > JSON_BODY_LIMIT:
-                    raise ApiError(
-                        413,
-                        f"Request payload size exceeds the limit: {JSON_BODY_LIMIT} bytes.",
-                        "uploadTooLarge",
-                    )
-                request.body = _json(data)
-            return self._dispatch(request, selector)
+            fault = self._arrive(method.id)
+            if fault is not None and fault not in (Fault.DROP_AFTER, Fault.NO_SESSION):
+                return _fault_reply(fault)
+            resumable = method.upload and query.get("uploadType") == ["resumable"]
+            drop_after = fault is Fault.DROP_AFTER and not resumable
+            try:
+                reply = self._serve(method, path_params, query, headers, data, fault)
+            except ApiError:
+                if drop_after:
+                    return DROP
+                raise
+            return DROP if drop_after else reply
 
-    def _arrive(self, method_id: str) -> Reply | None:
-        """Count a request to the method; an injected fault, if any, is the answer."""
+    def _serve(
+        self,
+        method: Method,
+        path_params: dict[str, str],
+        query: dict[str, list[str]],
+        headers: Message,
+        data: bytes,
+        fault: Fault | None,
+    ) -> Reply:
+        actor = self.auth.authenticate(method, headers) if self.require_auth else None
+        self.quotas.charge(actor or self.gmail.address, method.id)
+        params = self.discovery.parameters(method, path_params, query)
+        selector = self._selector(method, params)
+        request = Request(method, params, actor=actor)
+        if method.upload:
+            return self._upload(request, headers, data, selector, fault)
+        if data:
+            if len(data) > JSON_BODY_LIMIT:
+                raise ApiError(
+                    413,
+                    f"Request payload size exceeds the limit: {JSON_BODY_LIMIT} bytes.",
+                    "uploadTooLarge",
+                )
+            request.body = _json(data)
+        return self._dispatch(request, selector)
+
+    def _token(self, http_method: str, headers: Message, data: bytes) -> Reply:
+        fault = self._arrive("oauth2.token")
+        if fault in (Fault.DROP, Fault.DROP_AFTER):
+            return DROP
+        if fault in _FAULT_ERRORS:
+            code = _FAULT_ERRORS[fault].code
+            error = "internal_failure" if code >= 500 else "invalid_request"
+            return Reply(code, json={"error": error, "error_description": str(fault)})
+        return self.auth.token_endpoint(http_method, headers, data)
+
+    def _arrive(self, method_id: str) -> Fault | None:
+        """Count a request to the method; the fault injected into it, if any."""
         self.counts[method_id] += 1
-        fault = self.faults.next(method_id)
-        if fault is None:
-            return None
-        return DROP if fault is Fault.DROP else _error(_FAULT_ERRORS[fault])
+        return self.faults.next(method_id)
 
     def _selector(self, method: Method, params: dict[str, Any]) -> dict[str, Any] | None:
         fields = params.get("fields")
@@ -276,7 +340,12 @@ class FakeGoogle:
         return reply
 
     def _upload(
-        self, request: Request, headers: Message, data: bytes, selector: dict[str, Any] | None
+        self,
+        request: Request,
+        headers: Message,
+        data: bytes,
+        selector: dict[str, Any] | None,
+        fault: Fault | None = None,
     ) -> Reply:
         kind = request.params.get("uploadType")
         content_type = headers.get("Content-Type", "")
@@ -288,9 +357,16 @@ class FakeGoogle:
             request.body = _json(data) if data else None
             self.discovery.check_body(request.method, request.body)
             request.media_type = headers.get("X-Upload-Content-Type")
+            if fault is Fault.NO_SESSION:
+                return Reply(200)  # no Location: no session
             total = headers.get("X-Upload-Content-Length")
-            upload_id = f"up{len(self._uploads) + 1}"
-            self._uploads[upload_id] = _Upload(request, int(total) if total else None, selector)
+            upload_id = f"up{next(self._upload_ids)}"
+            self._uploads[upload_id] = _Upload(
+                request,
+                int(total) if total else None,
+                selector,
+                drop_after=fault is Fault.DROP_AFTER,
+            )
             location = f"{self.url}upload/{request.method.api}?upload_id={upload_id}"
             return Reply(200, headers={"Location": location})
         else:
@@ -301,9 +377,10 @@ class FakeGoogle:
         upload = self._uploads.get(upload_id)
         if upload is None:
             raise ApiError(404, "No upload session with this id", "notFound")
-        faulted = self._arrive(upload.request.method.id)
-        if faulted is not None:
-            return faulted
+        fault = self._arrive(upload.request.method.id)
+        if fault is not None and fault not in (Fault.DROP_AFTER, Fault.NO_SESSION):
+            return _fault_reply(fault)
+        drop = fault is Fault.DROP_AFTER
         span, _, total = headers.get("Content-Range", "bytes */*")[6:].partition("/")
         if total != "*":
             upload.total = int(total)
@@ -313,10 +390,17 @@ class FakeGoogle:
                 upload.received += data
         if upload.total is None or len(upload.received) < upload.total:
             extra = {"Range": f"bytes=0-{len(upload.received) - 1}"} if upload.received else {}
-            return Reply(308, headers=extra)
+            return DROP if drop else Reply(308, headers=extra)
         del self._uploads[upload_id]
         upload.request.media = bytes(upload.received)
-        return self._dispatch(upload.request, upload.selector)
+        drop = drop or upload.drop_after
+        try:
+            reply = self._dispatch(upload.request, upload.selector)
+        except ApiError:
+            if drop:
+                return DROP
+            raise
+        return DROP if drop else reply
 
 
 def _json(data: bytes) -> Any:
@@ -327,7 +411,11 @@ def _json(data: bytes) -> Any:
 
 
 def _error(error: ApiError) -> Reply:
-    return Reply(error.code, json=error.body())
+    return Reply(error.code, json=error.body(), headers=dict(error.headers))
+
+
+def _fault_reply(fault: Fault) -> Reply:
+    return DROP if fault is Fault.DROP else _error(_FAULT_ERRORS[fault])
 
 
 def _ranged(reply: Reply, range_header: str | None) -> Reply:

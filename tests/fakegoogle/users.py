@@ -1,5 +1,10 @@
 """The people around drivebot, acting in the Drive and Gmail web apps (not through the API, so
-the request counters show only what drivebot asked)."""
+the request counters show only what drivebot asked).
+
+With ownership modelled, what someone drops is theirs: `upload(..., as_user=...)`, defaulting to
+`FakeGoogle(default_user=...)` (an OPD's staff); `share` gives a person a role on a file or folder
+(inherited by what it holds) or makes them a member of a shared drive.
+"""
 
 from __future__ import annotations
 
@@ -40,19 +45,42 @@ class Users:
 
     # --- Drive -------------------------------------------------------------------------------
 
-    def upload(self, folder_id: str, name: str, data: bytes, mime_type: str | None = None) -> str:
-        """Someone (an OPD) drags a file into a folder; returns its id."""
+    def upload(
+        self,
+        folder_id: str,
+        name: str,
+        data: bytes,
+        mime_type: str | None = None,
+        as_user: str | None = None,
+    ) -> str:
+        """Someone (an OPD) drags a file into a folder; returns its id. It is `as_user`'s
+        (default: the FakeGoogle's default_user)."""
         mime_type = mime_type or (
             DOCX_MIME
             if name.endswith(".docx")
             else mimetypes.guess_type(name)[0] or "application/octet-stream"
         )
         with self.google.lock:
-            return self.google.drive.new_file(name, mime_type, [folder_id], content=data).id
+            owner = as_user or self.google.default_user
+            drive = self.google.drive
+            return drive.new_file(name, mime_type, [folder_id], owner=owner, content=data).id
 
-    def create_doc(self, folder_id: str, name: str, text: str) -> str:
+    def create_doc(self, folder_id: str, name: str, text: str, as_user: str | None = None) -> str:
         with self.google.lock:
-            return self.google.drive.new_file(name, DOC_MIME, [folder_id], text=text).id
+            owner = as_user or self.google.default_user
+            return self.google.drive.new_file(
+                name, DOC_MIME, [folder_id], owner=owner, text=text
+            ).id
+
+    def share(self, file_id: str, email: str, role: str) -> None:
+        """Give `email` a role (owner, writer, commenter, reader; in a shared drive organizer,
+        fileOrganizer) on a file or folder, or a shared drive's membership (its id)."""
+        with self.google.lock:
+            self.google.drive.share(file_id, email, role)
+
+    def unshare(self, file_id: str, email: str) -> None:
+        with self.google.lock:
+            self.google.drive.unshare(file_id, email)
 
     def move(self, file_id: str, folder_id: str) -> None:
         with self.google.lock:
@@ -104,17 +132,19 @@ class Users:
 
     # --- Gmail -------------------------------------------------------------------------------
 
-    def send_email(self, raw: bytes, authenticated: bool = True, spam: bool = False) -> str:
-        """A message arrives in the inbox; Gmail prepends its own Authentication-Results
-        (passing, or failing as for a spoofed sender). Any such header the sender wrote
-        stays below it. Returns the Gmail message id."""
+    def send_email(
+        self, raw: bytes, authenticated: bool = True, spam: bool = False, to: str | None = None
+    ) -> str:
+        """A message arrives in the inbox (the bot's, or mailbox `to`'s); Gmail prepends its own
+        Authentication-Results (passing, or failing as for a spoofed sender). Any such header
+        the sender wrote stays below it. Returns the Gmail message id."""
         sender = parseaddr(BytesHeaderParser().parsebytes(raw).get("From", ""))[1]
         value = google_auth_results(sender.rpartition("@")[2].lower(), authenticated)
         eol = "\r\n" if raw.find(b"\r\n") == raw.find(b"\n") - 1 else "\n"
         header = f"Authentication-Results: {value}{eol}".replace("\n", eol).replace("\r\r", "\r")
         with self.google.lock:
             labels = ["SPAM" if spam else "INBOX", "UNREAD"]
-            return self.google.gmail.add(header.encode() + raw, labels).id
+            return self.google.gmail.add(header.encode() + raw, labels, address=to).id
 
     def not_spam(self, message_id: str) -> None:
         """Someone marks a message "not spam": it moves to the inbox."""
@@ -122,7 +152,10 @@ class Users:
             gmail = self.google.gmail
             gmail.relabel(gmail.messages[message_id], ["INBOX"], ["SPAM"])
 
-    def sent_messages(self) -> list[bytes]:
-        """Every message the account sent, as RFC 822 bytes, oldest first."""
+    def sent_messages(self, address: str | None = None) -> list[bytes]:
+        """Every message the account (the bot, or `address`) sent, as RFC 822 bytes, oldest
+        first."""
         with self.google.lock:
-            return [m.raw for m in self.google.gmail.messages.values() if "SENT" in m.labels]
+            gmail = self.google.gmail
+            box = gmail.mailbox(address) if address else gmail.default
+            return [m.raw for m in box.messages.values() if "SENT" in m.labels]
