@@ -56,7 +56,8 @@ class GoogleSettings:
     client_secrets_file: str = "credentials.json"
     service_account_file: str = ""
     subject: str = ""
-    api_endpoint: str = ""  # tests and benchmarks point the client at a local server
+    api_endpoint: str = ""  # tests and benchmarks point the client at a local server...
+    token_uri: str = ""  # ...and its token endpoint (a saved login's own is not believed)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ SETTINGS: dict[str, frozenset[str]] = {
     "folders": frozenset(f.value for f in Folder),
     "google": frozenset({
         "root_folder_id", "shared_drive_id", "folder_ids", "token_file", "client_secrets_file",
-        "service_account_file", "subject", "api_endpoint",
+        "service_account_file", "subject", "api_endpoint", "token_uri",
     }),
     "opd": frozenset({"name", "emails", "folder"}),
     "reviewer": frozenset({"name", "email"}),
@@ -279,6 +280,7 @@ def _google(root: _Reader) -> GoogleSettings:
         service_account_file=table.get("service_account_file", str, ""),
         subject=table.get("subject", str, ""),
         api_endpoint=table.get("api_endpoint", str, ""),
+        token_uri=table.get("token_uri", str, ""),
     )
 
 

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from drivebot import i18n
 
@@ -59,7 +60,12 @@ class TransientError(DrivebotError):
 
 
 class DailyLimit(TransientError):
-    """A daily quota is spent (Gmail's sending limit): the work waits for the next day."""
+    """A daily quota is spent (Gmail's sending limit): the work waits until `until` (the time
+    Google names), or else the next day."""
+
+    def __init__(self, message: str, until: datetime | None = None):
+        super().__init__(message)
+        self.until = until
 
 
 class BadDocument(DrivebotError):

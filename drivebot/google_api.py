@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import Callable, Container
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from drivebot.errors import (
     NotFound,
     TransientError,
 )
+from drivebot.google import retry
 from drivebot.google.auth import load_credentials
 from drivebot.google.quota import Guard, drive_guard, gmail_guard
 from drivebot.google.transport import OnceHttp
@@ -86,13 +88,6 @@ def _retries(request: HttpRequest) -> int:
     return guard.num_retries if guard else DEFAULT_RETRIES
 
 
-def _reason(error: HttpError) -> str:
-    details = error.error_details
-    if isinstance(details, list) and details and isinstance(details[0], dict):
-        return str(details[0].get("reason", ""))
-    return ""
-
-
 def translate(error: Exception) -> DrivebotError:
     """The drivebot error for a failed Google call (after the client's own retries)."""
     if isinstance(error, RefreshError):
@@ -103,9 +98,11 @@ def translate(error: Exception) -> DrivebotError:
         return DrivebotError(f"Drive did not start the upload (no session): {error}")
     if not isinstance(error, HttpError):
         return TransientError(f"Google could not be reached: {error!r}")
-    status, reason = error.status_code, _reason(error)
-    if reason == "dailyLimitExceeded":
-        return DailyLimit(f"Google answered {status} {reason}: {error.reason}")
+    status, reason = error.status_code, retry.reason(error)
+    if retry.is_daily_sending_limit(error):
+        return DailyLimit(
+            f"Google answered {status} {reason}: {error.reason}", retry.retry_at(error)
+        )
     text = f"Google answered {status}{f' {reason}' if reason else ''}: {error.reason}"
     if status == 404:
         return NotFound("google_not_found", detail=text)
@@ -145,9 +142,14 @@ NOT_RETRIED = frozenset({"drive.files.create", "drive.files.copy", "gmail.users.
 
 
 def call(request: HttpRequest, allow: Container[int] = ()) -> Any:
-    """Execute `request` with retries; None for an HTTP status in `allow`, else mapped errors."""
-    retries = 0 if request.methodId in NOT_RETRIED else _retries(request)
-    return _mapped(lambda: request.execute(num_retries=retries), allow)
+    """Execute `request` with retries; None for an HTTP status in `allow`, else mapped errors.
+    A call that creates or sends goes again only after a refusal (drivebot.google.retry)."""
+    if request.methodId not in NOT_RETRIED:
+        return _mapped(lambda: request.execute(num_retries=_retries(request)), allow)
+    once = functools.partial(request.execute, num_retries=0)
+    guard = _guard_of(request)
+    backoff = guard.sleep if guard else time.sleep
+    return _mapped(lambda: retry.once_unless_refused(once, _retries(request), backoff), allow)
 
 
 def download(request: HttpRequest, handle: Any, chunk_size: int = 8 * 1024 * 1024) -> None:
@@ -222,12 +224,8 @@ class GoogleClient:
         )
 
 
-def credentials(settings: GoogleSettings, workspace: Path) -> Any | None:
-    """The login both clients share. A local test server (`api_endpoint`) with no saved login
-    is reached without one."""
-    token = workspace / settings.token_file
-    if settings.api_endpoint and not settings.service_account_file and not token.is_file():
-        return None
+def credentials(settings: GoogleSettings, workspace: Path) -> Any:
+    """The login both clients share."""
     return load_credentials(settings, workspace)
 
 

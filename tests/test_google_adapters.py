@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 from builders import draft_docx, email_with_attachment
+from contract.worlds import save_login
 from fakegoogle import FakeGoogle, Fault
 from fakegoogle.drive import FOLDER_MIME
+from fakegoogle.gmail import ADDRESS as BOT
 
 from drivebot.config import DEFAULT_FOLDERS, GoogleSettings
 from drivebot.drive import GoogleDrive, setup_google_folders
-from drivebot.errors import BadDocument, ConfigError, NotFound, TransientError
+from drivebot.errors import BadDocument, ConfigError, DrivebotError, NotFound, TransientError
 from drivebot.flows import Folder
 from drivebot.gmail import GmailMailbox, sender_authenticated
 from drivebot.google.auth import run_auth_flow
@@ -32,13 +34,14 @@ class Setup:
     def __init__(self, google: FakeGoogle, tmp_path, shared_drive: bool = False):
         self.google = google
         self.users = google.users
+        login = save_login(google, tmp_path, BOT)
         if shared_drive:
-            settings = GoogleSettings(
-                api_endpoint=google.url, shared_drive_id=google.drive.new_shared_drive("Hukum")
-            )
+            drive_id = google.drive.new_shared_drive("Hukum", members={BOT: "organizer"})
+            settings = GoogleSettings(api_endpoint=google.url, shared_drive_id=drive_id, **login)
         else:
             root = self.users.upload(google.drive.root_id, "Hukum", b"", FOLDER_MIME)
-            settings = GoogleSettings(api_endpoint=google.url, root_folder_id=root)
+            google.users.share(root, BOT, "writer")
+            settings = GoogleSettings(api_endpoint=google.url, root_folder_id=root, **login)
         self.drive_service = drive_client(settings, tmp_path, max_backoff=0.001)
         self.gmail_service = gmail_client(settings, tmp_path, max_backoff=0.001)
         ids = setup_google_folders(self.drive_service, settings, DEFAULT_FOLDERS, OPDS)
@@ -56,7 +59,7 @@ class Setup:
 
 @pytest.fixture
 def google():
-    with FakeGoogle(seed=11) as server:
+    with FakeGoogle(seed=11, require_auth=True) as server:
         yield server
 
 
@@ -328,6 +331,22 @@ def test_a_six_megabyte_upload_is_resumable(world, tmp_path):
     assert uploaded.size == source.stat().st_size
 
 
+def test_an_upload_drive_opens_no_session_for_is_refused_and_makes_nothing(world, tmp_path):
+    """Drive (or a proxy in the way) answers a resumable upload's start without a session:
+    not a network blip to retry for ever, not a configuration error; nothing was made, and
+    the same upload under the same reserved id works once Drive opens sessions again."""
+    source = tmp_path / "final.pdf"
+    source.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 24 * 1024)  # 6 MiB: resumable
+    [file_id] = world.drive.reserve_ids(1)
+    world.google.faults.schedule("drive.files.create", Fault.NO_SESSION)
+    with pytest.raises(DrivebotError, match="no session") as refused:
+        world.drive.upload(source, "final.pdf", Folder.FINAL, file_id=file_id)
+    assert not isinstance(refused.value, TransientError | ConfigError)
+    assert file_id not in world.google.drive.files
+    uploaded = world.drive.upload(source, "final.pdf", Folder.FINAL, file_id=file_id)
+    assert uploaded.id == file_id and uploaded.size == source.stat().st_size
+
+
 def test_review_copy_is_imported_once(world, tmp_path):
     file = world.drive.move(world.drive.get(world.drop()).id, Folder.REVIEW)
     copy = world.drive.review_copy(file)
@@ -403,8 +422,10 @@ def test_setup_is_idempotent_and_works_in_a_shared_drive(google, tmp_path):
 def test_setup_checks_the_bots_access(google, tmp_path):
     root = google.users.upload(google.drive.root_id, "Hukum", b"", FOLDER_MIME)
     google.users.revoke(root, "canAddChildren")
-    drive = drive_client(GoogleSettings(api_endpoint=google.url), tmp_path)
-    settings = GoogleSettings(api_endpoint=google.url, root_folder_id=root)
+    settings = GoogleSettings(
+        api_endpoint=google.url, root_folder_id=root, **save_login(google, tmp_path)
+    )
+    drive = drive_client(settings, tmp_path)
     with pytest.raises(ConfigError, match="canAddChildren"):
         setup_google_folders(drive, settings, DEFAULT_FOLDERS, OPDS)
     with pytest.raises(ConfigError, match="not found"):
@@ -512,38 +533,42 @@ def test_each_gmail_call_takes_its_quota_units(world):
     assert request.guard.cost(request.methodId) == 100
 
 
-def test_missing_or_revoked_logins_are_config_errors(tmp_path, monkeypatch):
-    from google.auth.exceptions import RefreshError
-    from google.oauth2.credentials import Credentials
-
-    def refused(self, request):  # Google's token endpoint on a revoked refresh token
-        raise RefreshError("invalid_grant: Token has been expired or revoked.")
-
-    monkeypatch.setattr(Credentials, "refresh", refused)
+def test_missing_or_revoked_logins_are_config_errors(google, tmp_path):
+    """At the local Google's token endpoint: an expired access token is refreshed and the call
+    goes on; a revoked refresh token is a ConfigError telling to sign in again."""
     with pytest.raises(ConfigError, match="drivebot auth"):
         drive_client(GoogleSettings(), tmp_path)  # no saved login at all
-    token = {
-        "token": "expired",
-        "refresh_token": "revoked",
-        "client_id": "c",
-        "client_secret": "s",
-        "expiry": "2000-01-01T00:00:00Z",
-        "scopes": [
-            "https://www.googleapis.com/auth/drive",
-            "https://www.googleapis.com/auth/gmail.modify",
-        ],
-    }
-    (tmp_path / "google-token.json").write_text(json.dumps(token))
-    client = drive_client(GoogleSettings(), tmp_path)  # read, not refreshed: no request yet
-    with pytest.raises(ConfigError, match="drivebot auth"):  # the first call refreshes
-        client.call(client.service.about().get(fields="user"))
-    (tmp_path / "google-token.json").write_text(
-        json.dumps({**token, "scopes": ["https://www.googleapis.com/auth/drive.file"]})
-    )
+    login = save_login(google, tmp_path, BOT)
+    settings = GoogleSettings(api_endpoint=google.url, **login)
+    google.expire_access_tokens()
+    client = drive_client(settings, tmp_path)  # read, not refreshed: no request yet
+    assert google.counts["oauth2.token"] == 0
+    client.call(client.service.files().get(fileId="root", fields="id"))
+    assert google.counts["oauth2.token"] == 1  # refreshed on first use, then it went through
+    token = json.loads(Path(login["token_file"]).read_text(encoding="utf-8"))
+    google.revoke_refresh_token(token["refresh_token"])
+    revoked = drive_client(settings, tmp_path)
+    with pytest.raises(ConfigError, match="drivebot auth"):
+        revoked.call(revoked.service.files().get(fileId="root", fields="id"))
+    narrow = {**token, "scopes": ["https://www.googleapis.com/auth/drive.file"]}
+    Path(login["token_file"]).write_text(json.dumps(narrow), encoding="utf-8")
     with pytest.raises(ConfigError, match="lacks the permissions"):
-        drive_client(GoogleSettings(), tmp_path)
+        drive_client(settings, tmp_path)
     with pytest.raises(ConfigError, match="subject"):
         drive_client(GoogleSettings(service_account_file="sa.json"), tmp_path)
+
+
+def test_a_service_account_acts_for_the_mailbox_it_was_delegated(google, tmp_path):
+    key = google.service_account_info("drivebot@sbt.iam.gserviceaccount.com", delegate_to=[BOT])
+    (tmp_path / "sa.json").write_text(json.dumps(key), encoding="utf-8")
+    settings = GoogleSettings(api_endpoint=google.url, service_account_file="sa.json", subject=BOT)
+    gmail = gmail_client(settings, tmp_path)
+    profile = gmail.call(gmail.service.users().getProfile(userId="me"))
+    assert profile["emailAddress"] == BOT
+    stranger = replace(settings, subject="orang.lain@example.com")
+    refused = gmail_client(stranger, tmp_path)
+    with pytest.raises(ConfigError, match="drivebot auth"):
+        refused.call(refused.service.users().getProfile(userId="me"))
 
 
 def test_the_auth_flow_saves_the_token_private(tmp_path, monkeypatch):

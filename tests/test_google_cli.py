@@ -3,6 +3,7 @@
 import io
 
 from builders import draft_docx, write_config
+from contract.worlds import BOT, save_login
 from fakegoogle.server import FakeGoogle
 
 from drivebot.cli import main
@@ -13,10 +14,13 @@ FOLDER = "application/vnd.google-apps.folder"
 
 
 def test_setup_google_writes_the_folder_ids_and_the_loop_runs_on_them(tmp_path):
-    google = FakeGoogle().start()
+    google = FakeGoogle(ownership=True).start()
     try:
-        root = google.users.upload(google.drive.root_id, "Bagian Hukum", b"", FOLDER)
-        write_config(tmp_path, {"google": {"api_endpoint": google.url}})
+        root = google.users.upload(
+            google.drive.root_of(BOT), "Bagian Hukum", b"", FOLDER, as_user=BOT
+        )
+        login = save_login(google, tmp_path)
+        write_config(tmp_path, {"google": {"api_endpoint": google.url, **login}})
         out = io.StringIO()
         code = main(
             ["setup-google", "--root", root, "-w", str(tmp_path)], Console(out, io.StringIO())
@@ -28,6 +32,7 @@ def test_setup_google_writes_the_folder_ids_and_the_loop_runs_on_them(tmp_path):
         inbox = config.google.folder_ids["inbox/Dinas Kesehatan"]
         assert [f.name for f in google.drive.children(root)] and inbox
         assert "# drivebot configuration" in (tmp_path / "drivebot.toml").read_text()
+        google.users.share(inbox, "staf@dinkes.example.go.id", "writer")
         google.users.upload(inbox, "Ranperbup Retribusi.docx", draft_docx())
         assert main(["once", "-w", str(tmp_path)], Console(io.StringIO(), io.StringIO())) == 0
         assert main(["once", "-w", str(tmp_path)], Console(io.StringIO(), io.StringIO())) == 0

@@ -8,14 +8,18 @@ e-mail sent twice.
 
 from __future__ import annotations
 
+import random
+import time
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 import pytest
 from builders import NoteSpec, draft_docx, final_pdf, write_config
-from contract.worlds import GoogleWorld
+from contract.worlds import BOT, GoogleWorld
 from fakegoogle.server import Fault
 
 from drivebot.app.application import App
+from drivebot.app.health import check
 from drivebot.config import load
 from drivebot.flows import Folder
 from drivebot.state.rows import CURRENT_ROLES
@@ -136,3 +140,179 @@ def test_a_google_doc_final_is_archived_from_its_pdf_export(world, tmp_path):
         app.archiver.ledger, world.drive, app.archiver.signer.public_key_pem()
     )
     assert problems == []
+
+
+def test_a_lock_that_does_not_take_is_reported_and_the_product_not_announced(world, tmp_path):
+    """Drive answers the lock as set but does not apply it (a policy of the domain, a role
+    that may not restrict): drivebot reads the lock back, so the archived copy is never left
+    unlocked silently. The admins are told; no "archived" e-mail goes out until it holds."""
+    from drivebot.archive.verification import verify_archive
+
+    app, draft = _registered(world, tmp_path)
+    app.commands.approve(draft.reg)
+    world.google.drive.ignore_all_restrictions()
+    world.drop("Dinas Kesehatan", f"{draft.reg} final.pdf", final_pdf())
+    for _ in range(6):
+        app.cycle()
+    [given_up] = [row for row in app.store.outbox_rows() if row.given_up]
+    assert given_up.kind == "stamp_archive" and "did not take effect" in (given_up.last_error or "")
+    subjects = [str(message_from_bytes(raw, policy=policy.default)["Subject"])
+                for raw in world.sent_messages()]  # fmt: skip
+    assert not any("Diarsipkan" in s for s in subjects)
+    reports = [s for s in subjects if "Kesalahan perlu ditangani" in s]
+    assert len(reports) == 1 and "penstempelan dan pengarsipan" in reports[0]
+
+    world.google.drive.ignore_all_restrictions(False)  # the cause is fixed
+    app.commands.retry()
+    app.cycle()
+    subjects = [str(message_from_bytes(raw, policy=policy.default)["Subject"])
+                for raw in world.sent_messages()]  # fmt: skip
+    assert sum("Diarsipkan" in s for s in subjects) == 2  # the OPD and the admins, once
+    problems = verify_archive(
+        app.archiver.ledger, world.drive, app.archiver.signer.public_key_pem()
+    )
+    assert problems == []
+
+
+class Killed(BaseException):
+    """The process dies: no `except Exception` sees it."""
+
+
+class Dying:
+    """A port whose process dies, at a seeded share of the calls that change something, right
+    after Google carried the call out (the worst moment: done, but not yet recorded)."""
+
+    CHANGING = frozenset({"upload", "put", "copy", "move", "lock", "review_copy", "send",
+                          "mark_processed", "quarantine", "reserve_ids"})  # fmt: skip
+
+    def __init__(self, port, rng: random.Random, rate: float):
+        self.port, self.rng, self.rate = port, rng, rate
+
+    def __getattr__(self, name: str):
+        found = getattr(self.port, name)
+        if name not in self.CHANGING:
+            return found
+
+        def dying(*args, **kwargs):
+            result = found(*args, **kwargs)
+            if self.rng.random() < self.rate:
+                raise Killed(name)
+            return result
+
+        return dying
+
+
+def test_lost_answers_faults_and_kills_send_and_make_nothing_twice(world, tmp_path):
+    """A tenth of drivebot's requests fail (429, 5xx, connections dropped before or after
+    Google carried them out) and the process is killed after one in eight of its changes; each
+    run starts anew on the same state. Nothing is lost, nothing sent or created twice."""
+    from drivebot.archive.verification import verify_archive
+
+    write_config(tmp_path, world.config_overrides())
+    world.google.faults.set_rate(
+        0.10,
+        kinds=(Fault.UNAVAILABLE, Fault.SERVER_ERROR, Fault.RATE_LIMIT, Fault.DROP,
+               Fault.DROP_AFTER, Fault.DROP_AFTER),
+    )  # fmt: skip
+    for method in ("gmail.users.messages.send", "drive.files.create", "drive.files.copy"):
+        world.google.faults.schedule(method, Fault.DROP_AFTER, None, Fault.DROP_AFTER)
+    rng = random.Random(5)
+    kills = 0
+
+    now = [datetime.now(UTC)]
+
+    def clock() -> datetime:
+        return now[0]
+
+    def started(drive, mailbox) -> App:
+        return App(load(tmp_path), Store(tmp_path / "drivebot.sqlite3", clock), drive, mailbox,
+                   clock)  # fmt: skip
+
+    def run_until(condition) -> App:
+        nonlocal kills
+        for _ in range(40):
+            now[0] += timedelta(minutes=5)  # past the outbox's backoff of a transient failure
+            app = started(Dying(world.drive, rng, 0.125), Dying(world.mailbox, rng, 0.125))
+            try:
+                app.cycle()
+            except Killed:
+                kills += 1
+            finally:
+                app.store.close()
+            app = started(world.drive, world.mailbox)
+            if condition(app):
+                return app
+        rows = [(r.kind, r.attempts, r.given_up, r.last_error) for r in app.store.outbox_rows()]
+        pytest.fail(f"not done after 40 runs: {app.store.drafts()} {rows}")
+
+    def settled(app: App, stage: str) -> bool:
+        drafts = app.store.drafts()
+        return bool(drafts) and drafts[0].stage == stage and not app.store.pending()
+
+    world.drop("Dinas Kesehatan", "Ranperbup Retribusi.docx", draft_docx())
+    app = run_until(lambda a: settled(a, "pemeriksaan"))
+    [draft] = app.store.drafts()
+    app.store.close()
+    review = world.drive.find(Folder.REVIEW, f"{draft.reg} v1 - Ranperbup Retribusi.docx")
+    world.reviewer_move(review, Folder.APPROVED)
+    app = run_until(lambda a: settled(a, "harmonisasi"))
+    app.store.close()
+    world.drop("Dinas Kesehatan", f"{draft.reg} final.pdf", final_pdf())
+    app = run_until(lambda a: settled(a, "arsip"))
+
+    assert kills > 0 and sum(world.google.faults.injected.values()) > 0
+    lost = {key for key in world.google.faults.injected if key.endswith(" drop-after")}
+    assert {"drive.files.create drop-after", "gmail.users.messages.send drop-after"} <= lost
+    messages = [message_from_bytes(raw, policy=policy.default) for raw in world.sent_messages()]
+    ids = [m["Message-ID"] for m in messages]
+    assert len(ids) == len(set(ids)), "an e-mail was sent twice"
+    assert len(messages) == len(app.store.outbox_rows("email")), "every e-mail went, once"
+    for folder in Folder:
+        names = world.names_in(folder)
+        assert len(names) == len(set(names)), f"a file was made twice in {folder.value}"
+    assert len(world.names_in(Folder.ARCHIVE)) == 3  # stamped copy, original, ledger copy
+    assert world.names_in(Folder.REVIEW) == [] and len(app.store.drafts()) == 1
+    public_key = app.archiver.signer.public_key_pem()
+    assert verify_archive(app.archiver.ledger, world.drive, public_key) == []
+    app.store.close()
+
+
+def test_at_the_daily_sending_limit_mail_waits_until_google_says_and_goes_once(tmp_path):
+    """Gmail refuses a message past the day's sending limit (429 "... (Mail sending)", a
+    rolling 24 hours): every e-mail waits in its order until the time Google names, without
+    asking again in between; the admins are told once; nothing is lost or sent twice."""
+    moment = [time.time()]
+    world = GoogleWorld(tmp_path / "google", clock=lambda: moment[0], gmail_daily_send_limit=1)
+    try:
+        write_config(tmp_path, world.config_overrides())
+
+        def clock() -> datetime:
+            return datetime.fromtimestamp(moment[0], UTC)
+
+        def started() -> App:
+            store = Store(tmp_path / "drivebot.sqlite3", clock)
+            return App(load(tmp_path), store, world.drive, world.mailbox, clock)
+
+        app = started()
+        world.drop("Dinas Kesehatan", "Ranperbup Retribusi.docx", draft_docx())
+        app.cycle()  # the acknowledgement goes; the reviewers' notice is refused
+        for _ in range(3):
+            moment[0] += 3600
+            app.cycle()
+        gmail = world.google.quota_report()[BOT]["gmail"]
+        assert gmail["messages_sent"] == 1 and gmail["refused"] == {"dailySendingLimit": 1}
+        assert "mail_paused" in [p.key for p in check(app.config, app.store, clock)]
+        queued = len(app.store.outbox_rows("email"))
+        assert queued >= 3  # the notice, and the admins' report of the pause, wait
+
+        moment[0] += 21 * 3600 + 120  # past the 24 hours since the first message
+        world.google.quotas.gmail_daily_send_limit = 100  # lowered to 1 only to reach it soon
+        app.cycle()
+        messages = [message_from_bytes(r, policy=policy.default) for r in world.sent_messages()]
+        ids = [m["Message-ID"] for m in messages]
+        assert len(ids) == len(set(ids)) == queued and not app.store.pending()
+        paused = [m for m in messages if "Batas pengiriman e-mail harian" in str(m["Subject"])]
+        assert len(paused) == 1
+        app.store.close()
+    finally:
+        world.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from builders import draft_docx, final_pdf, write_config
-from contract.worlds import GoogleWorld
+from contract.worlds import GoogleWorld, save_login
 from fakegoogle.server import Fault
 
 INBOX = Path("drive/00 Masuk/Dinas Kesehatan")
@@ -197,24 +197,31 @@ def google(tmp_path):
 
 
 def test_a_revoked_login_stops_the_daemon_and_loses_no_input(google, tmp_path):
+    """Someone removed drivebot's access in their Google account: the saved login's refresh
+    is refused (invalid_grant), for Drive and Gmail alike. drivebot stops with the reason,
+    takes nothing in, says so in `health`, and carries on once it is signed in again."""
     write_config(tmp_path, google.config_overrides())
     assert drivebot("init", str(tmp_path)).returncode == 0
     google.drop("Dinas Kesehatan", "Ranperbup Retribusi.docx", draft_docx())
-    google.google.faults.schedule("drive.files.get", Fault.UNAUTHORIZED)  # the download
+    token = json.loads(Path(google.settings.token_file).read_text(encoding="utf-8"))
+    google.google.revoke_refresh_token(token["refresh_token"])
+    google.google.expire_access_tokens()
     run = drivebot("run", "-w", str(tmp_path), timeout=60)
     assert run.returncode == 2 and "Google tidak lagi menerima login drivebot" in run.stderr
+    assert "drivebot auth" in run.stderr
     status = json.loads(drivebot("status", "--json", "-w", str(tmp_path)).stdout)
     assert status == []  # not taken in, and not quarantined either
-    stops = [
-        m
-        for m in (message_from_bytes(raw, policy=policy.default) for raw in google.sent_messages())
-        if "berhenti" in str(m["Subject"]) or "stopped" in str(m["Subject"])
-    ]
-    assert len(stops) == 1  # the admins are told once, by the mail that still works
-    once = drivebot("once", "-w", str(tmp_path))  # the login works again
+    health = drivebot("health", "-w", str(tmp_path))
+    assert health.returncode == 7 and "berhenti" in health.stdout
+
+    save_login(google.google, Path(google.settings.token_file).parent)  # `drivebot auth` again
+    once = drivebot("once", "-w", str(tmp_path))
     assert once.returncode == 0, once.stderr
     [draft] = json.loads(drivebot("status", "--json", "-w", str(tmp_path)).stdout)
     assert draft["stage"] == "pemeriksaan"
+    subjects = [str(message_from_bytes(raw)["Subject"]) for raw in google.sent_messages()]
+    assert sum("berhenti" in s for s in subjects) <= 1  # told at most once, never again
+    assert drivebot("health", "-w", str(tmp_path)).returncode == 0  # well again
 
 
 def test_version():

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -148,7 +148,7 @@ class Effects:
         with self.store.transaction():
             self.store.outbox_failed(item.id, error)
             if isinstance(exc, DailyLimit) and isinstance(item.effect, SendEmail):
-                return self._pause_mail()
+                return self._pause_mail(exc.until)
             if isinstance(exc, TransientError):
                 wait = min(BACKOFF_FIRST * 2**item.waits, BACKOFF_MOST)
                 until = self.notices.clock() + timedelta(seconds=wait)
@@ -164,11 +164,12 @@ class Effects:
                 )
                 self.notices.report_error(summary, error)
 
-    def _pause_mail(self) -> None:
-        """Gmail's daily sending limit is reached: every e-mail waits, in its order, for the
-        next day of the office; the admins are told once (by the first e-mail that goes)."""
+    def _pause_mail(self, until: datetime | None) -> None:
+        """Gmail's daily sending limit is reached: every e-mail waits, in its order, until
+        the time Google names (its limit is a rolling 24 hours) or else the office's next day;
+        the admins are told once (by the first e-mail that goes)."""
         tomorrow = self.notices.clock().astimezone(self.notices.config.tz) + timedelta(days=1)
-        start = tomorrow.replace(hour=0, minute=5, second=0, microsecond=0)
+        start = until or tomorrow.replace(hour=0, minute=5, second=0, microsecond=0)
         self.store.put(MAIL_PAUSED, iso_utc(start))
         waiting = sum(isinstance(i.effect, SendEmail) for i in self.store.pending())
         summary = i18n.text(self.notices.config.language, "report.mail_paused", n=waiting)

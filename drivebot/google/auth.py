@@ -56,6 +56,10 @@ def load_credentials(settings: GoogleSettings, workspace: Path) -> Any:
         creds = Credentials.from_authorized_user_file(str(path))
     except (ValueError, json.JSONDecodeError) as exc:
         raise ConfigError("not_a_login", path=path, detail=exc) from None
+    if settings.token_uri:
+        # google-auth refreshes a saved login at Google's endpoint whatever the file says (a
+        # file cannot send the refresh token elsewhere); a local test server names its own here.
+        creds = creds.with_token_uri(settings.token_uri)
     if not creds.has_scopes(SCOPES):
         raise ConfigError("login_lacks_scopes", path=path)
     return creds

@@ -71,6 +71,7 @@ class FakeDrive(ChangesMixin, SharingMixin, RulesMixin):
         self.removed: dict[str, dict[str, Any]] = {}  # files and shared drives that are gone
         self.members: dict[str, dict[str, str]] = {}  # shared drive id -> address -> role
         self.roots: dict[str, str] = {}  # each user's My Drive, made when first named
+        self.restrictions_ignored = False  # ignore_all_restrictions
         self.export_limit = EXPORT_LIMIT
         self._serial = itertools.count(1)
         self._generated = itertools.count(1)
@@ -143,6 +144,13 @@ class FakeDrive(ChangesMixin, SharingMixin, RulesMixin):
         file are answered 200 (the answer shows what was asked) but not applied, as a lock that
         did not take; a client reading the file back sees it unlocked."""
         self.files[file_id].ignores_restrictions = ignore
+
+    def ignore_all_restrictions(self, ignore: bool = True) -> None:
+        """The same for every file, including those made from now on."""
+        self.restrictions_ignored = ignore
+
+    def _ignores(self, file: File) -> bool:
+        return file.ignores_restrictions or self.restrictions_ignored
 
     def root_of(self, actor: str | None) -> str:
         """The id "root" stands for: the acting user's My Drive."""
@@ -425,7 +433,7 @@ class FakeDrive(ChangesMixin, SharingMixin, RulesMixin):
         file.modified_by = actor or file.modified_by
         self.touch(file)
         answer = self.render(file, actor)
-        if file.ignores_restrictions:  # answered as if the lock had taken
+        if self._ignores(file):  # answered as if the lock had taken
             answer.update({k: v for k, v in body.items() if k in PROTECTION})
         return Reply(json=answer)
 
@@ -439,7 +447,7 @@ class FakeDrive(ChangesMixin, SharingMixin, RulesMixin):
                 file.description = value
             elif key == "writersCanShare":
                 file.writers_can_share = bool(value)
-            elif key in PROTECTION and file.ignores_restrictions:
+            elif key in PROTECTION and self._ignores(file):
                 continue  # the test hook: answered, not applied
             elif key == "copyRequiresWriterPermission":
                 file.copy_requires_writer_permission = bool(value)

@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from contract.worlds import save_login
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaIoBaseDownload, MediaIoBaseUpload
 from pypdf import PdfReader
@@ -17,6 +18,7 @@ from drivebot.config import GoogleSettings
 from drivebot.google_api import drive_client, gmail_client
 from fakegoogle import FakeGoogle, Fault
 from fakegoogle.drive import FOLDER_MIME
+from fakegoogle.gmail import ADDRESS
 from fakegoogle.server import parse_multipart
 
 
@@ -28,7 +30,7 @@ def google():
 
 @pytest.fixture
 def services(google, tmp_path):
-    settings = GoogleSettings(api_endpoint=google.url)
+    settings = GoogleSettings(api_endpoint=google.url, **save_login(google, tmp_path, ADDRESS))
     return (
         drive_client(settings, tmp_path, max_backoff=0.001).service,
         gmail_client(settings, tmp_path, max_backoff=0.001).service,
