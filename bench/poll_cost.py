@@ -22,8 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from builders import draft_docx  # noqa: E402
+from contract.worlds import save_login  # noqa: E402
 from fakegoogle import FakeGoogle  # noqa: E402
 from fakegoogle.drive import FOLDER_MIME  # noqa: E402
+from fakegoogle.gmail import ADDRESS  # noqa: E402
 
 from drivebot.config import DEFAULT_FOLDERS, GoogleSettings  # noqa: E402
 from drivebot.drive import GoogleDrive, setup_google_folders  # noqa: E402
@@ -52,7 +54,8 @@ def _describe(counts: Counter[str]) -> str:
 def measure(files: int, workdir: Path) -> tuple[Counter[str], Counter[str], Counter[str]]:
     with FakeGoogle() as google:
         root = google.users.upload(google.drive.root_id, "Bagian Hukum", b"", FOLDER_MIME)
-        settings = GoogleSettings(api_endpoint=google.url, root_folder_id=root)
+        login = save_login(google, workdir, ADDRESS)
+        settings = GoogleSettings(api_endpoint=google.url, root_folder_id=root, **login)
         drive_service = drive_client(settings, workdir)
         gmail_service = gmail_client(settings, workdir)
         ids = setup_google_folders(drive_service, settings, DEFAULT_FOLDERS, OPDS)

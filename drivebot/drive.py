@@ -117,6 +117,11 @@ class DrivePort(ABC):
     def ensure_folders(self, opd_folders: list[str]) -> None:
         """Create the folder tree (and one inbox subfolder per OPD) where it is missing."""
 
+    def clear_leftovers(self) -> int:
+        """Remove what a killed run left half written; how many. Nothing on Google, where an
+        upload appears whole or not at all."""
+        return 0
+
 
 # --- Google Drive v3 -------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -66,6 +68,31 @@ class DailyLimit(TransientError):
     def __init__(self, message: str, until: datetime | None = None):
         super().__init__(message)
         self.until = until
+
+
+# What the machine runs out of, or is refused for a while: no room, a file system turned
+# read-only, a folder whose permissions an admin is changing, a file another program holds.
+# Each passes once a person acts, and none is the input's fault.
+_WAITING_ERRNOS = frozenset({
+    errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EBUSY,
+    errno.ETXTBSY, errno.EAGAIN, errno.EIO, errno.ENOMEM, errno.EMFILE, errno.ENFILE,
+})  # fmt: skip
+_WAITING_SQLITE = ("disk is full", "database is locked", "readonly database", "disk i/o error",
+                   "unable to open database")  # fmt: skip
+
+
+def as_transient(error: Exception) -> Exception:
+    """`error`, or a TransientError for it when it is the machine's passing trouble (a full
+    disk, a read-only or locked file): classified by what it is, not where it happened."""
+    if isinstance(error, DrivebotError):
+        return error
+    if isinstance(error, OSError) and error.errno in _WAITING_ERRNOS:
+        return TransientError(f"{type(error).__name__}: {error}")
+    if isinstance(error, sqlite3.OperationalError) and any(
+        words in str(error).lower() for words in _WAITING_SQLITE
+    ):
+        return TransientError(f"the state store: {error}")
+    return error
 
 
 class BadDocument(DrivebotError):

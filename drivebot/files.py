@@ -21,6 +21,21 @@ def sha256_of(path: Path, limit: int | None = None) -> str:
     return digest.hexdigest()
 
 
+def is_partial(name: str) -> bool:
+    """Whether this is the name of a file `copy_whole` is writing (or a killed one left)."""
+    return name.startswith(".") and name.endswith(".part")
+
+
+def remove_partials(directory: Path) -> int:
+    """Remove the partial files a killed copy left anywhere under `directory`; how many."""
+    removed = 0
+    for path in directory.rglob(".*.part") if directory.is_dir() else ():
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def copy_whole(source: Path, target: Path) -> None:
     """Copy through a partial file and a rename, so `target` never exists half written."""
     target.parent.mkdir(parents=True, exist_ok=True)

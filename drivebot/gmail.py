@@ -70,6 +70,11 @@ class MailboxPort(ABC):
     def was_sent(self, message_id: str) -> bool:
         """Whether a message with this Message-ID is already in the sent mailbox."""
 
+    def clear_leftovers(self) -> int:
+        """Remove what a killed run left half written; how many. Nothing on Gmail, where a
+        message is sent or not."""
+        return 0
+
 
 # --- Gmail v1 --------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from typing import BinaryIO
 from drivebot.docx_comments import read_comments
 from drivebot.drive import DriveFile, DrivePort, mime_for
 from drivebot.errors import DrivebotError, NotFound, TransientError
-from drivebot.files import copy_whole
+from drivebot.files import copy_whole, is_partial, remove_partials
 from drivebot.flows import WATCHED, Folder
 from drivebot.gmail import MailboxPort, MailRef
 from drivebot.naming import component, fit, key, shown
@@ -98,7 +98,7 @@ class LocalDrive(DrivePort):
             for directory, opd_folder in places:
                 for path in sorted(directory.iterdir()):
                     try:
-                        if path.is_file():
+                        if path.is_file() and not is_partial(path.name):
                             self._seen[f"ino-{path.stat().st_ino}"] = (path, folder, opd_folder)
                             entries.append((path, folder, opd_folder))
                     except FileNotFoundError:
@@ -213,6 +213,9 @@ class LocalDrive(DrivePort):
         for opd_folder in opd_folders:
             self._dir(Folder.INBOX, opd_folder).mkdir(parents=True, exist_ok=True)
 
+    def clear_leftovers(self) -> int:
+        return remove_partials(self.root)
+
 
 def _header_block(handle: BinaryIO) -> Message:
     """The headers only: read up to the blank line that ends them (the stdlib's header parser
@@ -282,6 +285,18 @@ class LocalMailbox(MailboxPort):
                 if BytesHeaderParser().parse(handle).get("Message-ID", "").strip() == message_id:
                     return True
         return False
+
+    def clear_leftovers(self) -> int:
+        """Messages a killed send left in a Maildir's tmp/: removed after 36 hours, as the
+        Maildir convention has it (a mail server delivering into the inbox uses tmp/ too)."""
+        untouched_since = time.time() - 36 * 3600  # by access time, as mailbox.Maildir.clean
+        removed = 0
+        for box in ("inbox", "processed", "quarantine", "sent"):
+            for path in (self.root / box / "tmp").iterdir():
+                if path.is_file() and path.stat().st_atime < untouched_since:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        return removed
 
     def deliver(self, raw: bytes) -> str:
         """Put a message in the inbox, as a mail server would (tests play the OPDs with it)."""

@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 
 # Real tools check real outputs: qpdf (PDF structure), poppler (rendering), zbar (QR decoding),
 # and Debian's chromium loads the verification page as a person would (with a font to draw).
+# systemd-analyze checks the service units in deploy/.
 declare -A tools=([qpdf]=qpdf [pdftoppm]=poppler-utils [pdftotext]=poppler-utils
-                  [zbarimg]=zbar-tools [chromium]=chromium)
+                  [zbarimg]=zbar-tools [chromium]=chromium [systemd-analyze]=systemd)
 missing=()
 for tool in "${!tools[@]}"; do
     command -v "$tool" >/dev/null || missing+=("${tools[$tool]}")

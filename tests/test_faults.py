@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from datetime import datetime
@@ -16,6 +17,7 @@ from drivebot.app.application import App
 from drivebot.clock import system_clock
 from drivebot.config import load
 from drivebot.errors import TransientError
+from drivebot.flows import Folder
 from drivebot.local import LocalDrive, LocalMailbox
 from drivebot.state.store import Store
 
@@ -370,3 +372,124 @@ def test_an_opd_may_send_the_signed_final_by_email_once_approved(tmp_path):
     assert (draft.stage, draft.number) == ("arsip", 1)
     archive = os.listdir(tmp_path / "drive" / "05 Arsip")
     assert any(name.endswith("(salinan sah).pdf") for name in archive)
+
+
+class KilledThenFailing(LocalDrive):
+    """Moves: the process is killed six times in the middle, then one fails, then they work."""
+
+    moves = 0
+
+    def move(self, file_id, folder, name=None):
+        self.moves += 1
+        if self.moves <= 6:
+            raise Killed
+        if self.moves == 7:
+            raise RuntimeError("Drive answered something unexpected")
+        return super().move(file_id, folder, name)
+
+
+def test_kills_in_the_middle_of_an_attempt_are_not_failures(tmp_path):
+    """The process is killed during the same move six times (power cuts, an OOM killer), then
+    the move fails once: that is one failure, not seven, so the work is not given up; the next
+    run does it."""
+    write_config(tmp_path)
+    config = load(tmp_path)
+    drive = KilledThenFailing(tmp_path / "drive", config.folders, 0)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    for _ in range(6):
+        app = service(tmp_path, drive=drive)
+        with pytest.raises(Killed):
+            app.cycle()
+        app.store.close()
+    app = service(tmp_path, drive=drive)
+    app.cycle()  # the failing attempt
+    assert [row for row in app.store.outbox_rows() if row.given_up] == []
+    app.cycle()
+    assert app.store.pending() == []
+    [draft] = app.store.drafts()
+    assert os.listdir(tmp_path / "drive" / "01 Pemeriksaan") == [f"{draft.reg} v1 - Ranperbup.docx"]
+
+
+class FullDisk(LocalDrive):
+    """The disk fills up (or a folder turns read-only, or a file is locked) while `full`."""
+
+    full: int | None = None  # the errno raised
+
+    def download(self, file_id, dest):
+        if self.full:
+            raise OSError(self.full, os.strerror(self.full), str(dest))
+        return super().download(file_id, dest)
+
+    def move(self, file_id, folder, name=None):
+        if self.full:
+            raise OSError(self.full, os.strerror(self.full))
+        return super().move(file_id, folder, name)
+
+
+@pytest.mark.parametrize("cause", [errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EBUSY])
+def test_a_full_disk_is_a_wait_that_ends_by_itself(tmp_path, cause):
+    """Neither the input nor the outbox item is failed for good: both wait, and once the disk
+    has room again they are done, without `drivebot retry`."""
+    write_config(tmp_path)
+    config = load(tmp_path)
+    drive = FullDisk(tmp_path / "drive", config.folders, 0)
+    app = service(tmp_path, drive=drive)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    drive.full = cause
+    for _ in range(7):
+        report = app.cycle()
+        assert report.failed == [] and report.transient
+    assert app.store.drafts() == []
+    drive.full = None
+    app.cycle()
+    [draft] = app.store.drafts()
+    drive.full = cause  # now while the outbox moves it
+    for _ in range(7):
+        app.cycle()
+    assert [row for row in app.store.outbox_rows() if row.given_up] == []
+    drive.full = None
+    app.store.db.execute("UPDATE outbox SET not_before = NULL")  # skip the backoff's wait
+    app.cycle()
+    assert app.store.pending() == [] and app.store.draft(draft.reg).stage == "pemeriksaan"
+    reports = [
+        str(m["Subject"])
+        for m in sent_to(tmp_path, "kabag.hukum@sbtkab.example")
+        if "Kesalahan" in str(m["Subject"])
+    ]
+    assert len(reports) == 1 and "drivebot menunggu" in reports[0]  # told once, nothing to retry
+
+
+def test_what_a_killed_run_left_is_cleared_at_the_next_start(tmp_path):
+    """A run killed mid-work leaves temporary files in the workspace's .tmp, half-copied
+    files beside their targets and in the version store, and half-written mail in a Maildir's
+    tmp/. The next run removes them (mail after 36 hours, as Maildir has it) and takes none of
+    them for a draft; what is whole stays."""
+    app = service(tmp_path)
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    app.store.close()
+    left = [
+        tmp_path / ".tmp" / "drivebot-x1y2" / "download",
+        tmp_path / INBOX / ".Nota dinas.docx.part",
+        tmp_path / "drive" / "01 Pemeriksaan" / f".{draft.reg} v2 - Ranperbup.docx.part",
+        tmp_path / "versions" / "ab" / ".ab12.docx.part",
+        tmp_path / "mail" / "sent" / "tmp" / "1764650000.M1P2.host",
+    ]
+    fresh_mail = tmp_path / "mail" / "sent" / "tmp" / "1764690000.M3P4.host"
+    for path in [*left, fresh_mail]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    two_days_ago = time.time() - 48 * 3600
+    os.utime(left[-1], (two_days_ago, two_days_ago))
+    whole = sorted(p for p in tmp_path.rglob("*") if p.is_file() and p not in [*left, fresh_mail])
+
+    app = service(tmp_path)
+    report = app.cycle()
+
+    assert [path for path in left if path.exists()] == []
+    assert fresh_mail.exists()  # a send may be writing it right now
+    assert report.failed == [] and [d.reg for d in app.store.drafts()] == [draft.reg]
+    quarantine = tmp_path / "drive" / app.config.folders[Folder.QUARANTINE]
+    assert not quarantine.exists() or list(quarantine.iterdir()) == []
+    assert [p for p in whole if not p.exists() and p.name != ".drivebot.lock"] == []

@@ -524,7 +524,7 @@ def test_a_call_larger_than_a_window_still_goes_when_the_window_is_empty():
 def test_each_gmail_call_takes_its_quota_units(world):
     request = world.gmail_service.service.users().messages().send(userId="me", body={"raw": ""})
     [second, minute] = request.guard.limiter.windows
-    assert (second.seconds, minute.seconds) == (1.0, 60.0)
+    assert (second.seconds, minute.seconds) == (1.2, 60.2)  # Google's, and a margin
     assert second.limit == pytest.approx(250 * 0.9) and minute.limit == pytest.approx(15_000 * 0.9)
     before = second.total
     world.gmail_service.service.users().getProfile(userId="me").execute()

@@ -224,6 +224,21 @@ def test_a_revoked_login_stops_the_daemon_and_loses_no_input(google, tmp_path):
     assert drivebot("health", "-w", str(tmp_path)).returncode == 0  # well again
 
 
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
+    """`drivebot status --json | head`: the pipe closes before drivebot writes."""
+    workspace = local_workspace(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "drivebot", "status", "--json", "-w", workspace],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # long before the interpreter has started
+    said = process.stderr.read().decode()
+    assert process.wait(60) == 141
+    assert said == ""
+
+
 def test_version():
     from drivebot import __version__
 

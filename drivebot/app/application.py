@@ -21,6 +21,7 @@ from drivebot.app.drive_intake import DriveIntake
 from drivebot.app.effects import Effects
 from drivebot.app.health import STOPPED
 from drivebot.app.inputs import Inputs
+from drivebot.app.leftovers import clear_scratch
 from drivebot.app.lock import WorkspaceLock
 from drivebot.app.mail_intake import MailIntake
 from drivebot.app.notices import Notices
@@ -57,6 +58,7 @@ class App:
         self.regs = RegistrationNumbers(config.registration_prefix)
         self.lock = WorkspaceLock(config.workspace, on_lock_wait)
         self._archiver: Archiver | None = None
+        self._leftovers_cleared = False
         self.notices = Notices(config, store, clock, self._verify_url)
         self.actions = Actions(config, store, self.notices, self.regs, clock)
         self.inputs = Inputs(config, store, self.notices)
@@ -104,11 +106,25 @@ class App:
         lost after products were signed stops drivebot before it takes anything in."""
         with self.lock.hold():
             _ = self.archiver
+            if not self._leftovers_cleared:
+                self._clear_leftovers()
             report = self._cycle.run()
             if self.store.get(STOPPED) is not None:  # running again after a stop
                 with self.store.transaction():
                     self.store.put(STOPPED, None)
             return report
+
+    def _clear_leftovers(self) -> None:
+        """What a run killed mid-work left (temporary files, half-copied files, half-written
+        mail), removed at the first cycle: the lock says that run is over."""
+        removed = (
+            clear_scratch(self.config.workspace)
+            + self.drive.clear_leftovers()
+            + self.mailbox.clear_leftovers()
+        )
+        if removed:
+            log.info("removed %s leftovers of an earlier run", removed)
+        self._leftovers_cleared = True
 
     def report_stop(self, error: Exception) -> None:
         """Best effort: one e-mail telling the admins the daemon stopped, when mail still works

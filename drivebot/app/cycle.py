@@ -23,7 +23,7 @@ from drivebot.app.mail_intake import MailIntake
 from drivebot.app.notices import Notices
 from drivebot.app.watch import PollWatch
 from drivebot.drive import DrivePort
-from drivebot.errors import ConfigError, TransientError, explain
+from drivebot.errors import ConfigError, TransientError, as_transient, explain
 from drivebot.gmail import MailboxPort
 from drivebot.naming import shown
 from drivebot.state.rows import InputStatus
@@ -132,15 +132,28 @@ class Cycle:
         left alone from then on (`drivebot retry` tries it again), not retried every cycle."""
         try:
             handle()
-        except TransientError as exc:
-            log.warning("%s: %s; trying again next cycle", label, exc)
-            report.transient.append(f"{label}: {exc}")
         except ConfigError:
             raise  # not this input's fault: nothing can work until the setup is fixed
-        except Exception as exc:
+        except Exception as raised:
+            exc = as_transient(raised)
+            if isinstance(exc, TransientError):
+                log.warning("%s: %s; trying again next cycle", label, exc)
+                report.transient.append(f"{label}: {exc}")
+                if exc is not raised:  # the machine's trouble (a full disk): say so, once a day
+                    self._report_waiting(raised)
+                return
             log.exception("%s failed", label)
             report.failed.append(f"{label}: {exc}")
             self._report_failure(label, exc, failed_key)
+
+    def _report_waiting(self, raised: Exception) -> None:
+        try:
+            with self.store.transaction():
+                summary = self._said("report.waiting")
+                key = f"waiting:{type(raised).__name__}:{getattr(raised, 'errno', '')}"
+                self.notices.report_error(summary, f"{type(raised).__name__}: {raised}", key)
+        except Exception:  # the disk may be too full to record even that
+            log.exception("could not report %s", raised)
 
     def _said(self, key: str, **values: object) -> str:
         return i18n.text(self.notices.config.language, key, **values)

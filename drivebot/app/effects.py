@@ -26,7 +26,7 @@ from drivebot import i18n
 from drivebot.app.notices import Notices
 from drivebot.clock import iso_utc
 from drivebot.drive import DriveFile, DrivePort
-from drivebot.errors import ConfigError, DailyLimit, TransientError, explain
+from drivebot.errors import ConfigError, DailyLimit, TransientError, as_transient, explain
 from drivebot.flows import Folder
 from drivebot.gmail import MailboxPort, MailRef
 from drivebot.state.outbox import (
@@ -123,7 +123,7 @@ class Effects:
                 failures += 1
                 if item.reg is not None:
                     held_back.add(item.reg)
-                self._failed(item, exc)
+                self._failed(item, as_transient(exc))
                 continue
             with self.store.transaction():
                 self.store.outbox_done(item.id)
@@ -141,19 +141,22 @@ class Effects:
         return replace(item, effect=effect)
 
     def _failed(self, item: OutboxItem, exc: Exception) -> None:
+        """A passing failure waits; another counts toward giving up. An attempt a killed
+        process never finished counts for nothing: only failures seen here are counted."""
         error = explain(exc, self.notices.config.language)
         attempts = item.attempts + 1
+        counted = item.failures + (0 if isinstance(exc, TransientError) else 1)
         kind = item.effect.kind
         log.warning("outbox item %s (%s) failed, attempt %s: %s", item.id, kind, attempts, error)
         with self.store.transaction():
-            self.store.outbox_failed(item.id, error)
+            self.store.outbox_failed(item.id, error, counted=not isinstance(exc, TransientError))
             if isinstance(exc, DailyLimit) and isinstance(item.effect, SendEmail):
                 return self._pause_mail(exc.until)
             if isinstance(exc, TransientError):
                 wait = min(BACKOFF_FIRST * 2**item.waits, BACKOFF_MOST)
                 until = self.notices.clock() + timedelta(seconds=wait)
                 self.store.outbox_wait(item.id, iso_utc(until))
-            if attempts >= MAX_ATTEMPTS and not isinstance(exc, TransientError):
+            if counted >= MAX_ATTEMPTS:
                 self.store.outbox_given_up(item.id)
                 summary = i18n.text(
                     self.notices.config.language,

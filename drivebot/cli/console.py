@@ -21,6 +21,7 @@ class ExitStatus(IntEnum):
     UNHEALTHY = 7  # health: something is wrong (each problem is printed)
     TRANSIENT = 75  # EX_TEMPFAIL: cron may simply try again
     INTERRUPTED = 130
+    BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that left early
 
 
 class Console:

@@ -14,6 +14,7 @@ from drivebot import bootstrap, i18n
 from drivebot.app.application import App
 from drivebot.app.cycle import CycleReport
 from drivebot.app.daemon import Daemon
+from drivebot.app.leftovers import temporary_files_in
 from drivebot.app.reload import Reloading
 from drivebot.app.setup import init_workspace, setup_google
 from drivebot.cli.console import Console, ExitStatus
@@ -59,7 +60,8 @@ def run(args: argparse.Namespace, console: Console) -> ExitStatus:
 
     daemon = Daemon(cycle, config.poll_interval_seconds, lambda: console.warn("stopping"), app.ask)
     try:
-        daemon.run()  # a second signal raises KeyboardInterrupt: main says "Dihentikan", 130
+        with temporary_files_in(config.workspace):
+            daemon.run()  # a second signal raises KeyboardInterrupt: main says "Dihentikan", 130
     except ConfigError as error:
         app.app.report_stop(error)
         raise
@@ -70,7 +72,8 @@ def run(args: argparse.Namespace, console: Console) -> ExitStatus:
 def once(args: argparse.Namespace, console: Console) -> ExitStatus:
     app = _app(args, console)
     try:
-        outcome = app.cycle()
+        with temporary_files_in(app.config.workspace):
+            outcome = app.cycle()
     except ConfigError as error:
         app.report_stop(error)  # deduplicated: a cron job failing hourly tells them once
         raise

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -55,6 +56,11 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
     except KeyboardInterrupt:
         console.warn("interrupted")
         return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        # The reader left (`drivebot status --json | head`): nothing to say to anyone. What is
+        # still buffered goes nowhere, so that Python's own flush at exit does not fail too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitStatus.BROKEN_PIPE
     except Exception as exc:
         if args.traceback:
             raise

@@ -15,7 +15,10 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-MARGIN = 0.9  # spend at most this share of each published limit
+MARGIN = 0.9  # spend at most this share of each published limit...
+# ...over windows a little longer than Google's: a request reaches Google some milliseconds after
+# it was counted here, and that delay varies, so calls a second apart here can arrive closer.
+LATENCY = 0.2  # seconds added to each window
 
 # Gmail's published quota units per method (anything not listed costs 1); Drive counts queries.
 GMAIL_UNITS = {
@@ -70,7 +73,7 @@ class WindowLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        self.windows = [_Window(seconds, limit * MARGIN) for seconds, limit in windows]
+        self.windows = [_Window(seconds + LATENCY, limit * MARGIN) for seconds, limit in windows]
         self.clock = clock
         self.sleep = sleep
         self._lock = threading.Lock()

@@ -140,6 +140,7 @@ class OutboxItem:
     not_before: str | None = None  # waits until then (backing off after a transient failure)
     waits: int = 0  # transient failures so far
     created_at: str = ""
+    failures: int = 0  # attempts that ended in a failure other than a passing one
 
 
 def reserves(effect: Effect) -> int:

@@ -136,9 +136,15 @@ def _m004_outbox_waits(db: sqlite3.Connection) -> None:
     )
 
 
+def _m005_outbox_failures(db: sqlite3.Connection) -> None:
+    """Failures counted apart from attempts started: a killed attempt is not a failure."""
+    _run_script(db, "ALTER TABLE outbox ADD COLUMN failures INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_ledger", _m002_ledger),
     ("003_held_notices", _m003_held_notices),
     ("004_outbox_waits", _m004_outbox_waits),
+    ("005_outbox_failures", _m005_outbox_failures),
 ]

@@ -365,6 +365,7 @@ class Store:
                 row["not_before"],
                 row["waits"],
                 row["created_at"],
+                row["failures"],
             )
             for row in rows
         ]
@@ -412,7 +413,7 @@ class Store:
         """Put every given-up outbox item, and every input that failed, back to be tried again
         (after an admin fixed the cause); returns how many."""
         effects = self._write(
-            "UPDATE outbox SET given_up = 0 WHERE given_up = 1 AND done_at IS NULL"
+            "UPDATE outbox SET given_up = 0, failures = 0 WHERE given_up = 1 AND done_at IS NULL"
         ).rowcount
         inputs = self._write(
             "DELETE FROM processed WHERE status = ?", (InputStatus.FAILED.value,)
@@ -424,8 +425,12 @@ class Store:
             "UPDATE outbox SET done_at = ?, last_error = NULL WHERE id = ?", (self.now(), item_id)
         )
 
-    def outbox_failed(self, item_id: int, error: str) -> None:
-        self._write("UPDATE outbox SET last_error = ? WHERE id = ?", (error, item_id))
+    def outbox_failed(self, item_id: int, error: str, counted: bool) -> None:
+        """The attempt failed; `counted` when it counts toward giving up (not a passing one)."""
+        self._write(
+            "UPDATE outbox SET last_error = ?, failures = failures + ? WHERE id = ?",
+            (error, int(counted), item_id),
+        )
 
 
 def _draft(row: sqlite3.Row) -> Draft:
