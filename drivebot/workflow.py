@@ -28,6 +28,7 @@ from drivebot.flows import (
     next_open_stage,
     stage_group,
 )
+from drivebot.record import LegalRecord
 
 
 class Notice(StrEnum):
@@ -40,6 +41,7 @@ class Notice(StrEnum):
     REVISION_RECEIVED_REVIEWERS = "revision_received_reviewers"
     APPROVED = "approved"
     STAGE_DONE = "stage_done"
+    NUMBER_RESERVED = "number_reserved"
     ARCHIVED = "archived"
 
 
@@ -131,9 +133,21 @@ class StageDone(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class NumberRequested(Event):
+    """The division asks for the product number now (to type it into the document before
+    printing or electronic signing); marking `penetapan` done asks for it too."""
+
+    kind: ClassVar[str] = "number_requested"
+
+
+@dataclass(frozen=True, kw_only=True)
 class FinalReceived(Event):
+    """The signed final, with the record its text and the register agree on (drivebot.record):
+    a final whose number or date is not settled never becomes this event."""
+
     kind: ClassVar[str] = "final_received"
     final: SignedFinal
+    record: LegalRecord
 
 
 # --- actions: what the shell must do ----------------------------------------------------------
@@ -176,7 +190,14 @@ class Notify:
 
 @dataclass(frozen=True)
 class AssignNumber:
-    """Give the draft the next product number of its type and year (once)."""
+    """Reserve the next product number of the draft's type and year for it (once)."""
+
+
+@dataclass(frozen=True)
+class RecordProduct:
+    """Record the product's number and dates as its signed document states them."""
+
+    record: LegalRecord
 
 
 @dataclass(frozen=True)
@@ -187,7 +208,13 @@ class StampAndArchive:
 
 
 Action = (
-    MoveDraftFiles | MakeReviewCopy | SupersedeOtherFiles | Notify | AssignNumber | StampAndArchive
+    MoveDraftFiles
+    | MakeReviewCopy
+    | SupersedeOtherFiles
+    | Notify
+    | AssignNumber
+    | RecordProduct
+    | StampAndArchive
 )
 
 
@@ -225,6 +252,7 @@ _ALLOWED: dict[type[Event], frozenset[str]] = {
     RevisionReceived: frozenset({REVIEW, REVISION}),
     Approved: frozenset({REVIEW}),
     StageDone: frozenset({AWAITING_FINAL}),
+    NumberRequested: frozenset({AWAITING_FINAL}),
     FinalReceived: frozenset({AWAITING_FINAL}),
 }
 _REFUSALS: dict[type[Event], Refusal] = {
@@ -233,8 +261,12 @@ _REFUSALS: dict[type[Event], Refusal] = {
     RevisionReceived: Refusal.NOT_OPEN_FOR_REVISION,
     Approved: Refusal.NOT_UNDER_REVIEW,
     StageDone: Refusal.STAGE_NOT_OPEN,
+    NumberRequested: Refusal.NOT_YET_APPROVED,
     FinalReceived: Refusal.NOT_YET_APPROVED,
 }
+
+
+_NUMBERING = (AssignNumber(), Notify(Notice.NUMBER_RESERVED, Audience.ADMINS))
 
 
 def refusal(draft: DraftState, event_type: type[Event]) -> Refusal | None:
@@ -301,18 +333,23 @@ def decide(draft: DraftState, event: Event) -> Decision:
         if event.stage not in _tracked(flow) or event.stage in draft.done:
             raise Rejected(Refusal.STAGE_NOT_OPEN, draft.stage, event.kind)
         done = draft.done | {event.stage}
+        # The Regent has signed: the division numbers the product now (penomoran).
+        numbering = _NUMBERING if event.stage == "penetapan" else ()
         return Decision(
             replace(draft, stage=next_open_stage(flow, done), done=done),
             (
                 Notify(Notice.STAGE_DONE, Audience.OPD, stage=event.stage),
                 Notify(Notice.STAGE_DONE, Audience.ADMINS, stage=event.stage),
+                *numbering,
             ),
         )
+    if isinstance(event, NumberRequested):
+        return Decision(draft, _NUMBERING)
     if isinstance(event, FinalReceived):
         return Decision(
             replace(draft, stage="arsip", done=draft.done | _tracked(flow)),
             (
-                AssignNumber(),
+                RecordProduct(event.record),
                 StampAndArchive(event.final),
                 Notify(Notice.ARCHIVED, Audience.OPD),
                 Notify(Notice.ARCHIVED, Audience.ADMINS),

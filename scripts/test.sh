@@ -9,13 +9,17 @@ cd "$(dirname "$0")/.."
 
 # Real tools check real outputs: qpdf (PDF structure), poppler (rendering), zbar (QR decoding),
 # and Debian's chromium loads the verification page as a person would (with a font to draw).
-# systemd-analyze checks the service units in deploy/.
+# systemd-analyze checks the service units in deploy/. Tesseract with its Indonesian data
+# reads scanned finals (drivebot.archive.reading), at run time too.
 declare -A tools=([qpdf]=qpdf [pdftoppm]=poppler-utils [pdftotext]=poppler-utils
-                  [zbarimg]=zbar-tools [chromium]=chromium [systemd-analyze]=systemd)
+                  [zbarimg]=zbar-tools [chromium]=chromium [systemd-analyze]=systemd
+                  [tesseract]=tesseract-ocr)
 missing=()
 for tool in "${!tools[@]}"; do
     command -v "$tool" >/dev/null || missing+=("${tools[$tool]}")
 done
+{ command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx ind; } \
+    || missing+=(tesseract-ocr-ind)
 ldconfig -p | grep -q libzbar.so.0 || missing+=(libzbar0)
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)

@@ -145,18 +145,52 @@ def email_with_attachment(
     return message.as_bytes()
 
 
-def final_pdf(pages: int = 2, title: str = "PERATURAN BUPATI SERAM BAGIAN TIMUR") -> bytes:
-    """A signed final as the Bupati's office would scan or export it (text pages, A4)."""
+def final_pdf(
+    pages: int = 2,
+    title: str = "PERATURAN BUPATI SERAM BAGIAN TIMUR",
+    number: int | None = 1,
+    year: int | None = None,
+    enacted: str | None = "1 Desember",
+    subject: str = "RETRIBUSI PERSETUJUAN BANGUNAN GEDUNG",
+    gazette: int | None = None,
+    promulgated: str | None = None,
+) -> bytes:
+    """A signed final as the Bupati's office would scan or export it (text pages, A4): the
+    heading with its number on the first page, the closing with its date on the last (as
+    Lampiran II of UU 12/2011 lays them out). `number` None leaves the number blank; dates
+    are of `year`, this year by default."""
+    import datetime
+
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
+    year = year or datetime.date.today().year
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     for page in range(1, pages + 1):
-        pdf.setFont("Helvetica-Bold", 14)
-        pdf.drawCentredString(A4[0] / 2, A4[1] - 90, title)
-        pdf.setFont("Helvetica", 11)
-        pdf.drawString(72, A4[1] - 140, f"Halaman {page}: Pasal {page} ketentuan umum.")
+        lines = [title]  # a running head: every page differs from another product's
+        if page == 1:
+            numbered = (
+                f"NOMOR {number} TAHUN {year}" if number is not None else f"NOMOR TAHUN {year}"
+            )
+            lines += [numbered, "TENTANG", subject, "DENGAN RAHMAT TUHAN YANG MAHA ESA"]
+        lines.append(f"Halaman {page}: Pasal {page} ketentuan umum.")
+        if page == pages:
+            if enacted:
+                lines += [
+                    "Ditetapkan di Bula",
+                    f"pada tanggal {enacted} {year}",
+                    "BUPATI SERAM BAGIAN TIMUR,",
+                ]
+            if promulgated:
+                lines += ["Diundangkan di Bula", f"pada tanggal {promulgated} {year}"]
+            if gazette is not None:
+                lines.append(
+                    f"BERITA DAERAH KABUPATEN SERAM BAGIAN TIMUR TAHUN {year} NOMOR {gazette}"
+                )
+        for index, line in enumerate(lines):
+            pdf.setFont("Helvetica-Bold" if index == 0 else "Helvetica", 12)
+            pdf.drawCentredString(A4[0] / 2, A4[1] - 90 - 22 * index, line)
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -261,7 +261,13 @@ def test_a_docx_final_is_converted_or_stamped_as_docx(tmp_path):
 
     service, draft = approved(tmp_path)
     final = tmp_path / "final.docx"
-    final.write_bytes(draft_docx(subject="Retribusi (final)"))
+    final.write_bytes(
+        draft_docx(
+            subject="Retribusi (final)",
+            kind="PERATURAN BUPATI SERAM BAGIAN TIMUR NOMOR 1 TAHUN 2026",
+            articles=("Pasal 1", "Ditetapkan di Bula", "pada tanggal 1 Desember 2026"),
+        )
+    )
     service.commands.finalize(draft.reg, final)
     [product] = service.archiver.ledger.products()
     expected = "converted" if pdf_converter() else "docx"

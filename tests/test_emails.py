@@ -15,6 +15,7 @@ import pytest
 
 from drivebot import i18n
 from drivebot.flows import FLOWS, Audience, ProductType
+from drivebot.legal_text import read_facts
 from drivebot.notify.emails import (
     TEMPLATE_AUDIENCES,
     DraftView,
@@ -125,6 +126,17 @@ SAMPLES: dict[str, tuple[DraftView | None, dict]] = {
             "approved_folder": "03 Disetujui",
         },
     ),
+    "final_held": (
+        draft(stage="penomoran", number="Nomor 11 Tahun 2026"),
+        {
+            "file_name": "HK-2026-0007 ditandatangani.pdf",
+            "problems": ["naskah bernomor 12 tahun 2026, sedangkan nomor yang dicadangkan 11"],
+            "read": read_facts("PERATURAN BUPATI\nNOMOR 12 TAHUN 2026", "pada tanggal 1 Mei 2026"),
+            "how": "ocr",
+            "suggested": "drivebot finalize HK-2026-0007 --number 12 --date 2026-05-01",
+        },
+    ),
+    "number_reserved": (draft(stage="penomoran", number="Nomor 11 Tahun 2026"), {}),
 }
 
 

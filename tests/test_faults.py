@@ -332,8 +332,10 @@ def test_numbering_is_one_sequence_per_type_and_year_from_the_configured_start(t
     app.cycle()
     for draft in app.store.drafts():
         app.commands.approve(draft.reg)
+        reserved = app.commands.reserve_number(draft.reg)  # before it is signed
         source = tmp_path / f"{draft.reg}.pdf"
-        source.write_bytes(final_pdf())
+        heading = f"{'KEPUTUSAN' if draft.product_type.value == 'kepbup' else 'PERATURAN'} BUPATI"
+        source.write_bytes(final_pdf(title=heading, number=reserved.number))
         app.commands.finalize(draft.reg, source)
         regs.append(draft.reg)
     numbers = sorted((d.product_type.value, d.number) for d in app.store.drafts())

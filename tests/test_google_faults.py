@@ -128,7 +128,8 @@ def test_a_google_doc_final_is_archived_from_its_pdf_export(world, tmp_path):
     world.users.create_doc(
         world.settings.folder_ids["final"],
         f"{draft.reg} Final Perbup",
-        "PERATURAN BUPATI SERAM BAGIAN TIMUR NOMOR 1 TAHUN 2026",
+        "PERATURAN BUPATI SERAM BAGIAN TIMUR\nNOMOR 1 TAHUN 2026\nTENTANG RETRIBUSI\n"
+        "DENGAN RAHMAT TUHAN YANG MAHA ESA\nDitetapkan di Bula\npada tanggal 1 Desember 2026",
     )
     app.cycle()
     assert app.store.draft(draft.reg).stage == "arsip"

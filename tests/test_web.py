@@ -385,6 +385,9 @@ def test_publish_writes_pages_jdih_records_and_the_key(archive: Archive, tmp_pat
         "nomor": 12,
         "tahun": 2026,
         "tanggal_penetapan": "2026-11-22",
+        "tanggal_pengundangan": "",  # a record made without one (drivebot.record fills it)
+        "sumber": "",
+        "noreg": "",
         "subjek": "Kesehatan",
         "status": "Berlaku",
         "keterangan_status": "",

@@ -2,6 +2,7 @@
 
 import ast
 import sys
+from datetime import date
 
 import pytest
 
@@ -14,6 +15,7 @@ from drivebot.flows import (
     detect_product_type,
     flowchart,
 )
+from drivebot.record import LegalRecord
 from drivebot.workflow import (
     Approved,
     AssignNumber,
@@ -25,6 +27,8 @@ from drivebot.workflow import (
     Note,
     Notice,
     Notify,
+    NumberRequested,
+    RecordProduct,
     Rejected,
     RevisionReceived,
     RevisionRequested,
@@ -43,6 +47,7 @@ from drivebot.workflow import (
 PERBUP, KEPBUP, PERDA = ProductType.PERBUP, ProductType.KEPBUP, ProductType.PERDA
 FILE = NewFile("f2", "revisi.docx")
 FINAL = SignedFinal("f9", "versions/ab/ab.pdf", "ab" * 32)
+RECORD = LegalRecord(number=12, year=2026, enacted_on=date(2026, 12, 1))
 NOTES = (Note("Analis", "Tarif belum sesuai.", quoted="Pasal 3"),)
 SUBMITTED = Submitted(file=NewFile("f1", "Ranperbup.docx"))
 REVISION = RevisionReceived(file=FILE)
@@ -59,11 +64,13 @@ APPROVED = (
     Notify(Notice.APPROVED, Audience.ADMINS),
 )
 ARCHIVED = (
-    AssignNumber(),
+    RecordProduct(RECORD),
     StampAndArchive(FINAL),
     Notify(Notice.ARCHIVED, Audience.OPD),
     Notify(Notice.ARCHIVED, Audience.ADMINS),
 )
+
+NUMBERING = (AssignNumber(), Notify(Notice.NUMBER_RESERVED, Audience.ADMINS))
 
 TABLE = [
     # type, stage, event, stage after, actions
@@ -91,8 +98,11 @@ TABLE = [
     (PERBUP, "pemeriksaan", Approved(), "harmonisasi", APPROVED),
     # a decree skips harmonisation; a Perda goes on to the DPRD after it
     (KEPBUP, "pemeriksaan", Approved(), "paraf_koordinasi", APPROVED),
-    (PERBUP, "harmonisasi", FinalReceived(final=FINAL), "arsip", ARCHIVED),
-    (PERBUP, "penomoran", FinalReceived(final=FINAL), "arsip", ARCHIVED),
+    (PERBUP, "harmonisasi", FinalReceived(final=FINAL, record=RECORD), "arsip", ARCHIVED),
+    (PERBUP, "penomoran", FinalReceived(final=FINAL, record=RECORD), "arsip", ARCHIVED),
+    # the number asked for before signing (electronic signing), at any stage after approval
+    (PERBUP, "harmonisasi", NumberRequested(), "harmonisasi", NUMBERING),
+    (PERBUP, "penomoran", NumberRequested(), "penomoran", NUMBERING),
 ]
 
 
@@ -133,9 +143,12 @@ def test_tracked_stages_lead_to_numbering(kind, done_in_order):
     for stage in done_in_order:
         assert state.stage == stage
         decision = decide(state, StageDone(stage=stage))
+        # The Regent's signature (penetapan) is when the division numbers the product.
+        numbering = NUMBERING if stage == "penetapan" else ()
         assert decision.actions == (
             Notify(Notice.STAGE_DONE, Audience.OPD, stage=stage),
             Notify(Notice.STAGE_DONE, Audience.ADMINS, stage=stage),
+            *numbering,
         )
         state = decision.state
     assert state.stage == "penomoran"
@@ -150,7 +163,9 @@ def test_tracked_stage_reported_out_of_order_is_remembered():
 
 
 def test_the_final_closes_every_tracked_stage():
-    state = decide(DraftState("R", PERDA, "harmonisasi", 2), FinalReceived(final=FINAL)).state
+    state = decide(
+        DraftState("R", PERDA, "harmonisasi", 2), FinalReceived(final=FINAL, record=RECORD)
+    ).state
     assert state.stage == "arsip"
     assert state.done == {key for key in FLOWS[PERDA] if STAGES[key].tracked}
     assert all(row_state == "done" for _, row_state in flowchart(PERDA, "arsip", state.done)[:-1])
@@ -160,12 +175,12 @@ def test_the_final_closes_every_tracked_stage():
     ("stage", "event", "reason"),
     [
         ("pemeriksaan", SUBMITTED, "already_registered"),
-        ("pemeriksaan", FinalReceived(final=FINAL), "not_yet_approved"),
-        ("perbaikan", FinalReceived(final=FINAL), "not_yet_approved"),
+        ("pemeriksaan", FinalReceived(final=FINAL, record=RECORD), "not_yet_approved"),
+        ("perbaikan", FinalReceived(final=FINAL, record=RECORD), "not_yet_approved"),
         ("perbaikan", Approved(), "not_under_review"),
         ("harmonisasi", REVISION, "not_open_for_revision"),
         ("harmonisasi", RevisionRequested(), "not_under_review"),
-        ("arsip", FinalReceived(final=FINAL), "not_yet_approved"),
+        ("arsip", FinalReceived(final=FINAL, record=RECORD), "not_yet_approved"),
         ("arsip", REVISION, "not_open_for_revision"),
     ],
 )
@@ -250,7 +265,14 @@ def _loaded_after(module: str) -> list[str]:
 
 
 def test_the_workflow_imports_no_backend():
-    assert _loaded_after("drivebot.workflow") == ["drivebot", "drivebot.flows", "drivebot.workflow"]
+    # The stages as data and the legal record's pure rules, nothing else of drivebot.
+    assert _loaded_after("drivebot.workflow") == [
+        "drivebot",
+        "drivebot.flows",
+        "drivebot.legal_text",
+        "drivebot.record",
+        "drivebot.workflow",
+    ]
 
 
 @pytest.mark.parametrize(

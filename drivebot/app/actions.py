@@ -16,6 +16,7 @@ from drivebot.config import Config
 from drivebot.flows import Folder
 from drivebot.naming import RegistrationNumbers
 from drivebot.state.outbox import CopyForReview, MoveFile, StampArchive
+from drivebot.state.records import counter_name
 from drivebot.state.rows import CURRENT_ROLES, Draft, FileRole
 from drivebot.state.store import Store
 from drivebot.workflow import (
@@ -26,6 +27,7 @@ from drivebot.workflow import (
     MakeReviewCopy,
     MoveDraftFiles,
     Notify,
+    RecordProduct,
     StampAndArchive,
     SupersedeOtherFiles,
 )
@@ -68,6 +70,11 @@ class Actions:
                 self._notify(reg, action)
             case AssignNumber():
                 self._assign_number(reg)
+            case RecordProduct():
+                draft = self.store.draft(reg)
+                assert draft is not None  # committing a decision about it
+                self.store.set_record(reg, draft.product_type, action.record)
+                self.store.release_final(reg)
             case StampAndArchive():
                 final = action.final
                 effect = StampArchive(
@@ -109,6 +116,6 @@ class Actions:
         year = self.clock().astimezone(self.config.tz).year
         kind = draft.product_type
         number = self.store.next_value(
-            f"number:{kind.value}:{year}", start=self.config.numbering_start[kind]
+            counter_name(kind, year), start=self.config.numbering_start[kind]
         )
         self.store.set_number(reg, number, year)

@@ -20,12 +20,14 @@ from drivebot.errors import NotFound
 from drivebot.flows import STAGES, Folder
 from drivebot.gmail import MailboxPort
 from drivebot.naming import RegistrationNumbers
+from drivebot.record import Confirmed
 from drivebot.state.rows import Draft
 from drivebot.state.store import Store
 from drivebot.workflow import (
     Approved,
     Event,
     FinalReceived,
+    NumberRequested,
     Rejected,
     RevisionRequested,
     StageDone,
@@ -84,18 +86,34 @@ class Commands:
             raise NotFound("no_stage", stage=stage, stages=", ".join(STAGES))
         return self._apply(reg, StageDone(actor=actor, reason="command:", stage=stage))
 
-    def finalize(self, reg: str, source: Path, actor: str = CLI_ACTOR) -> Draft:
-        """Take in the signed final, as dropping it in the final folder does."""
+    def finalize(
+        self,
+        reg: str,
+        source: Path | None,
+        actor: str = CLI_ACTOR,
+        confirmed: Confirmed | None = None,
+    ) -> Draft:
+        """Take in the signed final, as dropping it in the final folder does; or, without a
+        file, settle the final held for this draft with what the admin confirms (the
+        document's facts as read, where they give nothing else)."""
         with self.lock.hold():
             draft = self._applicable(reg, FinalReceived)  # refused before anything moves
-            if not source.is_file():
-                raise NotFound("no_file", path=source)
-            inspect(source, source.name, self.config.limits)  # a bad file is refused here
-            name = source.name if self.regs.find(source.name) else f"{draft.reg} {source.name}"
-            uploaded = self.drive.upload(source, name, Folder.FINAL)
-            self.drive_intake.take_final(uploaded, draft, actor)
+            if source is None:
+                self.drive_intake.finals.confirm(draft.reg, confirmed or Confirmed(by=actor))
+            else:
+                if not source.is_file():
+                    raise NotFound("no_file", path=source)
+                inspect(source, source.name, self.config.limits)  # a bad file is refused here
+                name = source.name if self.regs.find(source.name) else f"{draft.reg} {source.name}"
+                uploaded = self.drive.upload(source, name, Folder.FINAL)
+                self.drive_intake.take_final(uploaded, draft, actor, confirmed)
             self.effects.flush()
             return self.draft(draft.reg)
+
+    def reserve_number(self, reg: str, actor: str = CLI_ACTOR) -> Draft:
+        """Reserve the product number now, to type into the document before it is signed
+        (kept if one was reserved already); the admins are told which."""
+        return self._apply(reg, NumberRequested(actor=actor, reason="command:"))
 
     def retry(self) -> int:
         """Put back what was given up, and inputs that failed (after an admin fixed the cause);

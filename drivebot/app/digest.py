@@ -7,6 +7,7 @@ the day is recorded with the queued e-mail, in one transaction.
 from __future__ import annotations
 
 from drivebot.app.notices import Notices
+from drivebot.app.register import irregular, registers, series_name
 from drivebot.clock import Clock
 from drivebot.config import Config
 from drivebot.flows import Audience, is_open
@@ -30,6 +31,13 @@ class Digest:
         ):
             return False
         views = [self.notices.view(d) for d in self.store.drafts() if is_open(d.stage)]
+        # The year's registers with a number skipped or given twice, for the admins to see.
+        lang = self.config.language
+        uneven = [
+            {"name": series_name(lang, r.series), "year": r.year, "gaps": r.gaps,
+             "duplicates": r.duplicates}
+            for r in irregular(registers(self.store, self.config, now.year))
+        ]  # fmt: skip
         with self.store.transaction():
             self.store.put("digest_last", today)
             self.notices.queue(
@@ -39,5 +47,6 @@ class Digest:
                 dedupe_key=f"digest:{today}",
                 drafts=views,
                 today=now.date(),
+                irregular=uneven,
             )
         return True

@@ -14,33 +14,29 @@ transaction (drivebot.app.actions) and carried out by the outbox afterwards.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from tempfile import TemporaryDirectory
 
 from drivebot.app.actions import Actions
-from drivebot.app.inputs import Inputs
+from drivebot.app.finals import Finals
+from drivebot.app.inputs import Inputs, downloaded
 from drivebot.app.moves import Moves
 from drivebot.app.notices import Notices
 from drivebot.clock import Clock
 from drivebot.config import Config, Opd
 from drivebot.documents import DocumentInfo, check_size, inspect
-from drivebot.drive import GOOGLE_DOC_MIME, DriveFile, DrivePort
+from drivebot.drive import DriveFile, DrivePort
 from drivebot.errors import BadDocument
-from drivebot.files import sha256_of, stored_path
 from drivebot.flows import Audience, Folder
 from drivebot.naming import RegistrationNumbers, is_temporary
 from drivebot.notify.emails import Report
+from drivebot.record import Confirmed
 from drivebot.state.rows import CURRENT_ROLES, Draft, FileRole, InputStatus, VersionKind
 from drivebot.state.store import Store
 from drivebot.workflow import (
-    FinalReceived,
     NewFile,
     Refusal,
     Rejected,
     RevisionReceived,
-    SignedFinal,
     Submitted,
     decide,
     takes_final_from_inbox,
@@ -70,6 +66,7 @@ class DriveIntake:
         self.inputs = inputs
         self.regs = regs
         self.moves = Moves(config, store, drive, notices, actions)
+        self.finals = Finals(config, store, drive, notices, actions, inputs)
 
     def handle(self, file: DriveFile) -> None:
         if is_temporary(file.name):
@@ -111,13 +108,6 @@ class DriveIntake:
 
     # --- new input ---------------------------------------------------------------------------
 
-    @contextmanager
-    def _downloaded(self, file: DriveFile) -> Iterator[tuple[Path, str]]:
-        with TemporaryDirectory(prefix="drivebot-") as tmp:
-            path = Path(tmp) / "input"
-            self.drive.download(file.id, path)
-            yield path, sha256_of(path)
-
     def _on_inbox_file(self, file: DriveFile) -> None:
         opd = self.config.opd_by_folder(file.opd_folder or "")
         reg = self.regs.find(file.name)
@@ -132,7 +122,7 @@ class DriveIntake:
             check_size(file.name, file.size, self.config.max_attachment_bytes)
         except BadDocument as bad:
             return self.inputs.quarantine(file, opd, None, bad, f"drive:{file.id}:unread")
-        with self._downloaded(file) as (path, sha):
+        with downloaded(self.drive, file) as (path, sha):
             key = f"drive:{file.id}:{sha}"
             if self.inputs.done(key):
                 return  # handled before; its effects are queued
@@ -229,9 +219,13 @@ class DriveIntake:
         self.store.add_version(reg, version, VersionKind.DRAFT, file.name, sha, size, stored)
 
     def take_final(
-        self, file: DriveFile, draft: Draft | None = None, actor: str = "admin (Drive)"
+        self,
+        file: DriveFile,
+        draft: Draft | None = None,
+        actor: str = "admin (Drive)",
+        confirmed: Confirmed | None = None,
     ) -> None:
-        """A draft's signed final: checked, kept, and (when the draft awaits it) archived."""
+        """A draft's signed final: checked, read, and archived or held (drivebot.app.finals)."""
         if draft is None:
             reg = self.regs.find(file.name)
             draft = self.store.draft(reg) if reg else None
@@ -245,42 +239,4 @@ class DriveIntake:
                 ),
                 f"drive:{file.id}:unread",
             )
-        opd = self.config.opd_by_name(draft.opd)
-        exported = file.mime_type == GOOGLE_DOC_MIME  # Drive hands it over as a PDF
-        try:
-            check_size(file.name, file.size, self.config.max_attachment_bytes)
-        except BadDocument as bad:
-            return self.inputs.quarantine(file, None, draft, bad, f"drive:{file.id}:unread")
-        with self._downloaded(file) as (path, sha):
-            key = f"drive:{file.id}:{sha}"
-            if self.inputs.done(key):
-                return
-            try:
-                suffix = inspect(path, file.name, self.config.limits).suffix
-            except BadDocument as bad:
-                return self.inputs.quarantine(file, None, draft, bad, key)
-            event = FinalReceived(
-                actor=actor,
-                reason=f"file:{file.name}",
-                final=SignedFinal(file.id, stored_path(sha, suffix), sha, exported),
-            )
-            try:
-                decision = decide(draft.state, event)
-            except Rejected as rejected:
-                return self.inputs.refuse(file, opd, draft, rejected, key)
-            stored = self.inputs.keep(path, sha, suffix)
-            with self.store.transaction():
-                self.store.add_version(
-                    draft.reg,
-                    len(self.store.versions(draft.reg)) + 1,
-                    VersionKind.FINAL,
-                    file.name,
-                    sha,
-                    path.stat().st_size,
-                    stored,
-                )
-                self.store.mark_processed(key, InputStatus.DONE, draft.reg)
-                self.store.track_file(
-                    file.id, draft.reg, FileRole.FINAL, file.folder.value, file.name, file.link
-                )
-                self.actions.commit(draft, event, decision)
+        self.finals.take(file, draft, actor, confirmed)

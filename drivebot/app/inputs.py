@@ -4,20 +4,24 @@ A bad document is quarantined with a note (the file is never deleted), its OPD i
 words what to send instead, and the admins get a report. An input that does not fit its draft's
 stage is refused the same way, with the reason. Each of these is recorded in the processed
 ledger in the same transaction, so it is handled once. Accepted inputs are kept in the
-workspace's version store by checksum (`keep`).
+workspace's version store by checksum (`keep`); an input is read from a temporary download
+(`downloaded`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from drivebot import i18n
 from drivebot.app.notices import Notices
 from drivebot.config import Config, Opd
-from drivebot.drive import DriveFile
+from drivebot.drive import DriveFile, DrivePort
 from drivebot.errors import BadDocument
-from drivebot.files import copy_whole, stored_path
+from drivebot.files import copy_whole, sha256_of, stored_path
 from drivebot.flows import Audience, Folder
 from drivebot.notify.emails import Report
 from drivebot.state.outbox import QuarantineFile
@@ -26,6 +30,15 @@ from drivebot.state.store import Store
 from drivebot.workflow import Rejected
 
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def downloaded(drive: DrivePort, file: DriveFile) -> Iterator[tuple[Path, str]]:
+    """The file's bytes in a temporary file, with their SHA-256, for the block."""
+    with TemporaryDirectory(prefix="drivebot-") as tmp:
+        path = Path(tmp) / "input"
+        drive.download(file.id, path)
+        yield path, sha256_of(path)
 
 
 class Inputs:

@@ -9,6 +9,7 @@ import dataclasses
 from typing import Any
 
 from drivebot import i18n
+from drivebot.archive.archiver import promulgation
 from drivebot.clock import Clock, days_since
 from drivebot.flows import FLOWS
 from drivebot.state.rows import Draft
@@ -36,6 +37,11 @@ def draft_record(draft: Draft, clock: Clock) -> dict[str, Any]:
         "waiting_days": days_since(draft.stage_since, clock()),
         "created_at": draft.created_at,
         "stage_since": draft.stage_since,
+        # The record as the signed document states it (drivebot.record), once archived.
+        "enacted_on": draft.enacted_on,
+        "promulgated_on": draft.promulgated_on,
+        "gazette": promulgation(draft).gazette or None,
+        "noreg": draft.noreg,
     }
 
 

@@ -13,7 +13,14 @@ import logging
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from drivebot.archive.ledger import LEDGER_FILE, Ledger, LedgerEvent, Problem
+from drivebot.archive.ledger import (
+    LEDGER_FILE,
+    NOT_PROMULGATED,
+    Ledger,
+    LedgerEvent,
+    Problem,
+    Promulgation,
+)
 from drivebot.archive.signing import ProductIdentity, Signer
 from drivebot.clock import local_date
 from drivebot.config import Config
@@ -89,7 +96,9 @@ class Archiver:
             number=draft.number,
             year=draft.number_year,
             title=draft.title.removeprefix("Rancangan ").strip(),
-            date=local_date(final.received_at, self.config.tz),
+            # The document's own date of enactment (drivebot.record); products archived before
+            # drivebot read it carry the day their final arrived, as they were signed then.
+            date=draft.enacted_on or local_date(final.received_at, self.config.tz),
             final_sha256=final.sha256,
         )
 
@@ -105,7 +114,7 @@ class Archiver:
             raise RuntimeError(f"{effect.reg} has no numbered final to archive")
         stored = self.config.workspace / effect.stored
         ids = effect.ids or tuple(self.drive.reserve_ids(4))
-        self.archive(identity, stored, reg=draft.reg, ids=ids)
+        self.archive(identity, stored, reg=draft.reg, ids=ids, promulgation=promulgation(draft))
         if effect.exported:
             # A Google Doc final: its exported PDF is the original on record (an export is not
             # byte-stable, so the Doc itself could never be checked against the ledger's
@@ -146,6 +155,7 @@ class Archiver:
         reg: str | None = None,
         subject: str = "",
         ids: tuple[str, ...] = (),
+        promulgation: Promulgation = NOT_PROMULGATED,
     ) -> str:
         """Stamp `source`, archive the stamped copy and the signed original as files drivebot
         owns, locked, record the product; returns the stamping method. `ids` are the Drive ids
@@ -190,7 +200,9 @@ class Archiver:
                 original.link,
             )
             if self.ledger.product(identity.id) is None:
-                self._record(identity, local_copy, source, original.name, subject, method)
+                self._record(
+                    identity, local_copy, source, original.name, subject, method, promulgation
+                )
         self.export_ledger(ledger_id)
         recorded = self.ledger.product(identity.id)
         return recorded.stamp_method if recorded else (method or "")
@@ -203,6 +215,7 @@ class Archiver:
         original_name: str,
         subject: str,
         method: str | None,
+        promulgation: Promulgation,
     ) -> None:
         size = source.stat().st_size
         if method is None:  # stamped before a crash: tell an incremental update by its prefix
@@ -226,6 +239,9 @@ class Archiver:
                 "original_name": original_name,
                 "stamp_method": method,
                 "subject": subject,
+                "promulgated_on": promulgation.on,
+                "gazette": promulgation.gazette,
+                "noreg": promulgation.noreg,
             },
         )
 
@@ -252,3 +268,12 @@ class Archiver:
                 return []
         self.drive.put(self.ledger.mirror, LEDGER_FILE, Folder.ARCHIVE, file_id=file_id)
         return []
+
+
+def promulgation(draft: Draft) -> Promulgation:
+    """A draft's promulgation as its record holds it (drivebot.record)."""
+    gazette = ""
+    if draft.gazette_kind and draft.gazette_number is not None:
+        name = "Berita Daerah" if draft.gazette_kind == "berita" else "Lembaran Daerah"
+        gazette = f"{name} Tahun {draft.gazette_year} Nomor {draft.gazette_number}"
+    return Promulgation(draft.promulgated_on or "", gazette, draft.noreg or "")

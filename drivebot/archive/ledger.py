@@ -50,6 +50,21 @@ class ProductRecord(ProductIdentity):
     final_size: int = 0
     stamp_method: str = ""
     original_name: str = ""
+    promulgated_on: str = ""  # tanggal pengundangan, as the document states it
+    gazette: str = ""  # "Berita Daerah Tahun 2026 Nomor 12"
+    noreg: str = ""  # a Perda's register number from the governor
+
+
+@dataclass(frozen=True)
+class Promulgation:
+    """What a regulation's record adds: its promulgation (empty for a decree)."""
+
+    on: str = ""
+    gazette: str = ""
+    noreg: str = ""
+
+
+NOT_PROMULGATED = Promulgation()  # a decree, or a product imported without one
 
 
 def canonical(record: dict[str, Any]) -> bytes:

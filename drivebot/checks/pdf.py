@@ -151,17 +151,22 @@ def _name_tree_keys(node: Any) -> list[str]:
     return keys
 
 
-def page_texts(path: Path, limits: Limits, pages: int | None = None) -> list[str] | None:
-    """The text of each of the first `pages` pages (all when None); a page whose content would
-    inflate past the limit reads as empty. None when the file cannot be read as a PDF."""
+def page_texts(
+    path: Path, limits: Limits, first: int | None = None, last: int = 0
+) -> list[str] | None:
+    """The text of each of the first `first` and the last `last` pages (each page once, in
+    order; every page when `first` is None); a page whose content would inflate past the
+    limit reads as empty. None when the file cannot be read as a PDF."""
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted:
             reader.decrypt("")
+        count = len(reader.pages)
+        head = count if first is None else min(first, count)
+        wanted = sorted({*range(head), *range(max(count - last, 0), count)})
         texts = []
-        for index, page in enumerate(reader.pages):
-            if pages is not None and index >= pages:
-                break
+        for index in wanted:
+            page = reader.pages[index]
             within = _inflates_within(page, limits.pdf_stream_bytes)
             texts.append((page.extract_text() or "") if within else "")
         return texts

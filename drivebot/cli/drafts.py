@@ -152,7 +152,15 @@ def decision(args: argparse.Namespace, console: Console) -> ExitStatus:
     elif args.command == "advance":
         draft = commands.advance(args.reg, args.stage)
     else:
-        draft = commands.finalize(args.reg, args.file)
+        from drivebot.cli.records import actor, confirmation
+
+        draft = commands.finalize(args.reg, args.file, actor(), confirmation(args))
+        held = commands.store.held_final(draft.reg)
+        if held is not None:
+            console.say("final_held", reg=draft.reg)
+            for key, values in held.problems:
+                console.tell(f"record.{key}", **values)
+            return ExitStatus.REFUSED
     console.say("moved_to", reg=draft.reg, stage=i18n.stage_label(console.lang, draft.stage))
     return ExitStatus.OK
 

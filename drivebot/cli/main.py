@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from drivebot import i18n
-from drivebot.cli import archive, drafts, workspace
+from drivebot.cli import archive, drafts, records, workspace
 from drivebot.cli.console import Console, ExitStatus
 from drivebot.cli.parser import language_of, parse
 from drivebot.errors import BadDocument, ConfigError, NotFound, TransientError
@@ -31,6 +31,7 @@ COMMANDS: dict[str, Command] = {
     "verify": archive.verify, "revoke": archive.revoke, "stamp": archive.stamp,
     "import-archive": archive.import_archive, "serve": archive.serve,
     "publish": archive.publish, "backup": workspace.backup, "restore": workspace.restore,
+    "number": records.number, "register": records.register,
 }  # fmt: skip
 
 

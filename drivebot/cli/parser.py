@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from drivebot import __version__, i18n
@@ -70,6 +71,13 @@ def build_parser(lang: str = i18n.DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     common.add_argument("--lang", choices=i18n.LANGUAGES, help=words["lang"])
     common.add_argument("--verbose", "-v", action="store_true", help=words["verbose"])
     common.add_argument("--traceback", action="store_true", help=words["traceback"])
+
+    def iso_date(value: str) -> date:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(words["bad_date"].format(value=value)) from None
+
     subparsers = parser.add_subparsers(
         dest="command", required=True, title=words["commands"], metavar=shown["command"]
     )
@@ -102,7 +110,25 @@ def build_parser(lang: str = i18n.DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     command("retry")
     finalize = command("finalize")
     finalize.add_argument("reg", metavar=shown["reg"], help=words["reg"])
-    finalize.add_argument("file", type=Path, metavar=shown["file"], help=words["final_file"])
+    finalize.add_argument(
+        "file", type=Path, nargs="?", metavar=shown["file"], help=words["final_file"]
+    )
+    finalize.add_argument("--number", type=int, metavar=shown["number"], help=words["final_number"])
+    for option, key in (("--date", "final_date"), ("--promulgated", "final_promulgated")):
+        finalize.add_argument(option, type=iso_date, metavar=shown["date"], help=words[key])
+    finalize.add_argument(
+        "--gazette-number", type=int, metavar=shown["number"], help=words["final_gazette"]
+    )
+    command("number").add_argument("reg", metavar=shown["reg"], help=words["reg"])
+    register = command("register")
+    register.add_argument(
+        "type",
+        nargs="?",
+        choices=[t.value for t in ProductType],
+        metavar=shown["type"],
+        help=words["register_type"],
+    )
+    register.add_argument("--year", type=int, metavar=shown["year"], help=words["register_year"])
     auth = command("auth")
     auth.add_argument("--port", type=int, default=0, metavar=shown["port"], help=words["auth_port"])
     auth.add_argument("--no-browser", action="store_true", help=words["no_browser"])
@@ -125,11 +151,13 @@ def build_parser(lang: str = i18n.DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
         "--type", required=True, choices=[t.value for t in ProductType], help=words["type"]
     )
     stamp.add_argument(
-        "--number", required=True, type=int, metavar=shown["number"], help=words["number"]
+        "--number", required=True, type=int, metavar=shown["number"], help=words["stamp_number"]
     )
-    stamp.add_argument("--year", required=True, type=int, metavar=shown["year"], help=words["year"])
+    stamp.add_argument(
+        "--year", required=True, type=int, metavar=shown["year"], help=words["stamp_year"]
+    )
     stamp.add_argument("--title", required=True, metavar=shown["text"], help=words["title"])
-    stamp.add_argument("--date", metavar=shown["date"], help=words["date"])
+    stamp.add_argument("--date", metavar=shown["date"], help=words["stamp_date"])
     stamp.add_argument("--subject", default="", metavar=shown["text"], help=words["subject"])
     backlog = command("import-archive")
     backlog.add_argument(

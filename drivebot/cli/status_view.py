@@ -24,6 +24,8 @@ def cause(lang: str, reason: str) -> str:
         why, _, name = value.partition(":")
         said = i18n.text(lang, "history.refused", why=i18n.text(lang, f"refusal.{why}"))
         return f"{said} ({name})" if name else said
+    if kind == "held":
+        return i18n.text(lang, "history.held")
     if kind in ("file", "moved", "command") and _:
         return i18n.text(lang, f"history.{kind}", value=value)
     return reason

@@ -66,6 +66,7 @@ class Report(StrEnum):
     SUBMITTED_BATCH = "submitted_batch"
     SUBMITTED_REVIEWERS_BATCH = "submitted_reviewers_batch"
     MISPLACED = "misplaced"
+    FINAL_HELD = "final_held"
 
 
 Template = Notice | Report
@@ -95,6 +96,8 @@ TEMPLATE_AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "submitted_batch": (Audience.OPD,),
     "submitted_reviewers_batch": (Audience.REVIEWERS,),
     "misplaced": (Audience.REVIEWERS,),
+    "final_held": (Audience.ADMINS,),
+    "number_reserved": (Audience.ADMINS,),
 }
 # Extras some callers leave out (a message without attachment has no file name); every other
 # missing value raises, so a forgotten argument shows up in tests instead of as a blank.

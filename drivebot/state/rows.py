@@ -33,6 +33,7 @@ class InputStatus(StrEnum):
     QUARANTINED = "quarantined"
     IGNORED = "ignored"
     FAILED = "failed"  # drivebot could not handle it (reported once): `drivebot retry` again
+    HELD = "held"  # a final whose number or dates wait for an admin (drivebot.app.finals)
 
 
 class VersionKind(StrEnum):
@@ -54,6 +55,14 @@ class Draft:
     thread_root: str | None
     created_at: str
     stage_since: str
+    # The record as the signed document states it (drivebot.record), once archived.
+    enacted_on: str | None = None
+    promulgated_on: str | None = None
+    gazette_kind: str | None = None
+    gazette_year: int | None = None
+    gazette_number: int | None = None
+    noreg: str | None = None
+    confirmed_by: str | None = None
 
     @property
     def state(self) -> DraftState:
@@ -123,3 +132,17 @@ class OutboxRow:
     done_at: str | None
     last_error: str | None
     given_up: bool
+
+
+@dataclass(frozen=True)
+class HeldFinal:
+    """A signed final whose number or dates are not settled yet (drivebot.record.Held)."""
+
+    reg: str
+    file_id: str
+    file_name: str
+    stored_path: str
+    sha256: str
+    exported: bool
+    problems: tuple[tuple[str, dict[str, object]], ...]
+    held_at: str

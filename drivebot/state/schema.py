@@ -141,10 +141,39 @@ def _m005_outbox_failures(db: sqlite3.Connection) -> None:
     _run_script(db, "ALTER TABLE outbox ADD COLUMN failures INTEGER NOT NULL DEFAULT 0")
 
 
+def _m006_legal_record(db: sqlite3.Connection) -> None:
+    """A product's record as its signed document states it (drivebot.record), and finals held
+    until their number and dates are settled."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE drafts ADD COLUMN enacted_on TEXT;       -- tanggal penetapan, ISO date
+        ALTER TABLE drafts ADD COLUMN promulgated_on TEXT;   -- tanggal pengundangan
+        ALTER TABLE drafts ADD COLUMN gazette_kind TEXT;     -- 'berita' or 'lembaran'
+        ALTER TABLE drafts ADD COLUMN gazette_year INTEGER;
+        ALTER TABLE drafts ADD COLUMN gazette_number INTEGER;
+        ALTER TABLE drafts ADD COLUMN noreg TEXT;
+        ALTER TABLE drafts ADD COLUMN confirmed_by TEXT;     -- who confirmed facts by hand
+        CREATE INDEX drafts_by_number ON drafts(product_type, number_year, number);
+        CREATE TABLE held_finals (
+            reg TEXT PRIMARY KEY REFERENCES drafts(reg),
+            file_id TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            stored_path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            exported INTEGER NOT NULL,
+            problems TEXT NOT NULL,        -- JSON: [[key, {values}], ...]
+            held_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_ledger", _m002_ledger),
     ("003_held_notices", _m003_held_notices),
     ("004_outbox_waits", _m004_outbox_waits),
     ("005_outbox_failures", _m005_outbox_failures),
+    ("006_legal_record", _m006_legal_record),
 ]

@@ -23,6 +23,7 @@ from drivebot.clock import Clock, iso_utc, system_clock
 from drivebot.errors import ConfigError
 from drivebot.flows import ProductType
 from drivebot.state import outbox
+from drivebot.state.records import RecordRows
 from drivebot.state.rows import (
     AuditEntry,
     Draft,
@@ -39,7 +40,7 @@ from drivebot.state.schema import MIGRATIONS
 from drivebot.workflow import DraftState
 
 
-class Store:
+class Store(RecordRows):
     def __init__(self, path: Path | str, clock: Clock = system_clock, readonly: bool = False):
         self.clock = clock
         self.path = Path(path)
@@ -147,6 +148,10 @@ class Store:
 
     def drafts(self) -> list[Draft]:
         return [_draft(row) for row in self._rows("SELECT * FROM drafts ORDER BY reg")]
+
+    def drafts_where(self, sql: str, params: tuple[Any, ...]) -> list[Draft]:
+        """The drafts matching a WHERE clause (`sql`, with its ORDER BY) of the module's own."""
+        return [_draft(row) for row in self._rows(f"SELECT * FROM drafts WHERE {sql}", params)]
 
     def save_state(self, state: DraftState) -> None:
         current = self.draft(state.reg)
@@ -447,6 +452,13 @@ def _draft(row: sqlite3.Row) -> Draft:
         thread_root=row["thread_root"],
         created_at=row["created_at"],
         stage_since=row["stage_since"],
+        enacted_on=row["enacted_on"],
+        promulgated_on=row["promulgated_on"],
+        gazette_kind=row["gazette_kind"],
+        gazette_year=row["gazette_year"],
+        gazette_number=row["gazette_number"],
+        noreg=row["noreg"],
+        confirmed_by=row["confirmed_by"],
     )
 
 

@@ -1,0 +1,70 @@
+"""The commands about the legal record: `number` (reserve a product number) and `register`
+(print the numbering registers with their gaps and duplicates). `finalize` settles a held
+final (drivebot.cli.drafts)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+
+from drivebot import bootstrap, i18n
+from drivebot.app.register import Register, registers, series_name
+from drivebot.cli.console import Console, ExitStatus
+from drivebot.cli.drafts import configured
+from drivebot.clock import system_clock
+from drivebot.flows import ProductType
+from drivebot.record import Confirmed
+
+
+def actor() -> str:
+    """Who gave a command, for the audit log: the account that ran it."""
+    return f"{getpass.getuser()} (CLI)"
+
+
+def confirmation(args: argparse.Namespace) -> Confirmed | None:
+    """What `finalize --number/--date/...` states, or None when it states nothing."""
+    stated = (args.number, args.date, args.promulgated, args.gazette_number)
+    if all(value is None for value in stated):
+        return None
+    return Confirmed(actor(), args.number, args.date, args.promulgated, args.gazette_number)
+
+
+def number(args: argparse.Namespace, console: Console) -> ExitStatus:
+    config = configured(args, console)
+    app = bootstrap.app(config, on_lock_wait=lambda: console.warn("waiting_for_lock"))
+    draft = app.commands.reserve_number(args.reg, actor())
+    assert draft.number is not None and draft.number_year is not None  # just reserved
+    phrase = i18n.number_phrase(draft.number, draft.number_year, console.lang)
+    console.say("number_reserved", reg=draft.reg, number=phrase)
+    return ExitStatus.OK
+
+
+def register(args: argparse.Namespace, console: Console) -> ExitStatus:
+    config = configured(args, console)
+    store = bootstrap.store(config, readonly=True)
+    year = args.year or system_clock().astimezone(config.tz).year
+    kinds = [ProductType(args.type)] if args.type else None
+    found = registers(store, config, year, kinds)
+    for one in found:
+        show(one, console)
+    return ExitStatus.OK
+
+
+def show(register: Register, console: Console) -> None:
+    lang = console.lang
+    words = i18n.section(lang, "register")
+    print(words["heading"].format(series=series_name(lang, register.series), year=register.year),
+          file=console.out)  # fmt: skip
+    if not register.entries:
+        print(f"  {words['empty']}", file=console.out)
+    for entry in register.entries:
+        when = i18n.long_date(lang, entry.enacted_on) if entry.enacted_on else "-"
+        status = words["archived"] if entry.archived else words["reserved"]
+        print(f"  {entry.number:>4}  {entry.reg:<14} {when:<18} {status:<12} {entry.title}",
+              file=console.out)  # fmt: skip
+    if register.gaps:
+        print(f"  {words['gaps']}: {', '.join(map(str, register.gaps))}", file=console.out)
+    if register.duplicates:
+        print(f"  {words['duplicates']}: {', '.join(map(str, register.duplicates))}",
+              file=console.out)  # fmt: skip
+    print(file=console.out)

@@ -1,0 +1,309 @@
+"""The legal record: numbers and dates come from the signed document and the register, and
+must agree; a final that does not agree, or cannot be read, is held until an admin confirms."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import subprocess
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from builders import draft_docx, final_pdf, write_config
+
+from drivebot import bootstrap
+from drivebot.archive.signing import verify_signature
+from drivebot.cli import main
+from drivebot.cli.console import Console, ExitStatus
+from drivebot.config import load
+from drivebot.flows import ProductType
+from drivebot.legal_text import Gazette, indonesian_date, read_facts
+from drivebot.record import Confirmed, Held, LegalRecord, reconcile
+from drivebot.web.publish import jdih_record
+
+YEAR = datetime.date.today().year
+INBOX = Path("drive/00 Masuk/Dinas Kesehatan")
+ADMIN = "kabag.hukum@sbtkab.example"
+
+HEADING = """PERATURAN BUPATI SERAM BAGIAN TIMUR
+NOMOR 12 TAHUN 2026
+TENTANG
+PERUBAHAN ATAS PERATURAN BUPATI NOMOR 5 TAHUN 2020
+TENTANG RETRIBUSI PERSETUJUAN BANGUNAN GEDUNG
+DENGAN RAHMAT TUHAN YANG MAHA ESA
+BUPATI SERAM BAGIAN TIMUR,
+Menimbang : a. bahwa ...
+Mengingat : 1. Undang-Undang Nomor 23 Tahun 2014 tentang Pemerintahan Daerah;"""
+CLOSING = """Ditetapkan di Bula
+pada tanggal 1 Desember 2026
+BUPATI SERAM BAGIAN TIMUR,
+ttd
+Diundangkan di Bula
+pada tanggal 3 Desember 2026
+SEKRETARIS DAERAH KABUPATEN SERAM BAGIAN TIMUR,
+BERITA DAERAH KABUPATEN SERAM BAGIAN TIMUR TAHUN 2026 NOMOR 41"""
+
+
+# --- reading the document ---------------------------------------------------------------------
+
+
+def test_the_heading_and_closing_are_read():
+    facts = read_facts(HEADING, CLOSING)
+    assert facts.product_type is ProductType.PERBUP
+    assert (facts.number, facts.year) == (12, 2026)  # not the amended one's, not a law's
+    assert facts.title == (
+        "PERUBAHAN ATAS PERATURAN BUPATI NOMOR 5 TAHUN 2020 "
+        "TENTANG RETRIBUSI PERSETUJUAN BANGUNAN GEDUNG"
+    )
+    assert facts.enacted_at == "Bula"
+    assert facts.enacted_on == datetime.date(2026, 12, 1)
+    assert facts.promulgated_on == datetime.date(2026, 12, 3)
+    assert facts.gazette == Gazette("berita", 2026, 41)
+
+
+def test_a_perda_closing_with_its_noreg_and_ocr_spacing():
+    heading = (
+        "PERATURAN  DAERAH KABUPATEN SERAM BAGIAN TIMUR\n\nNOMOR : 3  TAHUN 2026\n"
+        "TENTANG\nPAJAK DAERAH\nDENGAN RAHMAT TUHAN"
+    )
+    closing = (
+        "Ditetapkan di Bula,\npada tanggal  17 Pebruari 2026\n"
+        "LEMBARAN DAERAH KABUPATEN SERAM BAGIAN TIMUR TAHUN 2026 NOMOR 3\n"
+        "NOREG PERATURAN DAERAH KABUPATEN SERAM BAGIAN TIMUR, PROVINSI MALUKU: ( 3-45/2026 )"
+    )
+    facts = read_facts(heading, closing)
+    assert facts.product_type is ProductType.PERDA
+    assert (facts.number, facts.year, facts.title) == (3, 2026, "PAJAK DAERAH")
+    assert facts.enacted_on == datetime.date(2026, 2, 17)  # the older spelling of Februari
+    assert facts.gazette == Gazette("lembaran", 2026, 3)
+    assert facts.noreg == "3-45/2026"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 Desember 2026", datetime.date(2026, 12, 1)),
+        ("30 nopember 2025", datetime.date(2025, 11, 30)),
+        ("31 Februari 2026 lalu 2 Mei 2026", datetime.date(2026, 5, 2)),  # no such day first
+        ("tanggal 5 Decembre 2026", None),
+    ],
+)
+def test_indonesian_dates(text, expected):
+    assert indonesian_date(text) == expected
+
+
+def test_a_blank_number_is_not_read():
+    facts = read_facts("PERATURAN BUPATI X\nNOMOR TAHUN 2026\nTENTANG\nA\nMenimbang", "")
+    assert facts.number is None and facts.enacted_on is None
+
+
+# --- reconciling it with the register ---------------------------------------------------------
+
+FACTS = read_facts(HEADING, CLOSING)
+
+
+def test_agreement_makes_the_record_from_the_document():
+    record = reconcile(ProductType.PERBUP, (12, 2026), FACTS, {})
+    assert record == LegalRecord(
+        12, 2026, datetime.date(2026, 12, 1), datetime.date(2026, 12, 3), FACTS.gazette
+    )
+
+
+@pytest.mark.parametrize(
+    ("reserved", "taken", "facts", "problems"),
+    [
+        ((11, 2026), {}, FACTS, ["number_differs"]),
+        (None, {12: "HK-2026-0007"}, FACTS, ["number_taken"]),
+        ((12, 2026), {}, read_facts("PERATURAN BUPATI\nTENTANG\nA\nMenimbang", CLOSING),
+         ["number_unreadable_reserved"]),
+        (None, {}, read_facts(HEADING, "ttd"), ["date_unreadable"]),
+        (None, {}, read_facts(HEADING.replace("PERATURAN BUPATI", "KEPUTUSAN BUPATI", 1),
+                              CLOSING), ["type_differs"]),
+    ],
+)  # fmt: skip
+def test_disagreement_holds_the_final(reserved, taken, facts, problems):
+    held = reconcile(ProductType.PERBUP, reserved, facts, taken)
+    assert isinstance(held, Held)
+    assert [problem.key for problem in held.problems] == problems
+
+
+def test_an_admins_confirmation_settles_it_and_is_recorded_as_theirs():
+    unreadable = read_facts("PERATURAN BUPATI\nTENTANG\nA\nMenimbang", "ttd")
+    said = Confirmed("rina (CLI)", number=12, enacted_on=datetime.date(2026, 12, 1))
+    record = reconcile(ProductType.PERBUP, (11, 2026), unreadable, {12: "HK-2026-0007"}, said)
+    assert isinstance(record, LegalRecord)
+    assert (record.number, record.year, record.enacted_on) == (12, 2026, said.enacted_on)
+    assert record.confirmed_by == "rina (CLI)"
+
+
+# --- through drivebot --------------------------------------------------------------------------
+
+
+def cli(workspace: Path, *args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main([*args, "--workspace", str(workspace)], Console(out, io.StringIO()))
+    return code, out.getvalue()
+
+
+def approved(tmp_path: Path, count: int = 1, **settings: object):
+    """A workspace with `count` Peraturan Bupati submitted and approved."""
+    write_config(tmp_path, **settings)
+    app = bootstrap.app(load(tmp_path))
+    app.drive.ensure_folders([opd.folder for opd in app.config.opds])
+    for n in range(count):
+        (tmp_path / INBOX / f"Ranperbup {n}.docx").write_bytes(draft_docx(subject=f"Retribusi {n}"))
+    app.cycle()
+    drafts = app.store.drafts()
+    for draft in drafts:
+        app.commands.approve(draft.reg)
+    return app, drafts
+
+
+def finalize(app, tmp_path: Path, reg: str, pdf: bytes) -> None:
+    signed = tmp_path / f"{reg} ditandatangani.pdf"
+    signed.write_bytes(pdf)
+    app.commands.finalize(reg, signed)
+
+
+def sent(tmp_path: Path) -> list:
+    box = tmp_path / "mail" / "sent"
+    return [
+        message_from_bytes(p.read_bytes(), policy=policy.default)
+        for sub in ("new", "cur")
+        for p in (box / sub).iterdir()
+    ]
+
+
+def _text(message) -> str:
+    return " ".join(message.get_body(("plain",)).get_content().split())
+
+
+def admin_subjects(tmp_path: Path) -> list[str]:
+    return [str(m["Subject"]) for m in sent(tmp_path) if ADMIN in str(m["To"])]
+
+
+def test_the_documents_number_and_date_are_everywhere(tmp_path):
+    """A final numbered 12 and signed on 1 December, taken in on another day, is archived,
+    signed and published as number 12 of 1 December: footer, QR identity, ledger, JDIH."""
+    app, [draft] = approved(tmp_path)
+    finalize(
+        app, tmp_path, draft.reg, final_pdf(number=12, enacted="1 Desember", gazette=41,
+                                            promulgated="3 Desember")
+    )  # fmt: skip
+    [product] = app.archiver.ledger.products()
+    assert (product.number, product.year, product.date) == (12, YEAR, f"{YEAR}-12-01")
+    assert product.promulgated_on == f"{YEAR}-12-03"
+    assert product.gazette == f"Berita Daerah Tahun {YEAR} Nomor 41"
+    assert verify_signature(app.archiver.signer.public_key_pem(), product, product.signature)
+    stamped = tmp_path / "archive" / product.stamped_name
+    text = subprocess.run(["pdftotext", str(stamped), "-"], capture_output=True, text=True)
+    assert f"Nomor 12 Tahun {YEAR}" in text.stdout
+    record = jdih_record(product, "Pemkab", "https://v/", None)
+    assert (record["nomor"], record["tanggal_penetapan"]) == (12, f"{YEAR}-12-01")
+    assert record["tanggal_pengundangan"] == f"{YEAR}-12-03"
+
+
+def test_a_number_from_the_document_is_never_reserved_again(tmp_path):
+    app, [first, second] = approved(tmp_path, 2)
+    finalize(app, tmp_path, first.reg, final_pdf(number=12))
+    cli(tmp_path, "number", second.reg)
+    assert app.store.draft(second.reg).number == 13
+
+
+def test_a_final_whose_number_differs_from_the_reserved_one_is_held_then_confirmed(tmp_path):
+    app, [draft] = approved(tmp_path)
+    assert cli(tmp_path, "number", draft.reg)[0] == ExitStatus.OK
+    assert app.store.draft(draft.reg).number == 1
+    finalize(app, tmp_path, draft.reg, final_pdf(number=12))
+
+    assert app.archiver.ledger.products() == []  # nothing archived, nothing signed
+    assert app.store.draft(draft.reg).stage == "harmonisasi"
+    held = app.store.held_final(draft.reg)
+    assert held is not None and [key for key, _ in held.problems] == ["number_differs"]
+    subjects = admin_subjects(tmp_path)
+    assert sum("Naskah final ditahan" in s for s in subjects) == 1
+    assert sum("Nomor produk dicadangkan" in s for s in subjects) == 1
+    app.cycle()
+    app.cycle()  # a held final is not read again, nor reported again
+    assert sum("Naskah final ditahan" in s for s in admin_subjects(tmp_path)) == 1
+
+    code, out = cli(tmp_path, "finalize", draft.reg, "--number", "12", "--date", f"{YEAR}-12-01")
+    assert code == ExitStatus.OK, out
+    [product] = app.archiver.ledger.products()
+    assert (product.number, product.date) == (12, f"{YEAR}-12-01")
+    last = app.store.history(draft.reg)[-1]
+    assert last.event == "final_received" and last.actor.endswith("(CLI)")
+    assert app.store.draft(draft.reg).confirmed_by.endswith("(CLI)")
+    assert app.store.held_final(draft.reg) is None
+
+
+def test_a_number_already_used_and_an_unreadable_number_are_held(tmp_path):
+    app, [first, second, third] = approved(tmp_path, 3)
+    finalize(app, tmp_path, first.reg, final_pdf(number=7))
+    finalize(app, tmp_path, second.reg, final_pdf(number=7))
+    finalize(app, tmp_path, third.reg, final_pdf(number=None))
+    assert [p.number for p in app.archiver.ledger.products()] == [7]
+    assert [k for k, _ in app.store.held_final(second.reg).problems] == ["number_taken"]
+    assert [k for k, _ in app.store.held_final(third.reg).problems] == ["number_unreadable"]
+    code, out = cli(tmp_path, "finalize", third.reg)  # confirming nothing settles nothing
+    assert code == ExitStatus.REFUSED and "tidak terbaca" in out
+    assert cli(tmp_path, "finalize", third.reg, "--number", "9")[0] == ExitStatus.OK
+    assert sorted(p.number for p in app.archiver.ledger.products()) == [7, 9]
+
+
+def test_the_register_shows_numbers_gaps_and_duplicates(tmp_path):
+    app, [first, second, third] = approved(tmp_path, 3, digest_time="00:00")
+    finalize(app, tmp_path, first.reg, final_pdf(number=1, gazette=1))
+    finalize(app, tmp_path, second.reg, final_pdf(number=3, gazette=2))
+    cli(tmp_path, "number", third.reg)  # reserved: 4
+    code, out = cli(tmp_path, "register", "perbup", "--year", str(YEAR))
+    assert code == ExitStatus.OK
+    lines = out.splitlines()
+    assert lines[0] == f"Register Peraturan Bupati tahun {YEAR}"
+    assert [line.split()[:2] for line in lines[1:4]] == [
+        ["1", first.reg], ["3", second.reg], ["4", third.reg]
+    ]  # fmt: skip
+    assert "diarsipkan" in lines[1] and "dicadangkan" in lines[3]
+    assert "Nomor terlewat: 2" in out
+    assert f"Register Berita Daerah tahun {YEAR}" in out
+    # The gap is in the admins' digest too (today's went out at the first cycle: again).
+    with app.store.transaction():
+        app.store.put("digest_last", None)
+        app.store.db.execute("UPDATE outbox SET dedupe_key = NULL WHERE dedupe_key LIKE 'digest:%'")
+    assert app.digest.queue_if_due()
+    app.effects.flush()
+    digests = [m for m in sent(tmp_path) if "Ringkasan" in str(m["Subject"])]
+    digest = max(digests, key=lambda m: int(str(m["Message-ID"]).split(".")[1]))
+    assert f"Register Peraturan Bupati tahun {YEAR}: nomor terlewat 2" in _text(digest)
+
+
+def test_a_scanned_final_is_read_by_ocr(tmp_path):
+    """A final with no text layer: its first and last page images are read by Tesseract."""
+    from PIL import Image
+
+    text_pdf = tmp_path / "text.pdf"
+    text_pdf.write_bytes(final_pdf(pages=2, number=23, enacted="14 Nopember"))
+    subprocess.run(["pdftoppm", "-r", "200", "-gray", "-png", str(text_pdf), str(tmp_path / "p")],
+                   check=True)  # fmt: skip
+    pages = [Image.open(p).convert("L") for p in sorted(tmp_path.glob("p-*.png"))]
+    scan = io.BytesIO()
+    pages[0].save(scan, "PDF", resolution=200, save_all=True, append_images=pages[1:])
+    assert subprocess.run(["pdftotext", "-", "-"], input=scan.getvalue(),
+                          capture_output=True).stdout.strip() == b""  # fmt: skip
+
+    (tmp_path / "ws").mkdir()
+    app, [draft] = approved(tmp_path / "ws")
+    finalize(app, tmp_path, draft.reg, scan.getvalue())
+    [product] = app.archiver.ledger.products()
+    assert (product.number, product.date) == (23, f"{YEAR}-11-14")
+
+
+def test_status_json_shows_the_record(tmp_path):
+    app, [draft] = approved(tmp_path)
+    finalize(app, tmp_path, draft.reg, final_pdf(number=5))
+    code, out = cli(tmp_path, "status", draft.reg, "--json")
+    assert code == ExitStatus.OK
+    record = json.loads(out)
+    assert (record["number"], record["enacted_on"]) == (f"Nomor 5 Tahun {YEAR}", f"{YEAR}-12-01")
