@@ -27,6 +27,7 @@ DEFAULT_FOLDERS: dict[Folder, str] = {
     Folder.FINAL: "04 Final",
     Folder.ARCHIVE: "05 Arsip",
     Folder.SUPERSEDED: "06 Versi Lama",
+    Folder.ENDED: "07 Ditutup",
     Folder.QUARANTINE: "99 Karantina",
 }
 
@@ -78,6 +79,8 @@ class Config:
     watermark: str
     verify_url_base: str
     qr_mm: float
+    # Who authenticates the copies ("Salinan sesuai dengan aslinya"): [stamp] authenticator_*.
+    authenticator: tuple[str, str, str, str]  # title, name, rank, NIP; empty where not given
     numbering_start: dict[ProductType, int]
     default_product_type: ProductType
     folders: dict[Folder, str]
@@ -124,7 +127,10 @@ SETTINGS: dict[str, frozenset[str]] = {
         "state_file", "timezone", *TABLES, *ARRAYS,
     }),
     "organization": frozenset({"name", "short_name", "email"}),
-    "stamp": frozenset({"watermark", "verify_url_base", "qr_mm"}),
+    "stamp": frozenset(
+        {"watermark", "verify_url_base", "qr_mm", "authenticator_title", "authenticator_name",
+         "authenticator_rank", "authenticator_nip"}
+    ),
     "numbering": frozenset(t.value for t in ProductType),
     "folders": frozenset(f.value for f in Folder),
     "google": frozenset({
@@ -324,6 +330,12 @@ def parse(data: dict[str, Any], workspace: Path) -> Config:
         watermark=stamp.get("watermark", str, "SALINAN SAH"),
         verify_url_base=verify.rstrip("/") + "/",
         qr_mm=qr_mm,
+        authenticator=(
+            stamp.get("authenticator_title", str, "Kepala Bagian Hukum"),
+            stamp.get("authenticator_name", str, ""),
+            stamp.get("authenticator_rank", str, ""),
+            stamp.get("authenticator_nip", str, ""),
+        ),
         numbering_start=_numbering(root),
         default_product_type=ProductType(
             _choice(root, "default_product_type", "perbup", tuple(t.value for t in ProductType))

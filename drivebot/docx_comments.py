@@ -12,7 +12,7 @@ from pathlib import Path
 import docx
 from lxml import etree
 
-from drivebot.workflow import Note, Reply
+from drivebot.events import Note, Reply
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"

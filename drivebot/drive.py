@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from drivebot.config import CONFIG_NAME, GoogleSettings
 from drivebot.errors import BadDocument, BadRequest, ConfigError, DrivebotError, NotFound
+from drivebot.events import Note
 from drivebot.flows import Folder
 from drivebot.google.comments import open_notes
 from drivebot.google.folders import FOLDER_MIME, FolderTree, check_root
 from drivebot.google.writes import UPLOAD_CHUNK, DriveWrites
-from drivebot.workflow import Note
 
 if TYPE_CHECKING:
     from drivebot.google_api import GoogleClient

@@ -38,14 +38,20 @@ STAGES: dict[str, Stage] = {
         Stage("pembahasan_dprd", tracked=True),
         Stage("fasilitasi_gubernur", tracked=True),
         Stage("persetujuan_bersama", tracked=True),
+        Stage("noreg", tracked=True),  # a Perda's register number from the governor
         Stage("paraf_koordinasi", tracked=True),
         Stage("penetapan", tracked=True),
         Stage("penomoran"),
         Stage("pengundangan", tracked=True),
         Stage("autentikasi"),
         Stage("arsip"),
+        # Where a draft ends without becoming a product (drivebot.events.Ended).
+        Stage("ditarik"),  # withdrawn by its OPD
+        Stage("ditolak"),  # declined by the division
+        Stage("ditutup"),  # closed: left untouched too long
     )
 }
+ENDED = ("ditarik", "ditolak", "ditutup")
 
 FLOWS: dict[ProductType, tuple[str, ...]] = {
     ProductType.PERBUP: (
@@ -59,7 +65,7 @@ FLOWS: dict[ProductType, tuple[str, ...]] = {
     ),
     ProductType.PERDA: (
         "pengajuan", "pemeriksaan", "perbaikan", "harmonisasi", "pembahasan_dprd",
-        "fasilitasi_gubernur", "persetujuan_bersama", "paraf_koordinasi", "penetapan",
+        "fasilitasi_gubernur", "persetujuan_bersama", "noreg", "paraf_koordinasi", "penetapan",
         "penomoran", "pengundangan", "autentikasi", "arsip",
     ),
 }  # fmt: skip
@@ -97,6 +103,7 @@ class Folder(StrEnum):
     ARCHIVE = "archive"
     QUARANTINE = "quarantine"
     SUPERSEDED = "superseded"
+    ENDED = "ended"  # the files of drafts withdrawn, declined or closed
 
 
 # The folders drivebot watches for input and for reviewers' moves.
@@ -108,6 +115,7 @@ WATCHED = (Folder.INBOX, Folder.REVIEW, Folder.REVISION, Folder.APPROVED, Folder
 REVIEW = "review"  # pemeriksaan
 REVISION = "revision"  # perbaikan
 AWAITING_FINAL = "awaiting_final"  # a tracked stage, or numbering (waiting for the signed final)
+ENDED_GROUP = "ended"  # withdrawn, declined or closed
 
 
 def stage_group(stage: str) -> str:
@@ -117,6 +125,8 @@ def stage_group(stage: str) -> str:
         return REVISION
     if STAGES[stage].tracked or stage == "penomoran":
         return AWAITING_FINAL
+    if stage in ENDED:
+        return ENDED_GROUP
     return stage
 
 
@@ -135,8 +145,8 @@ def awaits_final(stage: str) -> bool:
 
 
 def is_open(stage: str) -> bool:
-    """A draft still needs someone's work (it is not archived)."""
-    return stage != "arsip"
+    """A draft still needs someone's work (it is neither archived nor ended)."""
+    return stage != "arsip" and stage not in ENDED
 
 
 def flowchart(
@@ -147,7 +157,8 @@ def flowchart(
     Review and revision form a loop: while a draft is in revision, examination counts as done
     once, and it is "current" again when the revision comes back."""
     flow = FLOWS[product_type]
-    position = flow.index(stage)
+    # An ended draft stands at no stage: only the tracked stages it completed show as done.
+    position = flow.index(stage) if stage in flow else -1
     rows = []
     for index, key in enumerate(flow):
         looped_back = key == "perbaikan" and stage == "pemeriksaan"
@@ -159,3 +170,20 @@ def flowchart(
             state = "todo"
         rows.append((STAGES[key], state))
     return rows
+
+
+# Where a draft's working file sits while it is being examined or revised.
+_WORKING_FOLDER = {"pemeriksaan": Folder.REVIEW, "perbaikan": Folder.REVISION}
+
+
+def working_folder(stage: str) -> Folder | None:
+    """The folder a draft's working file belongs in at `stage`, when it has one."""
+    return _WORKING_FOLDER.get(stage)
+
+
+def home_folder(stage: str) -> Folder | None:
+    """Where a draft's own file belongs at `stage`: its working folder, or once approved the
+    approved folder (None once archived or ended). A file moved back there decides nothing."""
+    if awaits_final(stage):
+        return Folder.APPROVED
+    return working_folder(stage)

@@ -27,11 +27,11 @@ from typing import BinaryIO
 from drivebot.docx_comments import read_comments
 from drivebot.drive import DriveFile, DrivePort, mime_for
 from drivebot.errors import DrivebotError, NotFound, TransientError
+from drivebot.events import Note
 from drivebot.files import copy_whole, is_partial, remove_partials
 from drivebot.flows import WATCHED, Folder
 from drivebot.gmail import MailboxPort, MailRef
 from drivebot.naming import component, fit, key, shown
-from drivebot.workflow import Note
 
 
 def _text(name: str) -> str:

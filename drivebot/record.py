@@ -66,13 +66,15 @@ def reconcile(
     facts: DocumentFacts,
     taken: dict[int, str],
     confirmed: Confirmed | None = None,
+    noreg: str | None = None,
 ) -> LegalRecord | Held:
     """The record, or why it cannot be made yet.
 
     `reserved` is the (number, year) drivebot's register gave the draft, if any; `taken` maps
     the numbers of this type already given in the document's year to the products holding
-    them (this draft excluded). An admin's confirmation settles every disagreement: what
-    they state is recorded as theirs."""
+    them (this draft excluded); `noreg` the register number the governor gave a Perda, as
+    recorded when its stage was marked done. An admin's confirmation settles every
+    disagreement: what they state is recorded as theirs."""
     problems: list[Problem] = []
     said = confirmed or Confirmed(by="")
     if facts.product_type is not None and facts.product_type is not product_type and not said.by:
@@ -102,6 +104,8 @@ def reconcile(
             problems.append(
                 Problem("number_taken", {"read": number, "year": year, "by": taken[number]})
             )
+    if noreg and facts.noreg and _bare(noreg) != _bare(facts.noreg) and not said.by:
+        problems.append(Problem("noreg_differs", {"read": facts.noreg, "expected": noreg}))
     if enacted_on is None:
         problems.append(Problem("date_unreadable"))
     if problems or number is None or year is None or enacted_on is None:
@@ -115,6 +119,11 @@ def reconcile(
         enacted_on=enacted_on,
         promulgated_on=said.promulgated_on or facts.promulgated_on,
         gazette=gazette,
-        noreg=facts.noreg,
+        noreg=facts.noreg or noreg,
         confirmed_by=said.by or None,
     )
+
+
+def _bare(noreg: str) -> str:
+    """A noreg without its spacing and brackets: "( 3-45 / 2026 )" is "3-45/2026"."""
+    return "".join(ch for ch in noreg if ch not in " ()")

@@ -14,7 +14,8 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from drivebot import i18n
-from drivebot.flows import FLOWS, Audience, ProductType
+from drivebot.events import Note, Reply
+from drivebot.flows import ENDED, FLOWS, Audience, ProductType
 from drivebot.legal_text import read_facts
 from drivebot.notify.emails import (
     TEMPLATE_AUDIENCES,
@@ -24,7 +25,6 @@ from drivebot.notify.emails import (
     render,
 )
 from drivebot.notify.mime import Sender, build_message
-from drivebot.workflow import Note, Reply
 
 SENDER = Sender(
     name="Bagian Hukum Setda Kabupaten Seram Bagian Timur",
@@ -137,6 +137,8 @@ SAMPLES: dict[str, tuple[DraftView | None, dict]] = {
         },
     ),
     "number_reserved": (draft(stage="penomoran", number="Nomor 11 Tahun 2026"), {}),
+    "ended": (draft(stage="ditarik"), {"why": "diganti dengan rancangan yang baru"}),
+    "reopened": (draft(stage="pemeriksaan"), {}),
 }
 
 
@@ -188,7 +190,10 @@ def test_every_message_renders_for_its_audiences(name: str, audience: Audience, 
         named = () if the_draft.number else (the_draft.title,)  # see the archived test
         for fact in (the_draft.reg, the_draft.opd_name, *named):
             assert fact in text and fact in html
-        assert "[▶]" in text and HERE[lang] in text and HERE[lang] in html
+        if the_draft.stage in ENDED:  # it stands at no stage: no flowchart
+            assert "[▶]" not in text and HERE[lang] not in html
+        else:
+            assert "[▶]" in text and HERE[lang] in text and HERE[lang] in html
 
 
 def test_plain_text_flowchart_marks_done_current_and_todo():

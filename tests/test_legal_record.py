@@ -233,8 +233,8 @@ def test_a_final_whose_number_differs_from_the_reserved_one_is_held_then_confirm
     assert code == ExitStatus.OK, out
     [product] = app.archiver.ledger.products()
     assert (product.number, product.date) == (12, f"{YEAR}-12-01")
-    last = app.store.history(draft.reg)[-1]
-    assert last.event == "final_received" and last.actor.endswith("(CLI)")
+    taken = [entry for entry in app.store.history(draft.reg) if entry.event == "final_received"]
+    assert len(taken) == 1 and taken[0].actor.endswith("(CLI)")
     assert app.store.draft(draft.reg).confirmed_by.endswith("(CLI)")
     assert app.store.held_final(draft.reg) is None
 
@@ -307,3 +307,103 @@ def test_status_json_shows_the_record(tmp_path):
     assert code == ExitStatus.OK
     record = json.loads(out)
     assert (record["number"], record["enacted_on"]) == (f"Nomor 5 Tahun {YEAR}", f"{YEAR}-12-01")
+
+
+def test_a_perda_keeps_the_governors_noreg_and_a_final_with_another_is_held(tmp_path):
+    """The governor's register number, recorded when the noreg stage is marked done, is part
+    of the record; a final carrying another one is held."""
+    write_config(tmp_path)
+    app = bootstrap.app(load(tmp_path))
+    app.drive.ensure_folders([opd.folder for opd in app.config.opds])
+    kind = "RANCANGAN PERATURAN DAERAH KABUPATEN SERAM BAGIAN TIMUR"
+    (tmp_path / INBOX / "Ranperda Pajak.docx").write_bytes(draft_docx("Pajak Daerah", kind))
+    app.cycle()
+    [draft] = app.store.drafts()
+    app.commands.approve(draft.reg)
+    for stage in ("harmonisasi", "pembahasan_dprd", "fasilitasi_gubernur", "persetujuan_bersama"):
+        app.commands.advance(draft.reg, stage)
+    code, _ = cli(tmp_path, "advance", draft.reg, "noreg", "--noreg", "3-45/2026")
+    assert code == ExitStatus.OK and app.store.draft(draft.reg).noreg == "3-45/2026"
+    perda = "PERATURAN DAERAH KABUPATEN SERAM BAGIAN TIMUR"
+
+    def final(noreg: str) -> bytes:
+        pdf = final_pdf(title=perda, number=2, subject="PAJAK DAERAH")
+        return _with_closing_line(pdf, f"NOREG PERATURAN DAERAH KABUPATEN SERAM BAGIAN TIMUR, "
+                                       f"PROVINSI MALUKU: ({noreg})")  # fmt: skip
+
+    finalize(app, tmp_path, draft.reg, final("3-46/2026"))
+    assert [k for k, _ in app.store.held_final(draft.reg).problems] == ["noreg_differs"]
+    finalize(app, tmp_path, draft.reg, final("3-45/2026"))
+    [product] = app.archiver.ledger.products()
+    assert product.noreg == "3-45/2026"
+    assert jdih_record(product, "Pemkab", "https://v/", None)["noreg"] == "3-45/2026"
+
+
+def _with_closing_line(pdf: bytes, line: str) -> bytes:
+    """The PDF with one more line of text on its last page."""
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    overlay = io.BytesIO()
+    page = canvas.Canvas(overlay, pagesize=A4)
+    page.setFont("Helvetica", 10)
+    page.drawString(60, 80, line)
+    page.save()
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.pages[-1].merge_page(PdfReader(io.BytesIO(overlay.getvalue())).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_withdrawn_draft_leaves_the_reviewers_folders_and_its_number_a_gap(tmp_path):
+    app, [first, second] = approved(tmp_path, 2)
+    cli(tmp_path, "number", first.reg)  # 1, then the OPD withdraws the draft
+    finalize(app, tmp_path, second.reg, final_pdf(number=2))
+    code, out = cli(tmp_path, "withdraw", first.reg, "--reason", "diganti rancangan baru")
+    assert code == ExitStatus.OK and "Ditarik" in out
+    draft = app.store.draft(first.reg)
+    assert draft.stage == "ditarik" and draft.number == 1
+    ended = tmp_path / "drive" / "07 Ditutup"
+    assert [p.name for p in ended.iterdir()] == [f"{first.reg} v1 - Ranperbup 0.docx"]
+    assert not list((tmp_path / "drive" / "03 Disetujui").glob(f"{first.reg}*"))
+    told = [m for m in sent(tmp_path) if "Ditarik:" in str(m["Subject"])]
+    assert len(told) == 2 and all("diganti rancangan baru" in _text(m) for m in told)
+    assert {ADMIN in str(m["To"]) for m in told} == {True, False}  # the OPD and the admins
+
+    _, out = cli(tmp_path, "register", "perbup", "--year", str(YEAR))
+    assert "tidak dilanjutkan" in out and "Nomor terlewat: 1" in out
+    code, out = cli(tmp_path, "status", first.reg)
+    assert "alasan: diganti rancangan baru" in out
+    assert cli(tmp_path, "close", second.reg, "--reason", "x")[0] == ExitStatus.REFUSED
+
+    assert cli(tmp_path, "reopen", first.reg)[0] == ExitStatus.OK
+    assert app.store.draft(first.reg).stage == "harmonisasi"
+    assert [p.name for p in (tmp_path / "drive" / "03 Disetujui").glob(f"{first.reg}*")]
+    assert list(ended.iterdir()) == []
+
+
+def test_the_copy_is_authenticated_by_the_head_of_the_division(tmp_path):
+    stamp = {
+        "watermark": "SALINAN SAH",
+        "verify_url_base": "https://jdih.sbtkab.example/verifikasi/",
+        "authenticator_name": "Dr. Yohanis Rumalutur, S.H., M.H.",
+        "authenticator_rank": "Pembina Tk. I (IV/b)",
+        "authenticator_nip": "19750101 200003 1 001",
+    }
+    app, [draft] = approved(tmp_path, overrides={"stamp": stamp})
+    finalize(app, tmp_path, draft.reg, final_pdf(number=4))
+    [product] = app.archiver.ledger.products()
+    line = (
+        "Salinan sesuai dengan aslinya · Kepala Bagian Hukum · Dr. Yohanis Rumalutur, S.H., M.H."
+        " · Pembina Tk. I (IV/b) · NIP 19750101 200003 1 001"
+    )
+    assert product.authenticated_by == line
+    stamped = tmp_path / "archive" / product.stamped_name
+    text = subprocess.run(["pdftotext", "-layout", str(stamped), "-"], capture_output=True,
+                          text=True).stdout  # fmt: skip
+    assert "Salinan sesuai dengan aslinya" in text and "NIP 19750101 200003 1 001" in text
+    assert "authenticated" in [entry.event for entry in app.store.history(draft.reg)]
+    _, out = cli(tmp_path, "status", draft.reg)
+    assert "salinan sah dibuat" in out

@@ -6,19 +6,11 @@ from datetime import date
 
 import pytest
 
-from drivebot.flows import (
-    FLOWS,
-    STAGES,
-    Audience,
-    Folder,
-    ProductType,
-    detect_product_type,
-    flowchart,
-)
-from drivebot.record import LegalRecord
-from drivebot.workflow import (
+from drivebot.events import (
     Approved,
     AssignNumber,
+    Closed,
+    Declined,
     DraftState,
     FinalReceived,
     MakeReviewCopy,
@@ -30,6 +22,7 @@ from drivebot.workflow import (
     NumberRequested,
     RecordProduct,
     Rejected,
+    Reopened,
     RevisionReceived,
     RevisionRequested,
     SignedFinal,
@@ -37,12 +30,22 @@ from drivebot.workflow import (
     StampAndArchive,
     Submitted,
     SupersedeOtherFiles,
-    decide,
-    move_means,
-    refusal,
-    takes_final_from_inbox,
+    Withdrawn,
+)
+from drivebot.flows import (
+    FLOWS,
+    STAGES,
+    Audience,
+    Folder,
+    ProductType,
+    detect_product_type,
+    flowchart,
+    home_folder,
     working_folder,
 )
+from drivebot.placement import move_means, takes_final_from_inbox
+from drivebot.record import LegalRecord
+from drivebot.workflow import decide, refusal
 
 PERBUP, KEPBUP, PERDA = ProductType.PERBUP, ProductType.KEPBUP, ProductType.PERDA
 FILE = NewFile("f2", "revisi.docx")
@@ -71,6 +74,15 @@ ARCHIVED = (
 )
 
 NUMBERING = (AssignNumber(), Notify(Notice.NUMBER_RESERVED, Audience.ADMINS))
+
+
+def ended(why: str) -> tuple:
+    return (
+        MoveDraftFiles(Folder.ENDED),
+        Notify(Notice.ENDED, Audience.OPD, why=why),
+        Notify(Notice.ENDED, Audience.ADMINS, why=why),
+    )
+
 
 TABLE = [
     # type, stage, event, stage after, actions
@@ -103,6 +115,10 @@ TABLE = [
     # the number asked for before signing (electronic signing), at any stage after approval
     (PERBUP, "harmonisasi", NumberRequested(), "harmonisasi", NUMBERING),
     (PERBUP, "penomoran", NumberRequested(), "penomoran", NUMBERING),
+    # a draft ends without becoming a product: its files leave the reviewers' folders
+    (PERBUP, "pemeriksaan", Withdrawn(why="diganti"), "ditarik", ended("diganti")),
+    (PERBUP, "perbaikan", Declined(why="bukan kewenangan"), "ditolak", ended("bukan kewenangan")),
+    (PERBUP, "penomoran", Closed(why="lama"), "ditutup", ended("lama")),
 ]
 
 
@@ -132,6 +148,7 @@ def test_versions_count_submissions_and_revisions():
                 "pembahasan_dprd",
                 "fasilitasi_gubernur",
                 "persetujuan_bersama",
+                "noreg",
                 "paraf_koordinasi",
                 "penetapan",
             ],
@@ -182,6 +199,10 @@ def test_the_final_closes_every_tracked_stage():
         ("harmonisasi", RevisionRequested(), "not_under_review"),
         ("arsip", FinalReceived(final=FINAL, record=RECORD), "not_yet_approved"),
         ("arsip", REVISION, "not_open_for_revision"),
+        ("arsip", Withdrawn(why="x"), "not_open"),
+        ("ditarik", Closed(why="x"), "not_open"),
+        ("ditarik", Approved(), "not_under_review"),
+        ("pemeriksaan", Reopened(), "not_ended"),
     ],
 )
 def test_refusals(stage, event, reason):
@@ -268,6 +289,7 @@ def test_the_workflow_imports_no_backend():
     # The stages as data and the legal record's pure rules, nothing else of drivebot.
     assert _loaded_after("drivebot.workflow") == [
         "drivebot",
+        "drivebot.events",
         "drivebot.flows",
         "drivebot.legal_text",
         "drivebot.record",
@@ -290,3 +312,13 @@ def test_nothing_but_the_google_backend_loads_the_google_client(module):
     run without the Google client library (bootstrap imports it for backend "google" only)."""
     loaded = _loaded_after(module)
     assert not [m for m in loaded if m.startswith(("googleapiclient", "google.", "httplib2"))]
+
+
+@pytest.mark.parametrize("stage", ["pemeriksaan", "perbaikan", "paraf_koordinasi"])
+def test_an_ended_draft_reopens_where_it_ended(stage):
+    state = DraftState("R", PERBUP, stage, 2, frozenset({"harmonisasi"}))
+    ended_state = decide(state, Withdrawn(why="x")).state
+    assert (ended_state.stage, ended_state.ended_from) == ("ditarik", stage)
+    decision = decide(ended_state, Reopened())
+    assert decision.state == state
+    assert decision.actions[0] == MoveDraftFiles(home_folder(stage))

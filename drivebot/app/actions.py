@@ -13,13 +13,7 @@ from typing import assert_never
 from drivebot.app.notices import Notices
 from drivebot.clock import Clock
 from drivebot.config import Config
-from drivebot.flows import Folder
-from drivebot.naming import RegistrationNumbers
-from drivebot.state.outbox import CopyForReview, MoveFile, StampArchive
-from drivebot.state.records import counter_name
-from drivebot.state.rows import CURRENT_ROLES, Draft, FileRole
-from drivebot.state.store import Store
-from drivebot.workflow import (
+from drivebot.events import (
     Action,
     AssignNumber,
     Decision,
@@ -27,10 +21,17 @@ from drivebot.workflow import (
     MakeReviewCopy,
     MoveDraftFiles,
     Notify,
+    RecordNoreg,
     RecordProduct,
     StampAndArchive,
     SupersedeOtherFiles,
 )
+from drivebot.flows import Folder
+from drivebot.naming import RegistrationNumbers
+from drivebot.state.outbox import CopyForReview, MoveFile, StampArchive
+from drivebot.state.records import counter_name
+from drivebot.state.rows import CURRENT_ROLES, Draft, FileRole
+from drivebot.state.store import Store
 
 
 class Actions:
@@ -70,6 +71,8 @@ class Actions:
                 self._notify(reg, action)
             case AssignNumber():
                 self._assign_number(reg)
+            case RecordNoreg():
+                self.store.set_noreg(reg, action.noreg)
             case RecordProduct():
                 draft = self.store.draft(reg)
                 assert draft is not None  # committing a decision about it
@@ -107,6 +110,7 @@ class Actions:
             self.store.draft(reg),
             comments=list(action.notes),
             completed_stage=action.stage,
+            why=action.why,
         )
 
     def _assign_number(self, reg: str) -> None:

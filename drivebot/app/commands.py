@@ -16,25 +16,26 @@ from drivebot.app.lock import WorkspaceLock
 from drivebot.config import Config
 from drivebot.documents import inspect
 from drivebot.drive import DrivePort
-from drivebot.errors import NotFound
-from drivebot.flows import STAGES, Folder
-from drivebot.gmail import MailboxPort
-from drivebot.naming import RegistrationNumbers
-from drivebot.record import Confirmed
-from drivebot.state.rows import Draft
-from drivebot.state.store import Store
-from drivebot.workflow import (
+from drivebot.errors import ConfigError, NotFound
+from drivebot.events import (
     Approved,
+    Ended,
     Event,
     FinalReceived,
     NumberRequested,
     Rejected,
+    Reopened,
     RevisionRequested,
     StageDone,
-    decide,
-    refusal,
-    reviewer_event,
 )
+from drivebot.flows import STAGES, Folder
+from drivebot.gmail import MailboxPort
+from drivebot.naming import RegistrationNumbers
+from drivebot.placement import reviewer_event
+from drivebot.record import Confirmed
+from drivebot.state.rows import Draft
+from drivebot.state.store import Store
+from drivebot.workflow import decide, refusal
 
 CLI_ACTOR = "admin (CLI)"
 
@@ -80,11 +81,13 @@ class Commands:
             event = reviewer_event(RevisionRequested, actor, "command:", notes)
             return self._decide(draft, event)
 
-    def advance(self, reg: str, stage: str, actor: str = CLI_ACTOR) -> Draft:
-        """Mark a tracked stage (done outside the division) done."""
+    def advance(self, reg: str, stage: str, actor: str = CLI_ACTOR, noreg: str = "") -> Draft:
+        """Mark a tracked stage (done outside the division) done; for `noreg`, with the
+        register number the governor gave."""
         if stage not in STAGES:
             raise NotFound("no_stage", stage=stage, stages=", ".join(STAGES))
-        return self._apply(reg, StageDone(actor=actor, reason="command:", stage=stage))
+        done = StageDone(actor=actor, reason="command:", stage=stage, noreg=noreg.strip())
+        return self._apply(reg, done)
 
     def finalize(
         self,
@@ -109,6 +112,18 @@ class Commands:
                 self.drive_intake.take_final(uploaded, draft, actor, confirmed)
             self.effects.flush()
             return self.draft(draft.reg)
+
+    def end(self, reg: str, how: type[Ended], why: str, actor: str = CLI_ACTOR) -> Draft:
+        """Withdraw, decline or close a draft (`how`): its files leave the reviewers' folders,
+        the OPD and the admins are told why."""
+        why = " ".join(why.split())
+        if not why:
+            raise ConfigError("reason_needed")
+        return self._apply(reg, how(actor=actor, reason=f"because:{why}", why=why))
+
+    def reopen(self, reg: str, actor: str = CLI_ACTOR) -> Draft:
+        """An ended draft goes on at the stage where it ended."""
+        return self._apply(reg, Reopened(actor=actor, reason="command:"))
 
     def reserve_number(self, reg: str, actor: str = CLI_ACTOR) -> Draft:
         """Reserve the product number now, to type into the document before it is signed

@@ -2,7 +2,7 @@
 
 - a file in an OPD's inbox folder: a new draft, a revision (registration number in its name),
   or an approved draft's signed final sent by its own OPD;
-- a draft's file a reviewer moved: the decision that folder means (workflow.move_means);
+- a draft's file a reviewer moved: the decision that folder means (placement.move_means);
 - a file in the final folder: a draft's signed final;
 - a draft's file saved anew under another id (an editor's "save as"): adopted again.
 
@@ -26,21 +26,15 @@ from drivebot.config import Config, Opd
 from drivebot.documents import DocumentInfo, check_size, inspect
 from drivebot.drive import DriveFile, DrivePort
 from drivebot.errors import BadDocument
+from drivebot.events import NewFile, Refusal, Rejected, RevisionReceived, Submitted
 from drivebot.flows import Audience, Folder
 from drivebot.naming import RegistrationNumbers, is_temporary
 from drivebot.notify.emails import Report
+from drivebot.placement import takes_final_from_inbox
 from drivebot.record import Confirmed
 from drivebot.state.rows import CURRENT_ROLES, Draft, FileRole, InputStatus, VersionKind
 from drivebot.state.store import Store
-from drivebot.workflow import (
-    NewFile,
-    Refusal,
-    Rejected,
-    RevisionReceived,
-    Submitted,
-    decide,
-    takes_final_from_inbox,
-)
+from drivebot.workflow import decide
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from drivebot.config import Config
 from drivebot.documents import check_size, inspect
 from drivebot.drive import GOOGLE_DOC_MIME, DriveFile, DrivePort
 from drivebot.errors import BadDocument, NotFound
+from drivebot.events import FinalReceived, Rejected, SignedFinal
 from drivebot.files import stored_path
 from drivebot.flows import Audience, ProductType
 from drivebot.legal_text import DocumentFacts
@@ -29,7 +30,7 @@ from drivebot.notify.emails import Report
 from drivebot.record import Confirmed, Held, Problem, reconcile
 from drivebot.state.rows import Draft, FileRole, InputStatus, VersionKind
 from drivebot.state.store import Store
-from drivebot.workflow import FinalReceived, Rejected, SignedFinal, decide, refusal
+from drivebot.workflow import decide, refusal
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class Finals:
             reserved = (draft.number, draft.number_year)
         year = facts.year or (reserved[1] if reserved else self.notices.clock().year)
         taken = self.store.numbers_taken(draft.product_type, year, draft.reg)
-        outcome = reconcile(draft.product_type, reserved, facts, taken, confirmed)
+        outcome = reconcile(draft.product_type, reserved, facts, taken, confirmed, draft.noreg)
         if isinstance(outcome, Held):
             return self._hold(draft, final, file, key, facts, reading.how, outcome.problems)
         event = FinalReceived(actor=actor, reason=f"file:{file.name}", final=final, record=outcome)

@@ -21,13 +21,13 @@ from drivebot.app.notices import Notices
 from drivebot.config import Config, Opd
 from drivebot.drive import DriveFile, DrivePort
 from drivebot.errors import BadDocument
+from drivebot.events import Rejected
 from drivebot.files import copy_whole, sha256_of, stored_path
 from drivebot.flows import Audience, Folder
 from drivebot.notify.emails import Report
 from drivebot.state.outbox import QuarantineFile
 from drivebot.state.rows import Draft, FileRole, InputStatus
 from drivebot.state.store import Store
-from drivebot.workflow import Rejected
 
 log = logging.getLogger(__name__)
 

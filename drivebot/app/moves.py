@@ -14,21 +14,13 @@ from drivebot.app.notices import Notices
 from drivebot.config import Config
 from drivebot.drive import DriveFile, DrivePort
 from drivebot.errors import NotFound
-from drivebot.flows import Audience, Folder
+from drivebot.events import FinalReceived, Note
+from drivebot.flows import Audience, Folder, home_folder, working_folder
 from drivebot.notify.emails import Report
+from drivebot.placement import move_means, reviewer_event, wants_notes
 from drivebot.state.rows import CURRENT_ROLES, Draft, FileRole
 from drivebot.state.store import Store
-from drivebot.workflow import (
-    FinalReceived,
-    Note,
-    decide,
-    home_folder,
-    move_means,
-    refusal,
-    reviewer_event,
-    wants_notes,
-    working_folder,
-)
+from drivebot.workflow import decide, refusal
 
 REVIEWER = "pemeriksa (Drive)"
 

@@ -14,6 +14,7 @@ from typing import Any
 from drivebot import i18n
 from drivebot.clock import Clock, days_since
 from drivebot.config import Config
+from drivebot.events import Notice
 from drivebot.flows import Audience, Folder
 from drivebot.notify.emails import (
     BATCH_TEMPLATES,
@@ -27,7 +28,6 @@ from drivebot.notify.mime import Sender, build_message
 from drivebot.state.outbox import SendEmail
 from drivebot.state.rows import CURRENT_ROLES, Draft
 from drivebot.state.store import Store
-from drivebot.workflow import Notice
 
 log = logging.getLogger(__name__)
 

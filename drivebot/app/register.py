@@ -3,8 +3,10 @@
 One register per product type and year (the product numbers: reserved, or archived under the
 number the signed document carries), and one per gazette and year (the Berita Daerah for
 Perbup, the Lembaran Daerah for Perda). Each lists its numbers in order and names the gaps
-(numbers between the first and the last that no product holds) and the duplicates (a number
-two products hold, which only an admin's explicit confirmation can cause). Read-only.
+(numbers between the first and the last that no product holds: a number reserved for a draft
+that was then withdrawn, declined or closed stays listed with it, and counts as a gap) and the
+duplicates (a number two products hold, which only an admin's explicit confirmation can
+cause). Read-only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 from drivebot import i18n
 from drivebot.config import Config
-from drivebot.flows import ProductType
+from drivebot.flows import ENDED, ProductType
 from drivebot.record import GAZETTE_OF
 from drivebot.state.rows import Draft
 from drivebot.state.store import Store
@@ -26,7 +28,7 @@ class Entry:
     reg: str
     title: str
     enacted_on: str | None
-    archived: bool  # else reserved, the final not archived yet
+    status: str  # "archived", "reserved" (the final not archived yet), or "ended"
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,11 @@ class Register:
 
 
 def _register(series: str, year: int, entries: list[Entry], first: int) -> Register:
-    counts = Counter(entry.number for entry in entries)
+    counts = Counter(entry.number for entry in entries if entry.status != "ended")
     held = set(counts)
-    low = min([first, *held])
-    gaps = tuple(n for n in range(low, max(held, default=low - 1) + 1) if n not in held)
+    low = min([first, *held, *(entry.number for entry in entries)])
+    high = max((entry.number for entry in entries), default=low - 1)
+    gaps = tuple(n for n in range(low, high + 1) if n not in held)
     duplicates = tuple(sorted(n for n, count in counts.items() if count > 1))
     return Register(series, year, tuple(entries), gaps, duplicates)
 
@@ -50,7 +53,10 @@ def _register(series: str, year: int, entries: list[Entry], first: int) -> Regis
 def _entry(draft: Draft, number: int | None) -> Entry:
     assert number is not None  # selected for having one
     title = draft.title.removeprefix("Rancangan ").strip()
-    return Entry(number, draft.reg, title, draft.enacted_on, draft.stage == "arsip")
+    status = (
+        "archived" if draft.stage == "arsip" else "ended" if draft.stage in ENDED else "reserved"
+    )
+    return Entry(number, draft.reg, title, draft.enacted_on, status)
 
 
 def product_register(store: Store, config: Config, kind: ProductType, year: int) -> Register:

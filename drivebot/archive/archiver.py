@@ -14,6 +14,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from drivebot.archive.ledger import (
+    AUTHENTICATION,
     LEDGER_FILE,
     NOT_PROMULGATED,
     Ledger,
@@ -132,12 +133,23 @@ class Archiver:
 
     # --- any product -------------------------------------------------------------------------
 
+    def authentication(self) -> str:
+        """The line that makes the stamped copy the division's authenticated copy (always in
+        Indonesian: it is on the legal document): "Salinan sesuai dengan aslinya · Kepala
+        Bagian Hukum · <name> · <rank> · NIP <nip>", with what the configuration gives."""
+        title, name, rank, nip = self.config.authenticator
+        parts = [title or "Bagian Hukum", name, rank, f"NIP {nip}" if nip else ""]
+        if not name:
+            parts.append(self.config.org_short_name)
+        return " · ".join([AUTHENTICATION, *(p for p in parts if p)])
+
     def url_for(self, identity: ProductIdentity) -> str:
         return f"{self.config.verify_url_base}{identity.id}?s={self.signer.sign(identity)}"
 
     def stamp_spec(self, identity: ProductIdentity) -> StampSpec:
         label = product_label(identity.product_type, identity.number, identity.year)
         footer = (
+            f"{self.authentication()}\n"
             f"{identity.id} · {label} · SHA-256 {identity.final_sha256[:12]} · "
             f"{self.config.org_short_name}"
         )
@@ -200,6 +212,8 @@ class Archiver:
                 original.link,
             )
             if self.ledger.product(identity.id) is None:
+                if reg is not None:  # autentikasi, a step of the draft's record
+                    self.store.audit(reg, "drivebot", "authenticated", "arsip", "arsip", "")
                 self._record(
                     identity, local_copy, source, original.name, subject, method, promulgation
                 )
@@ -242,6 +256,7 @@ class Archiver:
                 "promulgated_on": promulgation.on,
                 "gazette": promulgation.gazette,
                 "noreg": promulgation.noreg,
+                "authenticated_by": self.authentication(),
             },
         )
 

@@ -53,6 +53,7 @@ class ProductRecord(ProductIdentity):
     promulgated_on: str = ""  # tanggal pengundangan, as the document states it
     gazette: str = ""  # "Berita Daerah Tahun 2026 Nomor 12"
     noreg: str = ""  # a Perda's register number from the governor
+    authenticated_by: str = ""  # the stamped copy's authentication line (who vouches for it)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,9 @@ class Promulgation:
     noreg: str = ""
 
 
-NOT_PROMULGATED = Promulgation()  # a decree, or a product imported without one
+NOT_PROMULGATED = Promulgation()
+# The words that open a stamped copy's authentication line (the division vouches for the copy).
+AUTHENTICATION = "Salinan sesuai dengan aslinya"  # a decree, or a product imported without one
 
 
 def canonical(record: dict[str, Any]) -> bytes:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from drivebot.archive.ledger import Ledger, Problem, ProductRecord
+from drivebot.archive.ledger import AUTHENTICATION, Ledger, Problem, ProductRecord
 from drivebot.archive.signing import verify_signature
 from drivebot.checks.limits import Limits
 from drivebot.checks.pdf import page_texts
@@ -52,9 +52,16 @@ def _page_texts(path: Path) -> list[str] | None:
 
 
 def _without_stamp(text: str, product_id: str, watermark: str) -> str:
+    """The page's text without what the stamp drew: the watermark and the footer's lines
+    (the one naming the product, and the authentication line, Archiver.authentication)."""
     lines = [line.strip() for line in text.splitlines()]
     return "\n".join(
-        line for line in lines if line and line != watermark and product_id not in line
+        line
+        for line in lines
+        if line
+        and line != watermark
+        and product_id not in line
+        and not line.startswith(AUTHENTICATION)
     )
 
 

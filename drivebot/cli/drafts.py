@@ -150,7 +150,7 @@ def decision(args: argparse.Namespace, console: Console) -> ExitStatus:
     elif args.command == "revise":
         draft = commands.revise(args.reg)
     elif args.command == "advance":
-        draft = commands.advance(args.reg, args.stage)
+        draft = commands.advance(args.reg, args.stage, noreg=args.noreg)
     else:
         from drivebot.cli.records import actor, confirmation
 

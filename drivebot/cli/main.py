@@ -17,7 +17,7 @@ from drivebot.cli import archive, drafts, records, workspace
 from drivebot.cli.console import Console, ExitStatus
 from drivebot.cli.parser import language_of, parse
 from drivebot.errors import BadDocument, ConfigError, NotFound, TransientError
-from drivebot.workflow import Rejected
+from drivebot.events import Rejected
 
 log = logging.getLogger("drivebot")
 
@@ -31,7 +31,8 @@ COMMANDS: dict[str, Command] = {
     "verify": archive.verify, "revoke": archive.revoke, "stamp": archive.stamp,
     "import-archive": archive.import_archive, "serve": archive.serve,
     "publish": archive.publish, "backup": workspace.backup, "restore": workspace.restore,
-    "number": records.number, "register": records.register,
+    "number": records.number, "register": records.register, "withdraw": records.ending,
+    "decline": records.ending, "close": records.ending, "reopen": records.ending,
 }  # fmt: skip
 
 

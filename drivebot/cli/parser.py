@@ -107,6 +107,7 @@ def build_parser(lang: str = i18n.DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
         metavar=shown["stage"],
         help=f"{words['stage']}: {', '.join(tracked)}",
     )
+    advance.add_argument("--noreg", default="", metavar=shown["text"], help=words["noreg"])
     command("retry")
     finalize = command("finalize")
     finalize.add_argument("reg", metavar=shown["reg"], help=words["reg"])
@@ -120,6 +121,11 @@ def build_parser(lang: str = i18n.DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
         "--gazette-number", type=int, metavar=shown["number"], help=words["final_gazette"]
     )
     command("number").add_argument("reg", metavar=shown["reg"], help=words["reg"])
+    for name in ("withdraw", "decline", "close"):
+        ending = command(name)
+        ending.add_argument("reg", metavar=shown["reg"], help=words["reg"])
+        ending.add_argument("--reason", required=True, metavar=shown["text"], help=words["reason"])
+    command("reopen").add_argument("reg", metavar=shown["reg"], help=words["reg"])
     register = command("register")
     register.add_argument(
         "type",

@@ -12,6 +12,7 @@ from drivebot.app.register import Register, registers, series_name
 from drivebot.cli.console import Console, ExitStatus
 from drivebot.cli.drafts import configured
 from drivebot.clock import system_clock
+from drivebot.events import Closed, Declined, Withdrawn
 from drivebot.flows import ProductType
 from drivebot.record import Confirmed
 
@@ -39,6 +40,21 @@ def number(args: argparse.Namespace, console: Console) -> ExitStatus:
     return ExitStatus.OK
 
 
+ENDINGS = {"withdraw": Withdrawn, "decline": Declined, "close": Closed}
+
+
+def ending(args: argparse.Namespace, console: Console) -> ExitStatus:
+    """withdraw, decline, close (with a reason), and reopen."""
+    config = configured(args, console)
+    commands = bootstrap.app(config, on_lock_wait=lambda: console.warn("waiting_for_lock")).commands
+    if args.command == "reopen":
+        draft = commands.reopen(args.reg, actor())
+    else:
+        draft = commands.end(args.reg, ENDINGS[args.command], args.reason, actor())
+    console.say("ended", reg=draft.reg, stage=i18n.stage_label(console.lang, draft.stage))
+    return ExitStatus.OK
+
+
 def register(args: argparse.Namespace, console: Console) -> ExitStatus:
     config = configured(args, console)
     store = bootstrap.store(config, readonly=True)
@@ -59,7 +75,7 @@ def show(register: Register, console: Console) -> None:
         print(f"  {words['empty']}", file=console.out)
     for entry in register.entries:
         when = i18n.long_date(lang, entry.enacted_on) if entry.enacted_on else "-"
-        status = words["archived"] if entry.archived else words["reserved"]
+        status = words[entry.status]
         print(f"  {entry.number:>4}  {entry.reg:<14} {when:<18} {status:<12} {entry.title}",
               file=console.out)  # fmt: skip
     if register.gaps:

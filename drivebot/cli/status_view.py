@@ -26,7 +26,7 @@ def cause(lang: str, reason: str) -> str:
         return f"{said} ({name})" if name else said
     if kind == "held":
         return i18n.text(lang, "history.held")
-    if kind in ("file", "moved", "command") and _:
+    if kind in ("file", "moved", "command", "because") and _:
         return i18n.text(lang, f"history.{kind}", value=value)
     return reason
 
@@ -47,6 +47,12 @@ def show_draft(record: dict[str, Any], console: Console, tz: tzinfo | None) -> N
         (words["since"], when(lang, record["stage_since"], tz)),
         (words["version"], record["version"]),
         (words["number"], record["number"] or words["no_number"]),
+        *(
+            (words[key], i18n.long_date(lang, record[key]))
+            for key in ("enacted_on", "promulgated_on")
+            if record.get(key)
+        ),
+        *((words[key], record[key]) for key in ("gazette", "noreg") if record.get(key)),
         (words["received"], when(lang, record["created_at"], tz)),
     ]
     width = max(len(label) for label, _ in fields)

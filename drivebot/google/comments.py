@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from drivebot.workflow import Note, Reply
+from drivebot.events import Note, Reply
 
 
 def open_notes(comments: list[dict[str, Any]]) -> list[Note]:

@@ -24,7 +24,7 @@ The layouts' labels (fact names, "di sini", the sign-off) come from the message 
 ``[email]`` table (drivebot/i18n), as do stage and product names.
 
 Adding a message: one file per language in ``id/`` and ``en/``, a member of ``Notice``
-(drivebot.workflow) or ``Report`` (below), and a line in ``TEMPLATE_AUDIENCES``.
+(drivebot.events) or ``Report`` (below), and a line in ``TEMPLATE_AUDIENCES``.
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined, pass_context
 from markupsafe import Markup, escape
 
 from drivebot import i18n
-from drivebot.flows import Audience, ProductType, flowchart, is_open
+from drivebot.events import Notice
+from drivebot.flows import ENDED, Audience, ProductType, flowchart, is_open
 from drivebot.naming import shown, without_mail_tag
-from drivebot.workflow import Notice
 
 LANGUAGES = i18n.LANGUAGES
 DEFAULT_INBOX = "00 Masuk"  # drivebot.config.DEFAULT_FOLDERS; Notices passes the configured one
@@ -98,6 +98,8 @@ TEMPLATE_AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "misplaced": (Audience.REVIEWERS,),
     "final_held": (Audience.ADMINS,),
     "number_reserved": (Audience.ADMINS,),
+    "ended": (Audience.OPD, Audience.ADMINS),
+    "reopened": (Audience.OPD, Audience.ADMINS),
 }
 # Extras some callers leave out (a message without attachment has no file name); every other
 # missing value raises, so a forgotten argument shows up in tests instead of as a blank.
@@ -251,7 +253,8 @@ def _greeting(
 
 
 def _draft_context(draft: DraftView, lang: str, words: dict[str, Any]) -> dict[str, Any]:
-    flow = _flow_rows(draft, lang)
+    # An ended draft stands at no stage of its flow: no flowchart.
+    flow = [] if draft.stage in ENDED else _flow_rows(draft, lang)
     return {
         "product_name": i18n.product_name(lang, draft.product_type),
         "draft_kind": i18n.draft_kind(draft.product_type),

@@ -196,15 +196,22 @@ def _watermark_ops(text: str, width: float, height: float) -> list[str]:
 
 
 def _footer_ops(text: str, width: float, qr_side: float) -> list[str]:
-    raw, units = _winansi(text)
-    if not raw or units <= 0:
-        return []
+    """Each line of the footer, the last on the baseline and the others above it."""
+    ops = []
     x = _FOOTER_X_MM * _PT_PER_MM
     room = width - x - qr_side - (_QR_INSET_MM + _FOOTER_GAP_MM) * _PT_PER_MM
-    # Shrink a long footer to fit beside the QR rather than run under it.
-    size = max(_FOOTER_MIN_PT, min(FOOTER_PT, room * 1000 / units)) if room > 0 else FOOTER_PT
     y = _FOOTER_BASELINE_MM * _PT_PER_MM
-    return [f"BT /Helv {_num(size)} Tf 0 g 1 0 0 1 {_num(x)} {_num(y)} Tm {_hex_string(raw)} Tj ET"]
+    for line in reversed(text.splitlines()):
+        raw, units = _winansi(line)
+        if not raw or units <= 0:
+            continue
+        # Shrink a long line to fit beside the QR rather than run under it.
+        size = max(_FOOTER_MIN_PT, min(FOOTER_PT, room * 1000 / units)) if room > 0 else FOOTER_PT
+        ops.append(
+            f"BT /Helv {_num(size)} Tf 0 g 1 0 0 1 {_num(x)} {_num(y)} Tm {_hex_string(raw)} Tj ET"
+        )
+        y += FOOTER_PT * 1.3
+    return ops
 
 
 def _form(

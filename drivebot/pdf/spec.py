@@ -13,7 +13,9 @@ from dataclasses import dataclass
 class StampSpec:
     watermark: str  # e.g. "SALINAN SAH" (drawn diagonally, light grey, alpha ~0.15)
     qr_payload: str  # the verification URL, ~100-160 chars
-    footer: str  # one line, e.g. "HK-2026-0007 · Peraturan Bupati Nomor 12 Tahun 2026 · ..."
+    # One or more lines (newline-separated), the last at the bottom, e.g. the authentication
+    # line and "HK-2026-0007 · Peraturan Bupati Nomor 12 Tahun 2026 · ..."
+    footer: str
     qr_mm: float = 25.0  # QR side incl. quiet zone; >= 25 mm
 
 

@@ -63,6 +63,9 @@ class RecordRows:
             (counter_name(product_type, record.year), record.number),
         )
 
+    def set_noreg(self, reg: str, noreg: str) -> None:
+        self._write("UPDATE drafts SET noreg = ? WHERE reg = ?", (noreg, reg))
+
     def numbers_taken(self, product_type: ProductType, year: int, but: str) -> dict[int, str]:
         """The numbers of this type and year held by products other than `but`."""
         rows = self._rows(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from drivebot.events import DraftState
 from drivebot.flows import ProductType
-from drivebot.workflow import DraftState
 
 
 class FileRole(StrEnum):
@@ -63,10 +63,13 @@ class Draft:
     gazette_number: int | None = None
     noreg: str | None = None
     confirmed_by: str | None = None
+    ended_from: str | None = None  # the stage a withdrawn, declined or closed draft was at
 
     @property
     def state(self) -> DraftState:
-        return DraftState(self.reg, self.product_type, self.stage, self.version, self.done)
+        return DraftState(
+            self.reg, self.product_type, self.stage, self.version, self.done, self.ended_from
+        )
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ def _m003_held_notices(db: sqlite3.Connection) -> None:
         CREATE TABLE held_notices (
             id INTEGER PRIMARY KEY,
             reg TEXT NOT NULL REFERENCES drafts(reg),
-            notice TEXT NOT NULL,          -- a workflow.Notice value
+            notice TEXT NOT NULL,          -- a drivebot.events.Notice value
             audience TEXT NOT NULL,        -- a flows.Audience value
             created_at TEXT NOT NULL
         )
@@ -169,6 +169,11 @@ def _m006_legal_record(db: sqlite3.Connection) -> None:
     )
 
 
+def _m007_ended(db: sqlite3.Connection) -> None:
+    """Where a withdrawn, declined or closed draft was, so that it can be reopened there."""
+    _run_script(db, "ALTER TABLE drafts ADD COLUMN ended_from TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_ledger", _m002_ledger),
@@ -176,4 +181,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("004_outbox_waits", _m004_outbox_waits),
     ("005_outbox_failures", _m005_outbox_failures),
     ("006_legal_record", _m006_legal_record),
+    ("007_ended", _m007_ended),
 ]

@@ -21,6 +21,7 @@ from typing import Any
 
 from drivebot.clock import Clock, iso_utc, system_clock
 from drivebot.errors import ConfigError
+from drivebot.events import DraftState
 from drivebot.flows import ProductType
 from drivebot.state import outbox
 from drivebot.state.records import RecordRows
@@ -37,7 +38,6 @@ from drivebot.state.rows import (
     VersionKind,
 )
 from drivebot.state.schema import MIGRATIONS
-from drivebot.workflow import DraftState
 
 
 class Store(RecordRows):
@@ -158,8 +158,16 @@ class Store(RecordRows):
         changed = current is None or current.stage != state.stage
         since = self.now() if changed or current is None else current.stage_since
         self._write(
-            "UPDATE drafts SET stage = ?, version = ?, done = ?, stage_since = ? WHERE reg = ?",
-            (state.stage, state.version, json.dumps(sorted(state.done)), since, state.reg),
+            "UPDATE drafts SET stage = ?, version = ?, done = ?, stage_since = ?, ended_from = ?"
+            " WHERE reg = ?",
+            (
+                state.stage,
+                state.version,
+                json.dumps(sorted(state.done)),
+                since,
+                state.ended_from,
+                state.reg,
+            ),
         )
 
     def set_number(self, reg: str, number: int, year: int) -> None:
@@ -459,6 +467,7 @@ def _draft(row: sqlite3.Row) -> Draft:
         gazette_number=row["gazette_number"],
         noreg=row["noreg"],
         confirmed_by=row["confirmed_by"],
+        ended_from=row["ended_from"],
     )
 
 
