@@ -87,6 +87,12 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
 
 
+def _heading_title(text: str) -> str:
+    """The title after TENTANG, without a decree's "BUPATI ...," that opens its preamble."""
+    title = _flat(text)
+    return re.sub(r"\s+(?:BUPATI|WALI\s*KOTA|GUBERNUR)\s[^,]{1,60},$", "", title)
+
+
 def read_facts(first_pages: str, last_pages: str) -> DocumentFacts:
     """The facts in the text of a final's first pages (heading) and last pages (closing).
     A document short enough to have both on one page may pass the same text twice."""
@@ -95,17 +101,20 @@ def read_facts(first_pages: str, last_pages: str) -> DocumentFacts:
     number = year = None
     preamble = _PREAMBLE.search(head)
     heading = head[: preamble.start() if preamble else 800]
-    # The product's number is the heading's first "NOMOR n TAHUN y"; an amendment's title
-    # names the amended regulation's number after it.
-    match = _NUMBER.search(heading)
+    # The product's own "NOMOR n TAHUN y" stands before TENTANG; an amendment's title names
+    # the amended regulation's number after it, and that is never the product's.
+    subject = _TITLE.search(heading)
+    match = _NUMBER.search(heading[: subject.start() if subject else len(heading)])
     if match:
         number, year = int(match.group(1)), int(match.group(2))
-    found = _TITLE.search(heading, match.end() if match else 0)
-    title = _flat(found.group(1)) if found and preamble else None
-    enacted = _ENACTED.search(tail) or _ENACTED.search(head)
-    promulgated = _PROMULGATED.search(tail) or _PROMULGATED.search(head)
-    gazette = _GAZETTE.search(tail) or _GAZETTE.search(head)
-    noreg = _NOREG.search(tail) or _NOREG.search(head)
+    title = _heading_title(subject.group(1)) if subject and preamble else None
+    # The closing: only in the last pages, and the gazette and NOREG lines only after the
+    # "Ditetapkan"/"Diundangkan" lines (the laws cited under Mengingat name gazettes too).
+    enacted = _ENACTED.search(tail)
+    promulgated = _PROMULGATED.search(tail)
+    after = max((m.end() for m in (enacted, promulgated) if m), default=len(tail))
+    gazette = _GAZETTE.search(tail, after)
+    noreg = _NOREG.search(tail, enacted.end() if enacted else len(tail))
     return DocumentFacts(
         product_type=kind,
         number=number,

@@ -73,11 +73,13 @@ def reconcile(
     `reserved` is the (number, year) drivebot's register gave the draft, if any; `taken` maps
     the numbers of this type already given in the document's year to the products holding
     them (this draft excluded); `noreg` the register number the governor gave a Perda, as
-    recorded when its stage was marked done. An admin's confirmation settles every
-    disagreement: what they state is recorded as theirs."""
+    recorded when its stage was marked done. An admin settles a disagreement about a fact by
+    stating it (the number, the date): what they state is recorded as theirs. A document of
+    another type, or with another NOREG, is never settled so: the right document is sent."""
     problems: list[Problem] = []
     said = confirmed or Confirmed(by="")
-    if facts.product_type is not None and facts.product_type is not product_type and not said.by:
+    # A document of another type is another product: no confirmation makes it this one.
+    if facts.product_type is not None and facts.product_type is not product_type:
         problems.append(
             Problem("type_differs", {"read": facts.product_type, "expected": product_type})
         )
@@ -86,13 +88,15 @@ def reconcile(
     enacted_on = said.enacted_on or facts.enacted_on
     if year is None and enacted_on is not None:
         year = enacted_on.year
+    # An admin settles a disagreement about a fact by stating that fact, nothing less.
+    number_stated = said.number is not None
     if number is None or year is None:
         problems.append(
             Problem("number_unreadable_reserved", {"expected": reserved[0], "year": reserved[1]})
             if reserved
             else Problem("number_unreadable")
         )
-    elif not said.by:
+    elif not number_stated:
         if reserved is not None and (number, year) != reserved:
             problems.append(
                 Problem(
@@ -104,15 +108,20 @@ def reconcile(
             problems.append(
                 Problem("number_taken", {"read": number, "year": year, "by": taken[number]})
             )
-    if noreg and facts.noreg and _bare(noreg) != _bare(facts.noreg) and not said.by:
+    if noreg and facts.noreg and _bare(noreg) != _bare(facts.noreg):
         problems.append(Problem("noreg_differs", {"read": facts.noreg, "expected": noreg}))
     if enacted_on is None:
         problems.append(Problem("date_unreadable"))
+    elif year is not None and enacted_on.year != year and said.enacted_on is None:
+        problems.append(Problem("year_differs", {"year": year, "date": enacted_on.isoformat()}))
     if problems or number is None or year is None or enacted_on is None:
         return Held(tuple(problems))
     gazette = facts.gazette
+    if gazette is not None and GAZETTE_OF.get(product_type) != gazette.kind:
+        gazette = None  # a decree is not promulgated; a Perbup is not in the Lembaran Daerah
     if said.gazette_number is not None and product_type in GAZETTE_OF:
         gazette = Gazette(GAZETTE_OF[product_type], year, said.gazette_number)
+    stated = (said.number, said.enacted_on, said.promulgated_on, said.gazette_number)
     return LegalRecord(
         number=number,
         year=year,
@@ -120,7 +129,7 @@ def reconcile(
         promulgated_on=said.promulgated_on or facts.promulgated_on,
         gazette=gazette,
         noreg=facts.noreg or noreg,
-        confirmed_by=said.by or None,
+        confirmed_by=said.by if any(value is not None for value in stated) else None,
     )
 
 

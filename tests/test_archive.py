@@ -44,7 +44,7 @@ def archived(tmp_path):
     """A workspace with one Peraturan Bupati taken through to the archive."""
     service, draft = approved(tmp_path)
     signed = tmp_path / "ditandatangani.pdf"
-    signed.write_bytes(final_pdf(pages=3, title="PERATURAN BUPATI TENTANG RETRIBUSI"))
+    signed.write_bytes(final_pdf(pages=3, subject="RETRIBUSI"))
     service.commands.finalize(draft.reg, signed)
     [product] = service.archiver.ledger.products()
     stamped = tmp_path / "archive" / product.stamped_name
@@ -133,7 +133,9 @@ def test_verify_detects_an_edited_or_removed_page(archived, tmp_path, change, ex
 def test_verify_detects_a_qr_code_lifted_onto_another_document(archived, tmp_path):
     workspace, service, product, _, _ = archived
     other = tmp_path / "lain.pdf"
-    other.write_bytes(final_pdf(pages=3, title="KEPUTUSAN BUPATI TENTANG TIM LAIN"))
+    other.write_bytes(
+        final_pdf(pages=3, title="KEPUTUSAN BUPATI SERAM BAGIAN TIMUR", subject="TIM LAIN")
+    )
     identity = ProductIdentity(
         product.id,
         product.product_type,

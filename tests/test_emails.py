@@ -187,7 +187,7 @@ def test_every_message_renders_for_its_audiences(name: str, audience: Audience, 
     assert not re.search(r"<(style|script|svg|img)\b", html, re.I)
     if the_draft is not None:
         assert subject(message).startswith(f"[{the_draft.reg}] ")
-        named = () if the_draft.number else (the_draft.title,)  # see the archived test
+        named = () if the_draft.is_product else (the_draft.title,)  # see the archived test
         for fact in (the_draft.reg, the_draft.opd_name, *named):
             assert fact in text and fact in html
         if the_draft.stage in ENDED:  # it stands at no stage: no flowchart

@@ -20,6 +20,7 @@ from drivebot.events import (
     Event,
     MakeReviewCopy,
     MoveDraftFiles,
+    Notice,
     Notify,
     RecordNoreg,
     RecordProduct,
@@ -104,10 +105,17 @@ class Actions:
         if action.batched:
             self.store.hold_notice(reg, action.notice.value, action.audience.value)
             return
+        draft = self.store.draft(reg)
+        once = None
+        if action.notice is Notice.NUMBER_RESERVED and draft is not None:
+            # Asked for again (`number`, then `penetapan` marked done): the same number is
+            # told once.
+            once = f"number:{reg}:{draft.number}/{draft.number_year}"
         self.notices.queue(
             action.notice,
             action.audience,
-            self.store.draft(reg),
+            draft,
+            dedupe_key=once,
             comments=list(action.notes),
             completed_stage=action.stage,
             why=action.why,

@@ -21,10 +21,10 @@ from drivebot.archive.reading import read_final
 from drivebot.config import Config
 from drivebot.documents import check_size, inspect
 from drivebot.drive import GOOGLE_DOC_MIME, DriveFile, DrivePort
-from drivebot.errors import BadDocument, NotFound
+from drivebot.errors import BadDocument, NotFound, TransientError
 from drivebot.events import FinalReceived, Rejected, SignedFinal
 from drivebot.files import stored_path
-from drivebot.flows import Audience, ProductType
+from drivebot.flows import Audience, Folder, ProductType
 from drivebot.legal_text import DocumentFacts
 from drivebot.notify.emails import Report
 from drivebot.record import Confirmed, Held, Problem, reconcile
@@ -91,7 +91,7 @@ class Finals:
         if held is None or draft is None:
             raise NotFound("no_held_final", reg=reg)
         final = SignedFinal(held.file_id, held.stored_path, held.sha256, held.exported)
-        file = self.drive.get(held.file_id)
+        file = self._held_file(held.file_id, held.file_name)
         self._settle(draft, final, file, f"drive:{file.id}:{held.sha256}", confirmed.by, confirmed)
 
     def _settle(
@@ -132,6 +132,17 @@ class Finals:
             )
             self.actions.commit(draft, event, decision)
 
+    def _held_file(self, file_id: str, name: str) -> DriveFile:
+        """The held final's file on Drive, or as drivebot last saw it: its bytes are kept in
+        the workspace, so a file since moved away or a Drive out of reach does not matter."""
+        try:
+            return self.drive.get(file_id)
+        except (NotFound, TransientError):
+            tracked = self.store.file(file_id)
+            folder = Folder(tracked.folder) if tracked else Folder.FINAL
+            link = tracked.link if tracked else None
+            return DriveFile(file_id, name, folder, "application/pdf", link=link)
+
     def _hold(
         self,
         draft: Draft,
@@ -143,7 +154,7 @@ class Finals:
         problems: tuple[Problem, ...],
     ) -> None:
         language = self.config.language
-        said = [_said(language, problem) for problem in problems]
+        said = [describe(language, problem.key, problem.values) for problem in problems]
         log.info("final of %s held: %s", draft.reg, "; ".join(said))
         with self.store.transaction():
             self.store.hold_final(
@@ -172,21 +183,26 @@ class Finals:
                 problems=said,
                 read=facts,
                 how=how,
-                suggested=_suggested(draft, facts),
+                suggested=_suggested(draft, facts, problems),
             )
 
 
-def _suggested(draft: Draft, facts: DocumentFacts) -> str:
-    """The command that settles a held final, with what is known filled in."""
-    number = facts.number if facts.number is not None else draft.number
-    when = facts.enacted_on.isoformat() if facts.enacted_on else "YYYY-MM-DD"
+def _suggested(draft: Draft, facts: DocumentFacts, problems: tuple[Problem, ...]) -> str:
+    """The command that settles a held final, with what is known filled in (never a number
+    another product holds: the admin must choose one)."""
+    number: int | None = facts.number if facts.number is not None else draft.number
+    if any(problem.key == "number_taken" for problem in problems):
+        number = None
+    when = facts.enacted_on.isoformat() if facts.enacted_on else "TTTT-BB-HH"
     return f"drivebot finalize {draft.reg} --number {number or 'N'} --date {when}"
 
 
-def _said(language: str, problem: Problem) -> str:
-    """A problem in words; a product type by its name."""
-    values = {
-        key: i18n.product_name(language, value) if isinstance(value, ProductType) else value
-        for key, value in problem.values.items()
-    }
-    return i18n.text(language, f"record.{problem.key}", **values)
+def describe(language: str, key: str, values: dict[str, object]) -> str:
+    """Why a final is held, in words; a product type by its name (also as stored)."""
+    types = {kind.value for kind in ProductType}
+    shown = {
+        name: i18n.product_name(language, str(value)) if name in ("read", "expected")
+        and str(value) in types else value
+        for name, value in values.items()
+    }  # fmt: skip
+    return i18n.text(language, f"record.{key}", **shown)

@@ -45,6 +45,12 @@ def draft_record(draft: Draft, clock: Clock) -> dict[str, Any]:
     }
 
 
+def held_record(store: Store, draft: Draft) -> list[dict[str, Any]] | None:
+    """Why the draft's final is held (problem keys and values), or None when none is."""
+    held = store.held_final(draft.reg)
+    return None if held is None else [{"key": k, "values": v} for k, v in held.problems]
+
+
 def all_drafts(store: Store, clock: Clock) -> list[dict[str, Any]]:
     return [draft_record(draft, clock) for draft in store.drafts()]
 
@@ -52,6 +58,7 @@ def all_drafts(store: Store, clock: Clock) -> list[dict[str, Any]]:
 def one_draft(store: Store, draft: Draft, clock: Clock) -> dict[str, Any]:
     """The draft's record with its history (every audit line) and its versions."""
     record = draft_record(draft, clock)
+    record["final_held"] = held_record(store, draft)
     record["history"] = [dataclasses.asdict(entry) for entry in store.history(draft.reg)]
     record["versions"] = [
         {**dataclasses.asdict(version), "kind": version.kind.value}

@@ -136,9 +136,9 @@ class Archiver:
     def authentication(self) -> str:
         """The line that makes the stamped copy the division's authenticated copy (always in
         Indonesian: it is on the legal document): "Salinan sesuai dengan aslinya · Kepala
-        Bagian Hukum · <name> · <rank> · NIP <nip>", with what the configuration gives."""
+        Bagian Hukum · <name> · <rank> · NIP. <nip>", with what the configuration gives."""
         title, name, rank, nip = self.config.authenticator
-        parts = [title or "Bagian Hukum", name, rank, f"NIP {nip}" if nip else ""]
+        parts = [title or "Bagian Hukum", name, rank, f"NIP. {nip}" if nip else ""]
         if not name:
             parts.append(self.config.org_short_name)
         return " · ".join([AUTHENTICATION, *(p for p in parts if p)])

@@ -63,10 +63,10 @@ def ocr_available() -> bool:
 
 def ocr_first_and_last(path: Path) -> tuple[str, str] | None:
     """The OCR text of the first and the last page; None when OCR is not installed or fails."""
-    if not ocr_available():
-        log.warning("%s has no text layer and OCR is not installed", path.name)
-        return None
     try:
+        if not ocr_available():
+            log.warning("%s has no text layer and OCR is not installed", path.name)
+            return None
         pages = _page_count(path)
         with TemporaryDirectory(prefix="drivebot-ocr-") as tmp:
             first = _ocr_page(path, 1, Path(tmp))

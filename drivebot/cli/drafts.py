@@ -152,6 +152,7 @@ def decision(args: argparse.Namespace, console: Console) -> ExitStatus:
     elif args.command == "advance":
         draft = commands.advance(args.reg, args.stage, noreg=args.noreg)
     else:
+        from drivebot.app.finals import describe
         from drivebot.cli.records import actor, confirmation
 
         draft = commands.finalize(args.reg, args.file, actor(), confirmation(args))
@@ -159,7 +160,7 @@ def decision(args: argparse.Namespace, console: Console) -> ExitStatus:
         if held is not None:
             console.say("final_held", reg=draft.reg)
             for key, values in held.problems:
-                console.tell(f"record.{key}", **values)
+                print(f"- {describe(console.lang, key, values)}", file=console.out)
             return ExitStatus.REFUSED
     console.say("moved_to", reg=draft.reg, stage=i18n.stage_label(console.lang, draft.stage))
     return ExitStatus.OK

@@ -145,6 +145,12 @@ class DraftView:
     verify_url: str | None = None
     waiting_days: int = 0
 
+    @property
+    def is_product(self) -> bool:
+        """Archived under its number: a legal product, no longer a draft (a number reserved
+        before signing does not make it one)."""
+        return self.stage == "arsip" and self.number is not None
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -270,7 +276,7 @@ def _draft_context(draft: DraftView, lang: str, words: dict[str, Any]) -> dict[s
 
 
 def _name(draft: DraftView) -> str:
-    if not draft.number:
+    if not draft.is_product or draft.number is None:
         return draft.title
     return i18n.product_title(draft.product_type, draft.number, draft.title)
 
@@ -289,7 +295,7 @@ def _facts(draft: DraftView, lang: str, words: dict[str, Any]) -> list[_Fact]:
     labels = words["facts"]
     # Indonesian readers know the draft's short name; English readers get the Indonesian one.
     native = i18n.product_name("id", draft.product_type)
-    draft_kind = f" ({i18n.draft_kind(draft.product_type)})" if not draft.number else ""
+    draft_kind = f" ({i18n.draft_kind(draft.product_type)})" if not draft.is_product else ""
     kind = (
         f"{native}{draft_kind}"
         if lang == "id"
@@ -302,7 +308,7 @@ def _facts(draft: DraftView, lang: str, words: dict[str, Any]) -> list[_Fact]:
         _Fact(labels["product_type"], kind),
         _Fact(labels["opd"], draft.opd_name),
     ]
-    if not draft.number:  # a numbered product is no longer a draft with versions
+    if not draft.is_product:  # a product is no longer a draft with versions
         facts.append(_Fact(labels["version"], str(draft.version)))
     facts.append(_Fact(labels["stage"], stage))
     if draft.link:

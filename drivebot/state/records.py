@@ -11,7 +11,7 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from drivebot.flows import ProductType
+from drivebot.flows import ENDED, ProductType
 from drivebot.record import LegalRecord
 from drivebot.state.rows import HeldFinal
 
@@ -67,11 +67,12 @@ class RecordRows:
         self._write("UPDATE drafts SET noreg = ? WHERE reg = ?", (noreg, reg))
 
     def numbers_taken(self, product_type: ProductType, year: int, but: str) -> dict[int, str]:
-        """The numbers of this type and year held by products other than `but`."""
+        """The numbers of this type and year held by products other than `but` (a number
+        left by a withdrawn, declined or closed draft is free: the register shows it as a gap)."""
         rows = self._rows(
             "SELECT number, reg FROM drafts WHERE product_type = ? AND number_year = ?"
-            " AND number IS NOT NULL AND reg != ?",
-            (product_type.value, year, but),
+            " AND number IS NOT NULL AND reg != ? AND stage NOT IN (?, ?, ?)",
+            (product_type.value, year, but, *ENDED),
         )
         return {row["number"]: row["reg"] for row in rows}
 
