@@ -82,6 +82,7 @@ class Config:
     # Who authenticates the copies ("Salinan sesuai dengan aslinya"): [stamp] authenticator_*.
     authenticator: tuple[str, str, str, str]  # title, name, rank, NIP; empty where not given
     numbering_start: dict[ProductType, int]
+    tte: bool  # the regency signs electronically: finals are stamped before signing
     default_product_type: ProductType
     folders: dict[Folder, str]
     opds: tuple[Opd, ...]
@@ -124,7 +125,7 @@ SETTINGS: dict[str, frozenset[str]] = {
     "": frozenset({
         "backend", "language", "poll_interval_seconds", "max_attachment_mb", "settle_seconds",
         "digest_time", "alert_after_minutes", "registration_prefix", "default_product_type",
-        "state_file", "timezone", *TABLES, *ARRAYS,
+        "state_file", "timezone", "tte", *TABLES, *ARRAYS,
     }),
     "organization": frozenset({"name", "short_name", "email"}),
     "stamp": frozenset(
@@ -337,6 +338,7 @@ def parse(data: dict[str, Any], workspace: Path) -> Config:
             stamp.get("authenticator_nip", str, ""),
         ),
         numbering_start=_numbering(root),
+        tte=root.get("tte", bool, False),
         default_product_type=ProductType(
             _choice(root, "default_product_type", "perbup", tuple(t.value for t in ProductType))
         ),

@@ -109,5 +109,9 @@ class BadRequest(DrivebotError):
     the same way."""
 
 
+class Refused(Explained):
+    """A command that cannot apply to what it was given (a file, a missing reason)."""
+
+
 class NotFound(Explained):
     """A draft, stage, product, file or message asked for does not exist (any more)."""

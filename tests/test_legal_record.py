@@ -471,3 +471,96 @@ def test_the_reserved_number_is_told_once(tmp_path):
     for stage in ("harmonisasi", "paraf_koordinasi", "penetapan"):
         cli(tmp_path, "advance", draft.reg, stage)
     assert sum("Nomor produk dicadangkan" in s for s in admin_subjects(tmp_path)) == 1
+
+
+# --- electronic signatures (TTE): stamped before signing --------------------------------------
+
+
+def _sign(source: Path, dest: Path) -> object:
+    """Sign `source` as BSrE would (a test certificate), appending the signature; returns
+    the root certificate to validate against."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+    from test_stamping import _test_pki
+
+    root, cert, key = _test_pki()
+    signer = signers.SimpleSigner(
+        signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([root])
+    )
+    with source.open("rb") as handle, dest.open("wb") as out:
+        signers.sign_pdf(
+            IncrementalPdfFileWriter(handle),
+            signers.PdfSignatureMetadata(field_name="TTEBupati"),
+            signer=signer,
+            output=out,
+        )
+    return root
+
+
+def test_a_final_signed_electronically_after_drivebots_stamp_stays_unmodified(tmp_path):
+    """drivebot stamps the text before it is signed; the signed file validates with no
+    modification after signing, is archived byte for byte, and verifies as the original."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    app, [draft] = approved(tmp_path)
+    text = tmp_path / "naskah.pdf"
+    text.write_bytes(final_pdf(number=1, enacted="2 Desember"))
+    code, out = cli(tmp_path, "presign", draft.reg, str(text))
+    assert code == ExitStatus.OK, out
+    presigned = tmp_path / "presign" / f"{draft.reg} naskah untuk ditandatangani.pdf"
+    assert presigned.read_bytes().startswith(text.read_bytes())  # the text, then the stamp
+    layer = subprocess.run(["pdftotext", str(presigned), "-"], capture_output=True, text=True)
+    assert "Salinan sesuai dengan aslinya" in layer.stdout and "SALINAN SAH" not in layer.stdout
+
+    signed = tmp_path / f"{draft.reg} TTE.pdf"
+    root = _sign(presigned, signed)
+    with signed.open("rb") as handle:
+        (signature,) = PdfFileReader(handle).embedded_signatures
+        status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root]))
+    assert status.intact and status.valid and status.trusted
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.modification_level == ModificationLevel.NONE
+
+    app.commands.finalize(draft.reg, signed)
+    [product] = app.archiver.ledger.products()
+    assert product.stamp_method == "tte" and product.date == f"{YEAR}-12-02"
+    archived = tmp_path / "archive" / product.stamped_name
+    assert archived.read_bytes() == signed.read_bytes()  # nothing added after the signature
+    assert verify_signature(app.archiver.signer.public_key_pem(), product.qr_identity(),
+                            product.signature)  # fmt: skip
+    code, out = cli(tmp_path, "verify", str(signed))
+    assert code == ExitStatus.OK and "naskah asli bertanda tangan" in out
+    assert cli(tmp_path, "verify", "--archive")[0] == ExitStatus.OK
+
+
+def test_a_signed_file_that_is_not_drivebots_stamped_copy_is_held(tmp_path):
+    app, [draft] = approved(tmp_path)
+    text = tmp_path / "naskah.pdf"
+    text.write_bytes(final_pdf(number=1))
+    assert cli(tmp_path, "presign", draft.reg, str(text))[0] == ExitStatus.OK
+    other = tmp_path / "lain.pdf"
+    other.write_bytes(final_pdf(number=1, subject="NASKAH YANG DIUBAH"))
+    _sign(other, tmp_path / f"{draft.reg} TTE.pdf")
+    app.commands.finalize(draft.reg, tmp_path / f"{draft.reg} TTE.pdf")
+    assert app.archiver.ledger.products() == []
+    assert [k for k, _ in app.store.held_final(draft.reg).problems] == ["not_presigned"]
+
+
+def test_presign_refuses_a_text_without_the_reserved_number(tmp_path):
+    app, [draft] = approved(tmp_path)
+    cli(tmp_path, "number", draft.reg)
+    text = tmp_path / "naskah.pdf"
+    text.write_bytes(final_pdf(number=None))
+    code, _ = cli(tmp_path, "presign", draft.reg, str(text))
+    assert code == ExitStatus.REFUSED and app.store.draft(draft.reg).tte_sha256 is None
+
+
+def test_a_regency_that_signs_electronically_is_told_to_stamp_before_signing(tmp_path):
+    _, [draft] = approved(tmp_path, tte=True)
+    cli(tmp_path, "number", draft.reg)
+    [told] = [m for m in sent(tmp_path) if "Nomor produk dicadangkan" in str(m["Subject"])]
+    assert f"drivebot presign {draft.reg}" in _text(told)

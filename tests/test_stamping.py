@@ -1,7 +1,7 @@
 """Tests of drivebot.stamping against real tools: qpdf --check, pdftoppm + zbar, pdftotext.
 
 They need apt packages qpdf, poppler-utils and libzbar0 (for pyzbar) and fail without them,
-on purpose: a stamp nobody checked is not a test that passed. Only the pyHanko test skips.
+on purpose: a stamp nobody checked is not a test that passed.
 
 Every stamped page is rendered at 150 dpi (its visible CropBox), and the QR must decode to the
 exact payload, upright, 25 mm wide, in the bottom right corner at the designed distance from
@@ -481,9 +481,6 @@ def _test_pki() -> tuple[object, object, object]:
 
 
 def test_signature_still_validates_after_stamping(tmp_path: Path) -> None:
-    pytest.importorskip(
-        "pyhanko", reason="pyHanko is not installed (test-only: pip install pyhanko)"
-    )
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import signers

@@ -80,6 +80,7 @@ class App:
             self.effects,
             self.drive_intake,
             self.regs,
+            lambda: self.archiver,
         )
         self.archive = ArchiveCommands(self.lock, lambda: self.archiver)
         self._cycle = Cycle(

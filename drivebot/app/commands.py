@@ -7,16 +7,20 @@ raises `workflow.Rejected` before anything is moved or written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from drivebot.app.actions import Actions
 from drivebot.app.drive_intake import DriveIntake
 from drivebot.app.effects import Effects
 from drivebot.app.lock import WorkspaceLock
+from drivebot.archive.archiver import Archiver
+from drivebot.archive.reading import read_final
 from drivebot.config import Config
 from drivebot.documents import inspect
 from drivebot.drive import DrivePort
-from drivebot.errors import ConfigError, NotFound
+from drivebot.errors import NotFound, Refused
 from drivebot.events import (
     Approved,
     Ended,
@@ -28,16 +32,18 @@ from drivebot.events import (
     RevisionRequested,
     StageDone,
 )
+from drivebot.files import sha256_of
 from drivebot.flows import STAGES, Folder
 from drivebot.gmail import MailboxPort
 from drivebot.naming import RegistrationNumbers
 from drivebot.placement import reviewer_event
 from drivebot.record import Confirmed
-from drivebot.state.rows import Draft
+from drivebot.state.rows import Draft, FileRole
 from drivebot.state.store import Store
 from drivebot.workflow import decide, refusal
 
 CLI_ACTOR = "admin (CLI)"
+PRESIGNED_NAME = "naskah untuk ditandatangani"  # the copy stamped before electronic signing
 
 
 class Commands:
@@ -52,6 +58,7 @@ class Commands:
         effects: Effects,
         drive_intake: DriveIntake,
         regs: RegistrationNumbers,
+        archiver: Callable[[], Archiver],
     ):
         self.config = config
         self.store = store
@@ -62,6 +69,7 @@ class Commands:
         self.effects = effects
         self.drive_intake = drive_intake
         self.regs = regs
+        self.archiver = archiver  # built when first needed: it loads the signing key
 
     def draft(self, reg: str) -> Draft:
         draft = self.store.draft(reg.strip().upper())
@@ -118,12 +126,55 @@ class Commands:
         the OPD and the admins are told why."""
         why = " ".join(why.split())
         if not why:
-            raise ConfigError("reason_needed")
+            raise Refused("reason_needed")
         return self._apply(reg, how(actor=actor, reason=f"because:{why}", why=why))
 
     def reopen(self, reg: str, actor: str = CLI_ACTOR) -> Draft:
         """An ended draft goes on at the stage where it ended."""
         return self._apply(reg, Reopened(actor=actor, reason="command:"))
+
+    def presign(
+        self, reg: str, source: Path, actor: str = CLI_ACTOR, enacted_on: date | None = None
+    ) -> Path:
+        """For a draft to be signed electronically (TTE): stamp its text before it is signed
+        (drivebot.archive.archiver.Archiver.presign), put the copy beside the draft in the
+        approved folder, and remember it, so that the signed file that comes back is taken
+        as the original, byte for byte. The number is reserved first if it is not yet; the
+        text must carry it, and its date of enactment (or `enacted_on`) is the QR code's."""
+        with self.lock.hold():
+            draft = self._applicable(reg, FinalReceived)  # approved, not yet archived
+            if not source.is_file():
+                raise NotFound("no_file", path=source)
+            if inspect(source, source.name, self.config.limits).suffix != ".pdf":
+                raise Refused("presign_pdf", file=source.name)
+            if draft.number is None:
+                draft = self._decide(draft, NumberRequested(actor=actor, reason="command:"))
+            assert draft.number is not None and draft.number_year is not None
+            facts = read_final(source, self.config.limits).facts
+            if (facts.number, facts.year) != (draft.number, draft.number_year):
+                raise Refused(
+                    "presign_number", reg=draft.reg, number=draft.number, year=draft.number_year
+                )
+            when = enacted_on or facts.enacted_on
+            if when is None:
+                raise Refused("presign_date", reg=draft.reg)
+            dest = self.config.workspace / "presign" / f"{draft.reg} {PRESIGNED_NAME}.pdf"
+            dest.parent.mkdir(exist_ok=True)
+            self.archiver().presign(draft, source, when.isoformat(), dest)
+            uploaded = self.drive.upload(dest, dest.name, Folder.APPROVED)
+            with self.store.transaction():
+                self.store.set_presigned(
+                    draft.reg, sha256_of(source), sha256_of(dest), dest.stat().st_size
+                )
+                self.store.set_enacted_on(draft.reg, when.isoformat())
+                self.store.track_file(
+                    uploaded.id, draft.reg, FileRole.PRESIGNED, Folder.APPROVED.value,
+                    uploaded.name, uploaded.link,
+                )  # fmt: skip
+                self.store.audit(
+                    draft.reg, actor, "presigned", draft.stage, draft.stage, "command:"
+                )
+            return dest
 
     def reserve_number(self, reg: str, actor: str = CLI_ACTOR) -> Draft:
         """Reserve the product number now, to type into the document before it is signed

@@ -12,18 +12,22 @@ carries out, or a corrected final sent again).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
 
 from drivebot import i18n
 from drivebot.app.actions import Actions
 from drivebot.app.inputs import Inputs, downloaded
 from drivebot.app.notices import Notices
 from drivebot.archive.reading import read_final
+from drivebot.archive.tte import signature_intact
 from drivebot.config import Config
 from drivebot.documents import check_size, inspect
 from drivebot.drive import GOOGLE_DOC_MIME, DriveFile, DrivePort
 from drivebot.errors import BadDocument, NotFound, TransientError
 from drivebot.events import FinalReceived, Rejected, SignedFinal
-from drivebot.files import stored_path
+from drivebot.files import sha256_of, stored_path
 from drivebot.flows import Audience, Folder, ProductType
 from drivebot.legal_text import DocumentFacts
 from drivebot.notify.emails import Report
@@ -103,8 +107,15 @@ class Finals:
         actor: str,
         confirmed: Confirmed | None,
     ) -> None:
-        reading = read_final(self.config.workspace / final.stored, self.config.limits)
+        source = self.config.workspace / final.stored
+        reading = read_final(source, self.config.limits)
         facts = reading.facts
+        if draft.tte_sha256 is not None:  # to be signed electronically over drivebot's stamp
+            signed = _signed_over_stamp(draft, source)
+            if signed:
+                return self._hold(draft, final, file, key, facts, reading.how, signed)
+            if facts.enacted_on is None and draft.enacted_on:  # the date given to presign
+                facts = replace(facts, enacted_on=date.fromisoformat(draft.enacted_on))
         reserved = None
         if draft.number is not None and draft.number_year is not None:
             reserved = (draft.number, draft.number_year)
@@ -185,6 +196,19 @@ class Finals:
                 how=how,
                 suggested=_suggested(draft, facts, problems),
             )
+
+
+def _signed_over_stamp(draft: Draft, path: Path) -> tuple[Problem, ...]:
+    """Why a final is not the copy drivebot stamped for signing, signed and untouched since:
+    it must begin with that copy byte for byte, and its signature must be whole."""
+    size = path.stat().st_size
+    if draft.tte_size is None or size <= draft.tte_size:
+        return (Problem("not_presigned"),)
+    if sha256_of(path, draft.tte_size) != draft.tte_sha256:
+        return (Problem("not_presigned"),)
+    if not signature_intact(path):
+        return (Problem("signature_broken"),)
+    return ()
 
 
 def _suggested(draft: Draft, facts: DocumentFacts, problems: tuple[Problem, ...]) -> str:

@@ -176,6 +176,7 @@ class Notices:
             audience,
             self.view(draft) if draft else None,
             inbox=self.config.folders[Folder.INBOX],
+            tte=self.config.tte,
             **extra,
         )
         message_id = self._message_id(reg)

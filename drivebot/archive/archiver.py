@@ -10,6 +10,7 @@ import may be run again over the same backlog.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -27,7 +28,7 @@ from drivebot.clock import local_date
 from drivebot.config import Config
 from drivebot.documents import convert_to_pdf, pdf_converter
 from drivebot.drive import DrivePort
-from drivebot.files import sha256_of
+from drivebot.files import copy_whole, sha256_of
 from drivebot.flows import Folder
 from drivebot.i18n import product_label
 from drivebot.stamping import StampSpec, stamp_docx, stamp_pdf
@@ -103,9 +104,33 @@ class Archiver:
             final_sha256=final.sha256,
         )
 
-    def verify_url(self, draft: Draft) -> str | None:
+    def qr_identity(self, draft: Draft) -> ProductIdentity | None:
+        """What the draft's QR code is signed over: its identity, and for a product signed
+        electronically the hash of the text it was stamped from before signing."""
         identity = self.identity(draft)
+        if identity is None or not draft.tte_source_sha256:
+            return identity
+        return replace(identity, final_sha256=draft.tte_source_sha256)
+
+    def verify_url(self, draft: Draft) -> str | None:
+        identity = self.qr_identity(draft)
         return self.url_for(identity) if identity else None
+
+    def presign(self, draft: Draft, source: Path, enacted_on: str, dest: Path) -> None:
+        """Stamp the text to be signed electronically ("naskah untuk ditandatangani"): the QR
+        code, signed over the product's identity and the text's hash, and the footer, with
+        no watermark; signing then appends to it, so the signature covers the stamp."""
+        assert draft.number is not None and draft.number_year is not None  # reserved first
+        identity = ProductIdentity(
+            id=draft.reg,
+            product_type=draft.product_type.value,
+            number=draft.number,
+            year=draft.number_year,
+            title=draft.title.removeprefix("Rancangan ").strip(),
+            date=enacted_on,
+            final_sha256=sha256_of(source),
+        )
+        stamp_pdf(source, dest, replace(self.stamp_spec(identity), watermark=""))
 
     def stamp_and_archive(self, effect: StampArchive) -> None:
         """The outbox effect queued when a draft's signed final was taken in."""
@@ -115,7 +140,14 @@ class Archiver:
             raise RuntimeError(f"{effect.reg} has no numbered final to archive")
         stored = self.config.workspace / effect.stored
         ids = effect.ids or tuple(self.drive.reserve_ids(4))
-        self.archive(identity, stored, reg=draft.reg, ids=ids, promulgation=promulgation(draft))
+        self.archive(
+            identity,
+            stored,
+            reg=draft.reg,
+            ids=ids,
+            promulgation=promulgation(draft),
+            qr_sha256=draft.tte_source_sha256 or "",
+        )
         if effect.exported:
             # A Google Doc final: its exported PDF is the original on record (an export is not
             # byte-stable, so the Doc itself could never be checked against the ledger's
@@ -168,6 +200,7 @@ class Archiver:
         subject: str = "",
         ids: tuple[str, ...] = (),
         promulgation: Promulgation = NOT_PROMULGATED,
+        qr_sha256: str = "",
     ) -> str:
         """Stamp `source`, archive the stamped copy and the signed original as files drivebot
         owns, locked, record the product; returns the stamping method. `ids` are the Drive ids
@@ -177,13 +210,19 @@ class Archiver:
         stamped_name, original_name = archive_names(
             identity, ".docx" if plan == "docx" else ".pdf", source.suffix.lower()
         )
+        if qr_sha256:  # signed electronically over drivebot's stamp: one file is both
+            stamped_name = original_name = original_name.replace(" (asli)", " (asli, TTE)")
         local_copy = self.config.workspace / "archive" / stamped_name
         archived = self.drive.find(Folder.ARCHIVE, stamped_name)
         method = None
         if archived is None or not local_copy.exists():
             local_copy.parent.mkdir(parents=True, exist_ok=True)
             # The stamping writes through a temporary file and a rename: never half a file.
-            method = _stamp(plan, source, local_copy, self.stamp_spec(identity))
+            if qr_sha256:
+                copy_whole(source, local_copy)
+                method = "tte"
+            else:
+                method = _stamp(plan, source, local_copy, self.stamp_spec(identity))
             log.info("%s stamped (%s)", identity.id, method)
         if archived is None:
             archived = self.drive.upload(
@@ -215,7 +254,14 @@ class Archiver:
                 if reg is not None:  # autentikasi, a step of the draft's record
                     self.store.audit(reg, "drivebot", "authenticated", "arsip", "arsip", "")
                 self._record(
-                    identity, local_copy, source, original.name, subject, method, promulgation
+                    identity,
+                    local_copy,
+                    source,
+                    original.name,
+                    subject,
+                    method,
+                    promulgation,
+                    qr_sha256,
                 )
         self.export_ledger(ledger_id)
         recorded = self.ledger.product(identity.id)
@@ -230,8 +276,11 @@ class Archiver:
         subject: str,
         method: str | None,
         promulgation: Promulgation,
+        qr_sha256: str = "",
     ) -> None:
         size = source.stat().st_size
+        if qr_sha256:
+            method = "tte"
         if method is None:  # stamped before a crash: tell an incremental update by its prefix
             incremental = sha256_of(stamped, size) == identity.final_sha256
             method = "incremental" if incremental else "rewrite"
@@ -249,7 +298,11 @@ class Archiver:
                 "stamped_sha256": sha256_of(stamped),
                 "stamped_size": stamped.stat().st_size,
                 "stamped_name": stamped.name,
-                "signature": self.signer.sign(identity),
+                # A TTE product's QR was drawn before signing, over the text's hash.
+                "signature": self.signer.sign(
+                    replace(identity, final_sha256=qr_sha256) if qr_sha256 else identity
+                ),
+                "qr_sha256": qr_sha256,
                 "original_name": original_name,
                 "stamp_method": method,
                 "subject": subject,

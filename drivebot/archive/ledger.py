@@ -54,6 +54,18 @@ class ProductRecord(ProductIdentity):
     gazette: str = ""  # "Berita Daerah Tahun 2026 Nomor 12"
     noreg: str = ""  # a Perda's register number from the governor
     authenticated_by: str = ""  # the stamped copy's authentication line (who vouches for it)
+    # Signed electronically (TTE): the QR was drawn before signing, over the text's hash; the
+    # signed file is the original and carries the stamp (stamped_sha256 == final_sha256).
+    qr_sha256: str = ""
+
+    def qr_identity(self) -> ProductIdentity:
+        """What the QR code's signature is over."""
+        if not self.qr_sha256:
+            return self
+        return ProductIdentity(
+            self.id, self.product_type, self.number, self.year, self.title, self.date,
+            self.qr_sha256,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -180,10 +192,12 @@ class Ledger:
 
     def find_by_sha256(self, sha256: str) -> tuple[ProductRecord, str] | None:
         for product in self.products():
-            if product.stamped_sha256 == sha256:
-                return product, "stamped"
+            # The original first: a file signed electronically is both (drivebot stamped it
+            # before the signature), and it is the signed original.
             if product.final_sha256 == sha256:
                 return product, "original"
+            if product.stamped_sha256 == sha256:
+                return product, "stamped"
         return None
 
     # --- checking ----------------------------------------------------------------------------

@@ -114,7 +114,7 @@ def verify_archive(ledger: Ledger, drive: DrivePort, public_key_pem: bytes) -> l
     problems += [
         Problem(product.id, "its QR signature does not match the archive's key")
         for product in ledger.products()
-        if not verify_signature(public_key_pem, product, product.signature)
+        if not verify_signature(public_key_pem, product.qr_identity(), product.signature)
     ]
     with TemporaryDirectory(prefix="drivebot-verify-") as tmp:
         if ledger.mirror.exists():

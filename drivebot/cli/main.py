@@ -16,7 +16,7 @@ from drivebot import i18n
 from drivebot.cli import archive, drafts, records, workspace
 from drivebot.cli.console import Console, ExitStatus
 from drivebot.cli.parser import language_of, parse
-from drivebot.errors import BadDocument, ConfigError, NotFound, TransientError
+from drivebot.errors import BadDocument, ConfigError, NotFound, Refused, TransientError
 from drivebot.events import Rejected
 
 log = logging.getLogger("drivebot")
@@ -33,6 +33,7 @@ COMMANDS: dict[str, Command] = {
     "publish": archive.publish, "backup": workspace.backup, "restore": workspace.restore,
     "number": records.number, "register": records.register, "withdraw": records.ending,
     "decline": records.ending, "close": records.ending, "reopen": records.ending,
+    "presign": records.presign,
 }  # fmt: skip
 
 
@@ -77,6 +78,8 @@ def describe(exc: Exception, lang: str) -> tuple[ExitStatus, str, dict[str, obje
         return ExitStatus.CONFIG, "said", {"msg": exc.text(lang)}
     if isinstance(exc, NotFound):
         return ExitStatus.NOT_FOUND, "said", {"msg": exc.text(lang)}
+    if isinstance(exc, Refused):
+        return ExitStatus.REFUSED, "said", {"msg": exc.text(lang)}
     if isinstance(exc, Rejected):
         return (
             ExitStatus.REFUSED,

@@ -126,6 +126,10 @@ def build_parser(lang: str = i18n.DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
         ending.add_argument("reg", metavar=shown["reg"], help=words["reg"])
         ending.add_argument("--reason", required=True, metavar=shown["text"], help=words["reason"])
     command("reopen").add_argument("reg", metavar=shown["reg"], help=words["reg"])
+    presign = command("presign")
+    presign.add_argument("reg", metavar=shown["reg"], help=words["reg"])
+    presign.add_argument("file", type=Path, metavar=shown["file"], help=words["presign_file"])
+    presign.add_argument("--date", type=iso_date, metavar=shown["date"], help=words["final_date"])
     register = command("register")
     register.add_argument(
         "type",

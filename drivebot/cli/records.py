@@ -55,6 +55,14 @@ def ending(args: argparse.Namespace, console: Console) -> ExitStatus:
     return ExitStatus.OK
 
 
+def presign(args: argparse.Namespace, console: Console) -> ExitStatus:
+    config = configured(args, console)
+    commands = bootstrap.app(config, on_lock_wait=lambda: console.warn("waiting_for_lock")).commands
+    path = commands.presign(args.reg, args.file, actor(), args.date)
+    console.say("presigned", reg=args.reg.strip().upper(), path=path)
+    return ExitStatus.OK
+
+
 def register(args: argparse.Namespace, console: Console) -> ExitStatus:
     config = configured(args, console)
     store = bootstrap.store(config, readonly=True)

@@ -113,6 +113,7 @@ _OPTIONAL_EXTRAS: dict[str, Any] = {
     "folder": None,  # where a file that was not quarantined lies
     "moved_to": None,  # a reviewer's refused move: the folder the file was moved to...
     "back_to": None,  # ...and the folder it belongs in
+    "tte": False,  # the regency signs electronically (drivebot.config.Config.tte)
 }
 # Messages that make sense without a draft; every other one is about exactly one draft.
 _DRAFT_OPTIONAL = frozenset(

@@ -63,6 +63,16 @@ class RecordRows:
             (counter_name(product_type, record.year), record.number),
         )
 
+    def set_presigned(self, reg: str, source_sha256: str, sha256: str, size: int) -> None:
+        """The draft will be signed electronically: the copy drivebot stamped for it."""
+        self._write(
+            "UPDATE drafts SET tte_source_sha256 = ?, tte_sha256 = ?, tte_size = ? WHERE reg = ?",
+            (source_sha256, sha256, size, reg),
+        )
+
+    def set_enacted_on(self, reg: str, enacted_on: str) -> None:
+        self._write("UPDATE drafts SET enacted_on = ? WHERE reg = ?", (enacted_on, reg))
+
     def set_noreg(self, reg: str, noreg: str) -> None:
         self._write("UPDATE drafts SET noreg = ? WHERE reg = ?", (noreg, reg))
 

@@ -20,6 +20,7 @@ class FileRole(StrEnum):
     ARCHIVE = "archive"  # a locked file in the archive folder
     QUARANTINE = "quarantine"  # refused input, kept aside
     IGNORED = "ignored"  # seen in a review folder without belonging to a draft (reported once)
+    PRESIGNED = "presigned"  # the copy drivebot stamped to be signed electronically
 
 
 CURRENT_ROLES = (FileRole.WORKING, FileRole.REVIEW)  # the files that make up a draft's version
@@ -64,6 +65,10 @@ class Draft:
     noreg: str | None = None
     confirmed_by: str | None = None
     ended_from: str | None = None  # the stage a withdrawn, declined or closed draft was at
+    # Signed electronically (TTE): the text given, and the copy drivebot stamped to be signed.
+    tte_source_sha256: str | None = None
+    tte_sha256: str | None = None
+    tte_size: int | None = None
 
     @property
     def state(self) -> DraftState:

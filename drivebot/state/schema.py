@@ -174,6 +174,18 @@ def _m007_ended(db: sqlite3.Connection) -> None:
     _run_script(db, "ALTER TABLE drafts ADD COLUMN ended_from TEXT")
 
 
+def _m008_tte(db: sqlite3.Connection) -> None:
+    """A draft signed electronically (TTE): the copy drivebot stamped for signing."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE drafts ADD COLUMN tte_source_sha256 TEXT;  -- the text given to be stamped
+        ALTER TABLE drafts ADD COLUMN tte_sha256 TEXT;         -- the stamped copy to be signed
+        ALTER TABLE drafts ADD COLUMN tte_size INTEGER
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_ledger", _m002_ledger),
@@ -182,4 +194,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("005_outbox_failures", _m005_outbox_failures),
     ("006_legal_record", _m006_legal_record),
     ("007_ended", _m007_ended),
+    ("008_tte", _m008_tte),
 ]

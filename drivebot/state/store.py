@@ -468,6 +468,9 @@ def _draft(row: sqlite3.Row) -> Draft:
         noreg=row["noreg"],
         confirmed_by=row["confirmed_by"],
         ended_from=row["ended_from"],
+        tte_source_sha256=row["tte_source_sha256"],
+        tte_sha256=row["tte_sha256"],
+        tte_size=row["tte_size"],
     )
 
 

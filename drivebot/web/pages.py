@@ -238,7 +238,8 @@ def qr_state(public_key_pem: bytes, record: ProductRecord, signature: str | None
     if not _SIGNATURE_PATTERN.fullmatch(signature):
         return "invalid"
     try:
-        return "valid" if verify_signature(public_key_pem, record, signature) else "invalid"
+        valid = verify_signature(public_key_pem, record.qr_identity(), signature)
+        return "valid" if valid else "invalid"
     except Exception:  # a garbled code must read as "not valid", never as a server error
         log.warning("signature check failed for %s", record.id, exc_info=True)
         return "invalid"
