@@ -215,6 +215,17 @@ class AssignNumber:
 
 
 @dataclass(frozen=True)
+class DropHeldFinal:
+    """Forget a final held for the draft (it ended: nothing of it will be archived)."""
+
+
+@dataclass(frozen=True)
+class KeepNumberIfFree:
+    """A reopened draft keeps its reserved number unless another product took it meanwhile
+    (then it is reserved anew when asked for)."""
+
+
+@dataclass(frozen=True)
 class RecordNoreg:
     """Record the register number the governor gave a Perda (checked against its final)."""
 
@@ -241,6 +252,8 @@ Action = (
     | SupersedeOtherFiles
     | Notify
     | AssignNumber
+    | DropHeldFinal
+    | KeepNumberIfFree
     | RecordNoreg
     | RecordProduct
     | StampAndArchive

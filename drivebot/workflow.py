@@ -21,9 +21,11 @@ from drivebot.events import (
     Decision,
     Declined,
     DraftState,
+    DropHeldFinal,
     Ended,
     Event,
     FinalReceived,
+    KeepNumberIfFree,
     MakeReviewCopy,
     MoveDraftFiles,
     Notice,
@@ -184,6 +186,7 @@ def decide(draft: DraftState, event: Event) -> Decision:
             replace(draft, stage=event.stage, ended_from=draft.stage),
             (
                 MoveDraftFiles(Folder.ENDED),
+                DropHeldFinal(),
                 Notify(Notice.ENDED, Audience.OPD, why=event.why),
                 Notify(Notice.ENDED, Audience.ADMINS, why=event.why),
             ),
@@ -195,6 +198,7 @@ def decide(draft: DraftState, event: Event) -> Decision:
             replace(draft, stage=stage, ended_from=None),
             (
                 *((MoveDraftFiles(home),) if home else ()),
+                KeepNumberIfFree(),
                 Notify(Notice.REOPENED, Audience.OPD),
                 Notify(Notice.REOPENED, Audience.ADMINS),
             ),

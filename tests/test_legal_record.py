@@ -442,6 +442,7 @@ def test_only_a_stated_fact_settles_a_disagreement(tmp_path):
     finalize(app, tmp_path, second.reg, final_pdf(number=7))
     code, out = cli(tmp_path, "finalize", second.reg)  # states nothing: settles nothing
     assert code == ExitStatus.REFUSED and "sudah dipakai" in out
+    assert cli(tmp_path, "finalize", second.reg, "--number", "8")[0] == ExitStatus.OK
     assert "--number N" in _text(
         next(m for m in sent(tmp_path) if "Naskah final ditahan" in str(m["Subject"]))
     )  # the held e-mail never suggests the number another product holds
@@ -449,7 +450,7 @@ def test_only_a_stated_fact_settles_a_disagreement(tmp_path):
     finalize(app, tmp_path, third.reg, decree)
     code, out = cli(tmp_path, "finalize", third.reg, "--number", "9")
     assert code == ExitStatus.REFUSED and "Keputusan Bupati" in out  # a name, not "kepbup"
-    assert [p.number for p in app.archiver.ledger.products()] == [7]
+    assert sorted(p.number for p in app.archiver.ledger.products()) == [7, 8]
 
 
 def test_a_number_left_by_a_withdrawn_draft_can_be_used_again(tmp_path):
@@ -564,3 +565,17 @@ def test_a_regency_that_signs_electronically_is_told_to_stamp_before_signing(tmp
     cli(tmp_path, "number", draft.reg)
     [told] = [m for m in sent(tmp_path) if "Nomor produk dicadangkan" in str(m["Subject"])]
     assert f"drivebot presign {draft.reg}" in _text(told)
+
+
+def test_an_ended_draft_forgets_its_held_final_and_a_reopened_one_its_taken_number(tmp_path):
+    app, [first, second] = approved(tmp_path, 2)
+    cli(tmp_path, "number", first.reg)  # 1
+    finalize(app, tmp_path, first.reg, final_pdf(number=5))  # held: not the number reserved
+    assert app.store.held_final(first.reg) is not None
+    cli(tmp_path, "withdraw", first.reg, "--reason", "diganti")
+    assert app.store.held_final(first.reg) is None
+    finalize(app, tmp_path, second.reg, final_pdf(number=1))  # the freed number, used
+    assert cli(tmp_path, "reopen", first.reg)[0] == ExitStatus.OK
+    assert app.store.draft(first.reg).number is None  # 1 is another product's now
+    cli(tmp_path, "number", first.reg)
+    assert app.store.draft(first.reg).number == 2

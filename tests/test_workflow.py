@@ -12,6 +12,7 @@ from drivebot.events import (
     Closed,
     Declined,
     DraftState,
+    DropHeldFinal,
     FinalReceived,
     MakeReviewCopy,
     MoveDraftFiles,
@@ -79,6 +80,7 @@ NUMBERING = (AssignNumber(), Notify(Notice.NUMBER_RESERVED, Audience.ADMINS))
 def ended(why: str) -> tuple:
     return (
         MoveDraftFiles(Folder.ENDED),
+        DropHeldFinal(),
         Notify(Notice.ENDED, Audience.OPD, why=why),
         Notify(Notice.ENDED, Audience.ADMINS, why=why),
     )

@@ -17,7 +17,9 @@ from drivebot.events import (
     Action,
     AssignNumber,
     Decision,
+    DropHeldFinal,
     Event,
+    KeepNumberIfFree,
     MakeReviewCopy,
     MoveDraftFiles,
     Notice,
@@ -72,6 +74,10 @@ class Actions:
                 self._notify(reg, action)
             case AssignNumber():
                 self._assign_number(reg)
+            case DropHeldFinal():
+                self.store.release_final(reg)
+            case KeepNumberIfFree():
+                self._keep_number_if_free(reg)
             case RecordNoreg():
                 self.store.set_noreg(reg, action.noreg)
             case RecordProduct():
@@ -120,6 +126,13 @@ class Actions:
             completed_stage=action.stage,
             why=action.why,
         )
+
+    def _keep_number_if_free(self, reg: str) -> None:
+        draft = self.store.draft(reg)
+        if draft is None or draft.number is None or draft.number_year is None:
+            return
+        if draft.number in self.store.numbers_taken(draft.product_type, draft.number_year, reg):
+            self.store.set_number(reg, None, None)
 
     def _assign_number(self, reg: str) -> None:
         draft = self.store.draft(reg)

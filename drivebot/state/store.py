@@ -170,7 +170,7 @@ class Store(RecordRows):
             ),
         )
 
-    def set_number(self, reg: str, number: int, year: int) -> None:
+    def set_number(self, reg: str, number: int | None, year: int | None) -> None:
         self._write(
             "UPDATE drafts SET number = ?, number_year = ? WHERE reg = ?", (number, year, reg)
         )
