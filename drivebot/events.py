@@ -234,9 +234,11 @@ class RecordNoreg:
 
 @dataclass(frozen=True)
 class RecordProduct:
-    """Record the product's number and dates as its signed document states them."""
+    """Record the product's number and dates as its signed document states them (the type
+    names the numbering sequence the number is taken from)."""
 
     record: LegalRecord
+    product_type: ProductType
 
 
 @dataclass(frozen=True)

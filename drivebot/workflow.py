@@ -174,7 +174,7 @@ def decide(draft: DraftState, event: Event) -> Decision:
         return Decision(
             replace(draft, stage="arsip", done=draft.done | _tracked(flow)),
             (
-                RecordProduct(event.record),
+                RecordProduct(event.record, draft.product_type),
                 StampAndArchive(event.final),
                 Notify(Notice.ARCHIVED, Audience.OPD),
                 Notify(Notice.ARCHIVED, Audience.ADMINS),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from builders import draft_docx, final_pdf, write_config
+from test_stamping import sign_pdf
 
 from drivebot import bootstrap
 from drivebot.archive.signing import verify_signature
@@ -477,28 +478,6 @@ def test_the_reserved_number_is_told_once(tmp_path):
 # --- electronic signatures (TTE): stamped before signing --------------------------------------
 
 
-def _sign(source: Path, dest: Path) -> object:
-    """Sign `source` as BSrE would (a test certificate), appending the signature; returns
-    the root certificate to validate against."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
-    from test_stamping import _test_pki
-
-    root, cert, key = _test_pki()
-    signer = signers.SimpleSigner(
-        signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([root])
-    )
-    with source.open("rb") as handle, dest.open("wb") as out:
-        signers.sign_pdf(
-            IncrementalPdfFileWriter(handle),
-            signers.PdfSignatureMetadata(field_name="TTEBupati"),
-            signer=signer,
-            output=out,
-        )
-    return root
-
-
 def test_a_final_signed_electronically_after_drivebots_stamp_stays_unmodified(tmp_path):
     """drivebot stamps the text before it is signed; the signed file validates with no
     modification after signing, is archived byte for byte, and verifies as the original."""
@@ -518,7 +497,7 @@ def test_a_final_signed_electronically_after_drivebots_stamp_stays_unmodified(tm
     assert "Salinan sesuai dengan aslinya" in layer.stdout and "SALINAN SAH" not in layer.stdout
 
     signed = tmp_path / f"{draft.reg} TTE.pdf"
-    root = _sign(presigned, signed)
+    root = sign_pdf(presigned, signed)
     with signed.open("rb") as handle:
         (signature,) = PdfFileReader(handle).embedded_signatures
         status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root]))
@@ -545,7 +524,7 @@ def test_a_signed_file_that_is_not_drivebots_stamped_copy_is_held(tmp_path):
     assert cli(tmp_path, "presign", draft.reg, str(text))[0] == ExitStatus.OK
     other = tmp_path / "lain.pdf"
     other.write_bytes(final_pdf(number=1, subject="NASKAH YANG DIUBAH"))
-    _sign(other, tmp_path / f"{draft.reg} TTE.pdf")
+    sign_pdf(other, tmp_path / f"{draft.reg} TTE.pdf")
     app.commands.finalize(draft.reg, tmp_path / f"{draft.reg} TTE.pdf")
     assert app.archiver.ledger.products() == []
     assert [k for k, _ in app.store.held_final(draft.reg).problems] == ["not_presigned"]

@@ -480,27 +480,35 @@ def _test_pki() -> tuple[object, object, object]:
     return der(root), der(signer), key_info
 
 
-def test_signature_still_validates_after_stamping(tmp_path: Path) -> None:
+def sign_pdf(source: Path, dest: Path) -> object:
+    """Sign `source` into `dest` as the Bupati's office would (a throw-away certificate),
+    the signature appended as an incremental update; returns the root to validate against."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import signers
-    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     root, cert, key = _test_pki()
     signer = signers.SimpleSigner(
         signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([root])
     )
-    unsigned = fx.text_pdf(tmp_path / "final.pdf", [fx.F4, fx.F4])
-    signed = tmp_path / "signed.pdf"
-    with unsigned.open("rb") as source, signed.open("wb") as out:
+    with source.open("rb") as handle, dest.open("wb") as out:
         signers.sign_pdf(
-            IncrementalPdfFileWriter(source),
+            IncrementalPdfFileWriter(handle),
             signers.PdfSignatureMetadata(field_name="TandaTanganBupati"),
             signer=signer,
             output=out,
         )
+    return root
+
+
+def test_signature_still_validates_after_stamping(tmp_path: Path) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    unsigned = fx.text_pdf(tmp_path / "final.pdf", [fx.F4, fx.F4])
+    signed = tmp_path / "signed.pdf"
+    root = sign_pdf(unsigned, signed)
 
     dest, result = stamped(signed, tmp_path)
 

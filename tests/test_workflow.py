@@ -68,7 +68,7 @@ APPROVED = (
     Notify(Notice.APPROVED, Audience.ADMINS),
 )
 ARCHIVED = (
-    RecordProduct(RECORD),
+    RecordProduct(RECORD, PERBUP),
     StampAndArchive(FINAL),
     Notify(Notice.ARCHIVED, Audience.OPD),
     Notify(Notice.ARCHIVED, Audience.ADMINS),

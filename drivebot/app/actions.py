@@ -81,9 +81,7 @@ class Actions:
             case RecordNoreg():
                 self.store.set_noreg(reg, action.noreg)
             case RecordProduct():
-                draft = self.store.draft(reg)
-                assert draft is not None  # committing a decision about it
-                self.store.set_record(reg, draft.product_type, action.record)
+                self.store.set_record(reg, action.product_type, action.record)
                 self.store.release_final(reg)
             case StampAndArchive():
                 final = action.final

@@ -149,7 +149,6 @@ class Commands:
                 raise Refused("presign_pdf", file=source.name)
             if draft.number is None:
                 draft = self._decide(draft, NumberRequested(actor=actor, reason="command:"))
-            assert draft.number is not None and draft.number_year is not None
             facts = read_final(source, self.config.limits).facts
             if (facts.number, facts.year) != (draft.number, draft.number_year):
                 raise Refused(

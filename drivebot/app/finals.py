@@ -28,7 +28,7 @@ from drivebot.drive import GOOGLE_DOC_MIME, DriveFile, DrivePort
 from drivebot.errors import BadDocument, NotFound, TransientError
 from drivebot.events import FinalReceived, Rejected, SignedFinal
 from drivebot.files import sha256_of, stored_path
-from drivebot.flows import Audience, Folder, ProductType
+from drivebot.flows import Audience, Folder
 from drivebot.legal_text import DocumentFacts
 from drivebot.notify.emails import Report
 from drivebot.record import Confirmed, Held, Problem, reconcile
@@ -111,9 +111,9 @@ class Finals:
         reading = read_final(source, self.config.limits)
         facts = reading.facts
         if draft.tte_sha256 is not None:  # to be signed electronically over drivebot's stamp
-            signed = _signed_over_stamp(draft, source)
-            if signed:
-                return self._hold(draft, final, file, key, facts, reading.how, signed)
+            unsigned = _signed_over_stamp(draft, source)
+            if unsigned:
+                return self._hold(draft, final, file, key, facts, reading.how, unsigned)
             if facts.enacted_on is None and draft.enacted_on:  # the date given to presign
                 facts = replace(facts, enacted_on=date.fromisoformat(draft.enacted_on))
         reserved = None
@@ -165,7 +165,7 @@ class Finals:
         problems: tuple[Problem, ...],
     ) -> None:
         language = self.config.language
-        said = [describe(language, problem.key, problem.values) for problem in problems]
+        said = [i18n.held_because(language, problem.key, problem.values) for problem in problems]
         log.info("final of %s held: %s", draft.reg, "; ".join(said))
         with self.store.transaction():
             self.store.hold_final(
@@ -219,14 +219,3 @@ def _suggested(draft: Draft, facts: DocumentFacts, problems: tuple[Problem, ...]
         number = None
     when = facts.enacted_on.isoformat() if facts.enacted_on else "TTTT-BB-HH"
     return f"drivebot finalize {draft.reg} --number {number or 'N'} --date {when}"
-
-
-def describe(language: str, key: str, values: dict[str, object]) -> str:
-    """Why a final is held, in words; a product type by its name (also as stored)."""
-    types = {kind.value for kind in ProductType}
-    shown = {
-        name: i18n.product_name(language, str(value)) if name in ("read", "expected")
-        and str(value) in types else value
-        for name, value in values.items()
-    }  # fmt: skip
-    return i18n.text(language, f"record.{key}", **shown)

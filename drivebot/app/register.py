@@ -50,8 +50,7 @@ def _register(series: str, year: int, entries: list[Entry], first: int) -> Regis
     return Register(series, year, tuple(entries), gaps, duplicates)
 
 
-def _entry(draft: Draft, number: int | None) -> Entry:
-    assert number is not None  # selected for having one
+def _entry(draft: Draft, number: int) -> Entry:
     title = draft.title.removeprefix("Rancangan ").strip()
     status = (
         "archived" if draft.stage == "arsip" else "ended" if draft.stage in ENDED else "reserved"
@@ -61,13 +60,15 @@ def _entry(draft: Draft, number: int | None) -> Entry:
 
 def product_register(store: Store, config: Config, kind: ProductType, year: int) -> Register:
     drafts = store.numbered(kind, year)
-    entries = [_entry(draft, draft.number) for draft in drafts]
+    entries = [_entry(draft, draft.number) for draft in drafts if draft.number is not None]
     return _register(kind.value, year, entries, config.numbering_start[kind])
 
 
 def gazette_register(store: Store, kind: str, year: int) -> Register:
     drafts = store.gazetted(kind, year)
-    entries = [_entry(draft, draft.gazette_number) for draft in drafts]
+    entries = [
+        _entry(draft, draft.gazette_number) for draft in drafts if draft.gazette_number is not None
+    ]
     return _register(kind, year, entries, min((e.number for e in entries), default=1))
 
 

@@ -90,19 +90,12 @@ class Archiver:
     def identity(self, draft: Draft) -> ProductIdentity | None:
         """The product a numbered draft with a signed final becomes; None before that."""
         final = self.store.final_version(draft.reg)
-        if final is None or draft.number is None or draft.number_year is None:
+        if final is None:
             return None
-        return ProductIdentity(
-            id=draft.reg,
-            product_type=draft.product_type.value,
-            number=draft.number,
-            year=draft.number_year,
-            title=draft.title.removeprefix("Rancangan ").strip(),
-            # The document's own date of enactment (drivebot.record); products archived before
-            # drivebot read it carry the day their final arrived, as they were signed then.
-            date=draft.enacted_on or local_date(final.received_at, self.config.tz),
-            final_sha256=final.sha256,
-        )
+        # The document's own date of enactment (drivebot.record); products archived before
+        # drivebot read it carry the day their final arrived, as they were signed then.
+        date = draft.enacted_on or local_date(final.received_at, self.config.tz)
+        return _identity(draft, date, final.sha256)
 
     def qr_identity(self, draft: Draft) -> ProductIdentity | None:
         """What the draft's QR code is signed over: its identity, and for a product signed
@@ -120,16 +113,9 @@ class Archiver:
         """Stamp the text to be signed electronically ("naskah untuk ditandatangani"): the QR
         code, signed over the product's identity and the text's hash, and the footer, with
         no watermark; signing then appends to it, so the signature covers the stamp."""
-        assert draft.number is not None and draft.number_year is not None  # reserved first
-        identity = ProductIdentity(
-            id=draft.reg,
-            product_type=draft.product_type.value,
-            number=draft.number,
-            year=draft.number_year,
-            title=draft.title.removeprefix("Rancangan ").strip(),
-            date=enacted_on,
-            final_sha256=sha256_of(source),
-        )
+        identity = _identity(draft, enacted_on, sha256_of(source))
+        if identity is None:
+            raise RuntimeError(f"{draft.reg}: reserve the number before stamping for signing")
         stamp_pdf(source, dest, replace(self.stamp_spec(identity), watermark=""))
 
     def stamp_and_archive(self, effect: StampArchive) -> None:
@@ -336,6 +322,21 @@ class Archiver:
                 return []
         self.drive.put(self.ledger.mirror, LEDGER_FILE, Folder.ARCHIVE, file_id=file_id)
         return []
+
+
+def _identity(draft: Draft, date: str, sha256: str) -> ProductIdentity | None:
+    """The identity a numbered draft's QR code and ledger record carry; None unnumbered."""
+    if draft.number is None or draft.number_year is None:
+        return None
+    return ProductIdentity(
+        id=draft.reg,
+        product_type=draft.product_type.value,
+        number=draft.number,
+        year=draft.number_year,
+        title=draft.title.removeprefix("Rancangan ").strip(),
+        date=date,
+        final_sha256=sha256,
+    )
 
 
 def promulgation(draft: Draft) -> Promulgation:

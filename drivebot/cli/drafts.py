@@ -8,6 +8,7 @@ never touches Google; the others get the whole application.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 
 from drivebot import bootstrap, i18n
@@ -22,6 +23,7 @@ from drivebot.clock import Clock, system_clock
 from drivebot.config import CONFIG_NAME, Config, load
 from drivebot.errors import ConfigError, NotFound
 from drivebot.flows import Folder
+from drivebot.record import Confirmed
 from drivebot.state.rows import Draft
 
 
@@ -31,6 +33,19 @@ def configured(args: argparse.Namespace, console: Console) -> Config:
     if args.lang is None:
         console.lang = config.language
     return config
+
+
+def actor() -> str:
+    """Who gave a command, for the audit log: the account that ran it."""
+    return f"{getpass.getuser()} (CLI)"
+
+
+def confirmation(args: argparse.Namespace) -> Confirmed | None:
+    """What `finalize --number/--date/...` states, or None when it states nothing."""
+    stated = (args.number, args.date, args.promulgated, args.gazette_number)
+    if all(value is None for value in stated):
+        return None
+    return Confirmed(actor(), args.number, args.date, args.promulgated, args.gazette_number)
 
 
 def _app(args: argparse.Namespace, console: Console) -> App:
@@ -152,15 +167,12 @@ def decision(args: argparse.Namespace, console: Console) -> ExitStatus:
     elif args.command == "advance":
         draft = commands.advance(args.reg, args.stage, noreg=args.noreg)
     else:
-        from drivebot.app.finals import describe
-        from drivebot.cli.records import actor, confirmation
-
         draft = commands.finalize(args.reg, args.file, actor(), confirmation(args))
         held = commands.store.held_final(draft.reg)
         if held is not None:
             console.say("final_held", reg=draft.reg)
             for key, values in held.problems:
-                print(f"- {describe(console.lang, key, values)}", file=console.out)
+                print(f"- {i18n.held_because(console.lang, key, values)}", file=console.out)
             return ExitStatus.REFUSED
     console.say("moved_to", reg=draft.reg, stage=i18n.stage_label(console.lang, draft.stage))
     return ExitStatus.OK

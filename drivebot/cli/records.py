@@ -5,36 +5,22 @@ final (drivebot.cli.drafts)."""
 from __future__ import annotations
 
 import argparse
-import getpass
 
 from drivebot import bootstrap, i18n
 from drivebot.app.register import Register, registers, series_name
 from drivebot.cli.console import Console, ExitStatus
-from drivebot.cli.drafts import configured
+from drivebot.cli.drafts import actor, configured
 from drivebot.clock import system_clock
 from drivebot.events import Closed, Declined, Withdrawn
 from drivebot.flows import ProductType
-from drivebot.record import Confirmed
-
-
-def actor() -> str:
-    """Who gave a command, for the audit log: the account that ran it."""
-    return f"{getpass.getuser()} (CLI)"
-
-
-def confirmation(args: argparse.Namespace) -> Confirmed | None:
-    """What `finalize --number/--date/...` states, or None when it states nothing."""
-    stated = (args.number, args.date, args.promulgated, args.gazette_number)
-    if all(value is None for value in stated):
-        return None
-    return Confirmed(actor(), args.number, args.date, args.promulgated, args.gazette_number)
 
 
 def number(args: argparse.Namespace, console: Console) -> ExitStatus:
     config = configured(args, console)
     app = bootstrap.app(config, on_lock_wait=lambda: console.warn("waiting_for_lock"))
     draft = app.commands.reserve_number(args.reg, actor())
-    assert draft.number is not None and draft.number_year is not None  # just reserved
+    if draft.number is None or draft.number_year is None:
+        raise RuntimeError(f"{draft.reg}: no number was reserved")
     phrase = i18n.number_phrase(draft.number, draft.number_year, console.lang)
     console.say("number_reserved", reg=draft.reg, number=phrase)
     return ExitStatus.OK

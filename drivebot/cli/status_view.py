@@ -59,11 +59,12 @@ def show_draft(record: dict[str, Any], console: Console, tz: tzinfo | None) -> N
     for label, value in fields:
         print(f"{label:<{width}}  {value}", file=console.out)
     if record.get("final_held"):
-        from drivebot.app.finals import describe
-
         print(f"\n{words['final_held']}", file=console.out)
         for problem in record["final_held"]:
-            print(f"  - {describe(lang, problem['key'], problem['values'])}", file=console.out)
+            print(
+                f"  - {i18n.held_because(lang, problem['key'], problem['values'])}",
+                file=console.out,
+            )
     print(f"\n{words['history']}", file=console.out)
     for row in record["history"]:
         before, after = row["from_stage"], row["to_stage"]

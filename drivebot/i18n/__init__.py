@@ -53,6 +53,18 @@ def reason(lang: str, key: str, limit_mb: object, inbox: str) -> dict[str, str]:
     return {k: str(v).format(limit_mb=limit_mb, inbox=inbox) for k, v in chosen.items()}
 
 
+def held_because(lang: str, key: str, values: dict[str, object]) -> str:
+    """Why a signed final is held (a drivebot.record.Problem), in words; a product type, as
+    given or as stored ("perbup"), by its name."""
+    shown = {
+        name: product_name(lang, str(value))
+        if name in ("read", "expected") and str(value) in catalogue(lang)["product"]
+        else value
+        for name, value in values.items()
+    }
+    return text(lang, f"record.{key}", **shown)
+
+
 def stage_label(lang: str, stage: str) -> str:
     return str(catalogue(lang)["stage"][stage]["label"])
 
