@@ -71,6 +71,7 @@ class Config:
     settle_seconds: float
     digest_time: str
     alert_after_minutes: int
+    mail_retention_days: int
     registration_prefix: str
     org_name: str
     org_short_name: str
@@ -125,7 +126,7 @@ SETTINGS: dict[str, frozenset[str]] = {
     "": frozenset({
         "backend", "language", "poll_interval_seconds", "max_attachment_mb", "settle_seconds",
         "digest_time", "alert_after_minutes", "registration_prefix", "default_product_type",
-        "state_file", "timezone", "tte", *TABLES, *ARRAYS,
+        "state_file", "timezone", "tte", "mail_retention_days", *TABLES, *ARRAYS,
     }),
     "organization": frozenset({"name", "short_name", "email"}),
     "stamp": frozenset(
@@ -323,6 +324,7 @@ def parse(data: dict[str, Any], workspace: Path) -> Config:
         settle_seconds=root.get("settle_seconds", float, 2.0),
         digest_time=digest_time,
         alert_after_minutes=root.positive("alert_after_minutes", int, 30),
+        mail_retention_days=root.positive("mail_retention_days", int, 90),
         registration_prefix=prefix,
         org_name=org.get("name", str, required=True),
         org_short_name=org.get("short_name", str, org.get("name", str, required=True)),

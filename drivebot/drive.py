@@ -49,9 +49,10 @@ class DriveFile:
 class DrivePort(ABC):
     @abstractmethod
     def poll(self, cursor: str | None) -> tuple[list[DriveFile], str | None]:
-        """Files in the watched folders that may have appeared or moved since `cursor`, and the
-        cursor to pass next time. An adapter may return unchanged files too (the caller
-        compares with what it knows); it leaves out files still being written."""
+        """Files in the watched folders that appeared, moved or changed since `cursor` (every
+        file when it is None or no longer valid), and the cursor to pass next time; asked
+        again with the same cursor, the same changes. A cold start may report files the
+        caller knows already (it compares); files still being written are left out."""
 
     @abstractmethod
     def get(self, file_id: str) -> DriveFile:

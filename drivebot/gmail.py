@@ -12,7 +12,8 @@ import io
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from email.message import EmailMessage, Message
+from email.message import Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,8 +64,8 @@ class MailboxPort(ABC):
         """Keep the message aside, unanswered, for an admin to look at."""
 
     @abstractmethod
-    def send(self, message: EmailMessage) -> None:
-        """Send the message as it is (its Message-ID set by the caller)."""
+    def send(self, raw: bytes) -> None:
+        """Send a complete message, these very bytes (its Message-ID set by the caller)."""
 
     @abstractmethod
     def was_sent(self, message_id: str) -> bool:
@@ -150,6 +151,13 @@ def _aligned(domain: str, from_domain: str) -> bool:
         or from_domain.endswith("." + domain)
         or domain.endswith("." + from_domain)
     )
+
+
+def header_block(raw: bytes) -> Message:
+    """The headers of a complete message, parsed alone: the body (attachments and all) is
+    neither parsed nor copied."""
+    ends = [at for at in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if at >= 0]
+    return BytesHeaderParser().parsebytes(raw[: min(ends) + 1 if ends else len(raw)])
 
 
 def sender_authenticated(headers: Message) -> bool:
@@ -353,9 +361,8 @@ class GmailMailbox(MailboxPort):
             self._labels[name.lower()] = made["id"]
         return self._labels.get(name.lower())
 
-    def send(self, message: EmailMessage) -> None:
-        raw = message.as_bytes()
-        thread_id = self._thread_of(message)
+    def send(self, raw: bytes) -> None:
+        thread_id = self._thread_of(header_block(raw))
         body = {"threadId": thread_id} if thread_id else {}
         if len(raw) <= JSON_SEND_LIMIT:
             self.client.call(
@@ -369,7 +376,7 @@ class GmailMailbox(MailboxPort):
                 self._messages().send(userId="me", body=body or None, media_body=media)
             )
 
-    def _thread_of(self, message: EmailMessage) -> str | None:
+    def _thread_of(self, message: Message) -> str | None:
         """The Gmail thread of the message this one answers, so the reply stays in it."""
         refs = re.findall(
             r"<[^<>\s]+>", f"{message.get('References', '')} {message.get('In-Reply-To', '')}"

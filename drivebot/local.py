@@ -13,24 +13,27 @@ only the OPD address list applies (the Gmail adapter checks Google's authenticat
 
 from __future__ import annotations
 
+import hashlib
 import mailbox
 import os
 import shutil
 import stat
 import time
 import uuid
-from email.message import EmailMessage, Message
+from collections.abc import Iterator
+from email.message import Message
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import BinaryIO
 
+from drivebot import listing
 from drivebot.docx_comments import read_comments
 from drivebot.drive import DriveFile, DrivePort, mime_for
 from drivebot.errors import DrivebotError, NotFound, TransientError
 from drivebot.events import Note
 from drivebot.files import copy_whole, is_partial, remove_partials
 from drivebot.flows import WATCHED, Folder
-from drivebot.gmail import MailboxPort, MailRef
+from drivebot.gmail import MailboxPort, MailRef, header_block
 from drivebot.naming import component, fit, key, shown
 
 
@@ -57,6 +60,28 @@ def _unused_name(folder: Path, name: str) -> Path:
     return target
 
 
+KEPT_LISTINGS = 4  # LocalDrive.poll's cursors that stay valid in memory
+
+
+def _by_name(entry: tuple[os.DirEntry[str], listing.Place]) -> str:
+    return entry[0].name
+
+
+def _drive_file(
+    name: str, info: os.stat_result, folder: Folder, opd_folder: str | None
+) -> DriveFile:
+    return DriveFile(
+        id=f"ino-{info.st_ino}",
+        name=_text(name),
+        folder=folder,
+        mime_type=mime_for(name),
+        size=info.st_size,
+        opd_folder=_text(opd_folder) if opd_folder else None,
+        locked=not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH),
+        modified=str(info.st_mtime_ns),
+    )
+
+
 class LocalDrive(DrivePort):
     def __init__(self, root: Path, folders: dict[Folder, str], settle_seconds: float = 2.0):
         self.root = root
@@ -64,46 +89,50 @@ class LocalDrive(DrivePort):
         self.settle_seconds = settle_seconds
         # Where each id was last seen: checked before use, so a stale entry only costs a scan.
         self._seen: dict[str, tuple[Path, Folder, str | None]] = {}
+        self._listings: dict[str, listing.Listing] = {}  # poll's cursors, see poll()
 
     def _dir(self, folder: Folder, opd_folder: str | None = None) -> Path:
         path = self.root / self.folders[folder]
         return path / opd_folder if folder is Folder.INBOX and opd_folder else path
 
     def _describe(self, path: Path, folder: Folder, opd_folder: str | None) -> DriveFile:
-        info = path.stat()
-        return DriveFile(
-            id=f"ino-{info.st_ino}",
-            name=_text(path.name),
-            folder=folder,
-            mime_type=mime_for(path.name),
-            size=info.st_size,
-            opd_folder=_text(opd_folder) if opd_folder else None,
-            locked=not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH),
-            modified=str(info.st_mtime_ns),
-        )
+        return _drive_file(path.name, path.stat(), folder, opd_folder)
 
-    def _entries(self, folders: tuple[Folder, ...]) -> list[tuple[Path, Folder, str | None]]:
-        entries = []
+    def _places(self, folders: tuple[Folder, ...]) -> list[tuple[str, Folder, str | None]]:
+        """The directories that hold `folders`' files, with the folder and OPD they stand for.
+        The inbox root is one too: a file dropped there (outside every OPD's folder) must be
+        answered, not left unseen."""
+        places: list[tuple[str, Folder, str | None]] = []
         for folder in folders:
-            base = self._dir(folder)
-            if not base.is_dir():
-                continue
-            # The inbox root is listed too: a file dropped there (outside every OPD's folder)
-            # must be answered, not left unseen.
-            places = [(base, None)] + (
-                [(d, d.name) for d in sorted(base.iterdir()) if d.is_dir()]
-                if folder is Folder.INBOX
-                else []
-            )
-            for directory, opd_folder in places:
-                for path in sorted(directory.iterdir()):
-                    try:
-                        if path.is_file() and not is_partial(path.name):
-                            self._seen[f"ino-{path.stat().st_ino}"] = (path, folder, opd_folder)
-                            entries.append((path, folder, opd_folder))
-                    except FileNotFoundError:
-                        continue  # moved away while the folder was being read
-        return entries
+            base = str(self._dir(folder))
+            places.append((base, folder, None))
+            if folder is Folder.INBOX:
+                places += [(e.path, folder, e.name) for e in listing.entries(base) if e.is_dir()]
+        return places
+
+    def _listing(
+        self, folders: tuple[Folder, ...]
+    ) -> Iterator[tuple[os.DirEntry[str], listing.Place]]:
+        """Every file in `folders`, in name order, by one directory read each: the inode and
+        the type come with the names, so nothing here costs a `stat` per file."""
+        for directory, folder, opd_folder in self._places(folders):
+            found = [
+                (entry, (folder, opd_folder, entry.name))
+                for entry in listing.entries(directory)
+                if entry.is_file() and not is_partial(entry.name)
+            ]
+            yield from sorted(found, key=_by_name)
+
+    def _placed(self, path: Path, folder: Folder, opd_folder: str | None) -> DriveFile:
+        """A file drivebot just put somewhere, remembered: finding it again costs no scan."""
+        file = self._describe(path, folder, opd_folder)
+        self._seen[file.id] = (path, folder, opd_folder)
+        return file
+
+    def _remember(self, entry: os.DirEntry[str], place: listing.Place) -> str:
+        file_id = f"ino-{entry.inode()}"
+        self._seen[file_id] = (Path(entry.path), place[0], place[1])
+        return file_id
 
     def _locate(self, file_id: str) -> tuple[Path, Folder, str | None]:
         if not file_id.startswith("ino-"):
@@ -111,21 +140,37 @@ class LocalDrive(DrivePort):
         seen = self._seen.get(file_id)
         if seen is not None and seen[0].is_file() and f"ino-{seen[0].stat().st_ino}" == file_id:
             return seen
-        for entry in self._entries(tuple(Folder)):
-            if f"ino-{entry[0].stat().st_ino}" == file_id:
-                return entry
+        for entry, place in self._listing(tuple(Folder)):
+            if f"ino-{entry.inode()}" == file_id:
+                self._remember(entry, place)
+                return self._seen[file_id]
         raise NotFound("file_gone", what=file_id)
 
     def poll(self, cursor: str | None) -> tuple[list[DriveFile], str | None]:
-        settled_before = time.time() - self.settle_seconds
+        """What changed since the listing `cursor` names, as Drive's changes feed answers
+        (drivebot.listing: an idle poll costs one `stat` per directory).
+
+        The last few listings of this process are kept in memory (a cursor the cycle did not
+        keep is asked about again). A file whose inode, place and name are as in that listing
+        is unchanged and is not `stat`ed again; so a file rewritten in place under the same
+        name, after it was reported, is not reported again (editors and sync clients save
+        through a new file, which is). `drivebot retry`, a restart, or a cursor from another
+        process start from a full listing. Files still being written (changed within
+        `settle_seconds`) wait.
+        """
+        before = self._listings.get(cursor or "", {})
+        found, now = listing.changes(self._places(WATCHED), before, self.settle_seconds)
         files = []
-        for path, folder, opd in self._entries(WATCHED):
-            try:
-                if path.stat().st_mtime <= settled_before:
-                    files.append(self._describe(path, folder, opd))
-            except FileNotFoundError:
-                continue  # moved away since the listing: the next poll sees where it went
-        return files, None
+        for entry, place, info in found:
+            self._remember(entry, place)
+            files.append(_drive_file(entry.name, info, place[0], place[1]))
+        if cursor in self._listings:  # asked about just now: kept longest
+            self._listings[cursor] = self._listings.pop(cursor)
+        token = f"local-{uuid.uuid4().hex}"
+        self._listings[token] = now
+        while len(self._listings) > KEPT_LISTINGS:
+            del self._listings[next(iter(self._listings))]
+        return files, token
 
     def get(self, file_id: str) -> DriveFile:
         return self._describe(*self._locate(file_id))
@@ -168,12 +213,12 @@ class LocalDrive(DrivePort):
         directory.mkdir(parents=True, exist_ok=True)
         target = _unused_name(directory, name)
         copy_whole(source, target)  # appears whole, as a Drive upload does
-        return self._describe(target, folder, opd_folder)
+        return self._placed(target, folder, opd_folder)
 
     def put(self, source: Path, name: str, folder: Folder, file_id: str | None = None) -> DriveFile:
         target = self._dir(folder) / component(name)
         copy_whole(source, target)
-        return self._describe(target, folder, None)
+        return self._placed(target, folder, None)
 
     def copy(
         self, file_id: str, folder: Folder, name: str, copy_id: str | None = None
@@ -191,8 +236,7 @@ class LocalDrive(DrivePort):
         directory.mkdir(parents=True, exist_ok=True)
         target = _unused_name(directory, name)
         os.rename(path, target)
-        self._seen[file_id] = (target, folder, opd_folder if folder is Folder.INBOX else None)
-        return self._describe(*self._seen[file_id])
+        return self._placed(target, folder, opd_folder if folder is Folder.INBOX else None)
 
     def comments(self, file_id: str) -> list[Note]:
         path = self._locate(file_id)[0]
@@ -228,6 +272,17 @@ def _header_block(handle: BinaryIO) -> Message:
     return BytesHeaderParser().parsebytes(bytes(block))
 
 
+SENT_PREFIX = "drivebot-"
+SENT_FLAGS = ("", ":2,", ":2,S")
+SENT_NAMED = ".named-by-message-id"  # in sent/: its messages are named by _sent_key
+
+
+def _sent_key(message_id: str) -> str:
+    """A sent message's file name: a digest of its Message-ID (angle brackets aside)."""
+    wanted = message_id.strip().strip("<>").encode("utf-8", "surrogateescape")
+    return SENT_PREFIX + hashlib.sha256(wanted).hexdigest()[:40]
+
+
 def _maildir_files(box: Path) -> dict[str, Path]:
     """Message key -> file, over a Maildir's new/ and cur/ (the key is the name before ':')."""
     return {
@@ -244,6 +299,7 @@ class LocalMailbox(MailboxPort):
         root.mkdir(parents=True, exist_ok=True)
         for name in ("inbox", "processed", "quarantine", "sent"):
             mailbox.Maildir(root / name, create=True)
+        self._name_sent_by_message_id()
 
     def _path(self, ref: MailRef) -> Path:
         path = _maildir_files(self.root / "inbox").get(ref.id)
@@ -276,15 +332,36 @@ class LocalMailbox(MailboxPort):
     def quarantine(self, ref: MailRef) -> None:
         self._move(ref, "quarantine")
 
-    def send(self, message: EmailMessage) -> None:
-        mailbox.Maildir(self.root / "sent", create=True).add(message.as_bytes())
+    def send(self, raw: bytes) -> None:
+        """Delivered into sent/ the Maildir way (written in tmp/, renamed into new/), under a
+        name made from the Message-ID: the name is the index `was_sent` looks in."""
+        key = _sent_key(header_block(raw).get("Message-ID", "") or uuid.uuid4().hex)
+        sent = self.root / "sent"
+        written = sent / "tmp" / f"{key}.{os.getpid()}"
+        written.write_bytes(raw)
+        os.replace(written, sent / "new" / key)
 
     def was_sent(self, message_id: str) -> bool:
-        for path in _maildir_files(self.root / "sent").values():
-            with path.open("rb") as handle:
-                if BytesHeaderParser().parse(handle).get("Message-ID", "").strip() == message_id:
-                    return True
-        return False
+        """One look-up by name, whatever the number of messages sent. A mail client that
+        read the sent box moved them to cur/ with its flags (seen, or none) in the name."""
+        key, sent = _sent_key(message_id), self.root / "sent"
+        places = [sent / "new" / key] + [sent / "cur" / f"{key}{flags}" for flags in SENT_FLAGS]
+        return any(place.exists() for place in places)
+
+    def _name_sent_by_message_id(self) -> None:
+        """Messages sent before sent/ was named by Message-ID get their name once, so that
+        `was_sent` finds them too (a message sent just before the upgrade is not sent again)."""
+        sent = self.root / "sent"
+        marker = sent / SENT_NAMED
+        if marker.exists():
+            return
+        for name, path in _maildir_files(sent).items():
+            if not name.startswith(SENT_PREFIX):
+                with path.open("rb") as handle:
+                    key = _sent_key(_header_block(handle).get("Message-ID", "") or name)
+                flags = path.name[len(name) :]
+                os.replace(path, path.with_name(key + (flags if path.parent.name == "cur" else "")))
+        marker.touch()
 
     def clear_leftovers(self) -> int:
         """Messages a killed send left in a Maildir's tmp/: removed after 36 hours, as the

@@ -142,8 +142,8 @@ SAMPLES: dict[str, tuple[DraftView | None, dict]] = {
 }
 
 
-def roundtrip(message: EmailMessage) -> EmailMessage:
-    return email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+def roundtrip(raw: bytes) -> EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)
 
 
 def send(rendered: Rendered, **kwargs) -> EmailMessage:
@@ -359,9 +359,7 @@ def test_non_ascii_names_are_encoded_and_decoded_back():
     rendered = render(
         "submitted", "id", Audience.OPD, draft(title=title, opd_name="Dinas Pariwisata & Budaya")
     )
-    raw = build_message(
-        rendered, sender, ["x@serambagiantimurkab.go.id"], "<m@drivebot>"
-    ).as_bytes()
+    raw = build_message(rendered, sender, ["x@serambagiantimurkab.go.id"], "<m@drivebot>")
     headers = raw.split(b"\n\n", 1)[0]
     assert headers.isascii() and b"=?utf-8?" in headers
     message = email.message_from_bytes(raw, policy=email.policy.default)
@@ -369,6 +367,32 @@ def test_non_ascii_names_are_encoded_and_decoded_back():
     assert subject(message) == f"[HK-2026-0007] Diterima: {title}"
     text, html = parts(message)
     assert title in text and "Dinas Pariwisata &amp; Budaya" in html
+
+
+def test_the_message_is_well_formed_mime_and_the_same_bytes_each_time():
+    rendered = render(
+        "submitted",
+        "id",
+        Audience.OPD,
+        draft(title="Rancangan tentang “Pajak Daerah” = Retribusi " * 4, opd_name="Dinas"),
+    )
+    to = [f"staf.nomor.{n}@dinas-kesehatan.serambagiantimurkab.go.id" for n in range(12)]
+    csv_bytes = "Nomor,Judul\nHK-2026-0001,Pajak “Daerah”\n".encode("utf-8-sig")
+    kwargs = dict(to=to, message_id="<m.1@drivebot>", thread_root="<m.0@drivebot>")
+    attachments = [("ringkasan é.csv", "text/csv", csv_bytes)]
+    raw = build_message(rendered, SENDER, attachments=attachments, **kwargs)
+    assert raw == build_message(rendered, SENDER, attachments=attachments, **kwargs)
+    assert max(len(line) for line in raw.split(b"\n")) <= 78
+    message = roundtrip(raw)
+    assert [part.defects for part in message.walk()] == [[]] * 5  # mixed, alternative, 2 texts, csv
+    assert message["To"].addresses[11].addr_spec == to[11]
+    assert message["In-Reply-To"] == message["References"] == "<m.0@drivebot>"
+    text, html = parts(message)
+    assert text.rstrip("\n") == rendered.text.rstrip("\n")
+    assert html.rstrip("\n") == rendered.html.rstrip("\n")
+    [attached] = list(message.iter_attachments())
+    assert attached.get_filename() == "ringkasan é.csv"
+    assert attached.get_payload(decode=True) == csv_bytes
 
 
 def test_subject_is_one_line_even_when_the_title_is_not():

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
+import csv
 import errno
+import io
+import json
 import os
+import re
 import time
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -17,8 +22,9 @@ from drivebot.app.application import App
 from drivebot.clock import system_clock
 from drivebot.config import load
 from drivebot.errors import TransientError
-from drivebot.flows import Folder
+from drivebot.flows import Folder, ProductType
 from drivebot.local import LocalDrive, LocalMailbox
+from drivebot.notify.emails import DIGEST_SHOWN
 from drivebot.state.store import Store
 
 OPD_ADDRESS = "dinkes@sbtkab.example"
@@ -37,8 +43,8 @@ class KillingMailbox(LocalMailbox):
         self.die_after = die_after
         self.sends = 0
 
-    def send(self, message) -> None:
-        super().send(message)
+    def send(self, raw: bytes) -> None:
+        super().send(raw)
         self.sends += 1
         if self.die_after is not None and self.sends == self.die_after:
             raise Killed
@@ -356,6 +362,48 @@ def test_the_digest_goes_once_a_day_after_its_time(tmp_path):
     digests = [m for m in sent(tmp_path) if "Ringkasan" in m["Subject"]]
     assert len(digests) == 2
     assert "HK-2026-0001" in digests[0].get_body(("plain",)).get_content()
+
+
+def test_sent_mail_bytes_leave_the_outbox_after_the_retention_period(tmp_path):
+    now = [datetime(2026, 1, 5, 9, 0)]
+    app = service(tmp_path, clock=lambda: now[0], mail_retention_days=30)
+    drop(tmp_path, "Ranperbup Retribusi.docx", draft_docx())
+    app.cycle()
+    first = {row.id for row in app.store.outbox_rows("email")}
+    now[0] = datetime(2026, 2, 3, 9, 0)  # 29 days on: still kept
+    drop(tmp_path, "Ranperbup Pajak.docx", draft_docx(subject="Pajak"))
+    app.cycle()
+    assert all(row.raw for row in app.store.outbox_rows("email"))
+    now[0] = datetime(2026, 2, 5, 9, 0)  # 31 days after the first, 2 after the second
+    app.cycle()
+    rows = app.store.outbox_rows("email")
+    assert {row.id for row in rows if row.raw is None} == first
+    assert all(row.done_at for row in rows)  # the record of what was sent stays
+    assert all(app.mailbox.was_sent(json.loads(row.payload)["message_id"]) for row in rows)
+
+
+def test_the_digest_has_a_fixed_size_and_the_whole_list_attached(tmp_path):
+    now = [datetime(2026, 11, 23, 7, 0)]
+    app = service(tmp_path, clock=lambda: now[0], digest_time="07:30")
+    with app.store.transaction():
+        for n in range(1, 121):
+            app.store.add_draft(
+                f"HK-2026-{n:04d}", "Dinas Kesehatan", f"Judul {n}", ProductType.PERBUP
+            )
+    now[0] = datetime(2026, 12, 1, 8, 0)  # eight days later: all late
+    app.cycle()
+    [digest] = [m for m in sent(tmp_path) if "Ringkasan" in m["Subject"]]
+    assert digest["Subject"].endswith(": 120 berjalan, 120 terlambat")
+    text = digest.get_body(("plain",)).get_content()
+    assert len(set(re.findall(r"HK-2026-\d{4}", text))) == DIGEST_SHOWN
+    assert f"{120 - DIGEST_SHOWN} rancangan lainnya tercantum dalam lampiran" in text
+    [attached] = list(digest.iter_attachments())
+    assert attached.get_filename() == "ringkasan-rancangan-2026-12-01.csv"
+    raw = attached.get_payload(decode=True)  # the bytes a mail client saves
+    assert raw.startswith(codecs.BOM_UTF8)  # Excel reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Nomor registrasi", "Judul", "Perangkat Daerah"]
+    assert sorted(row[0] for row in rows[1:]) == [f"HK-2026-{n:04d}" for n in range(1, 121)]
 
 
 def test_an_opd_may_send_the_signed_final_by_email_once_approved(tmp_path):

@@ -255,7 +255,7 @@ def test_a_large_message_is_uploaded_and_a_reply_stays_in_its_thread(world):
         subtype="pdf",
         filename="lampiran.pdf",
     )
-    world.mailbox.send(reply)
+    world.mailbox.send(reply.as_bytes())
     [sent] = [m for m in world.google.gmail.messages.values() if "SENT" in m.labels]
     assert sent.thread_id == original.thread_id
     assert BytesHeaderParser().parsebytes(sent.raw)["Message-ID"] == "<drivebot.9@example.go.id>"

@@ -92,6 +92,7 @@ class Cycle:
         )
         self.notices.send_held()  # one acknowledgement per OPD, one notice to reviewers
         self.digest.queue_if_due()
+        self.effects.forget_old_mail(self.notices.config.mail_retention_days)
         self.watch.after_cycle(report.polls_failed)
         report.outbox_failures = self.effects.flush()
         return report

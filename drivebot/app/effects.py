@@ -17,7 +17,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from email import message_from_bytes, policy
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import assert_never
@@ -51,6 +50,8 @@ MAX_ATTEMPTS = 5
 BACKOFF_FIRST = 30  # seconds an item waits after its first passing failure, doubling
 BACKOFF_MOST = 3600  # ... up to an hour
 MAIL_PAUSED = "mail_paused_until"  # kv: no e-mail goes out before this moment (UTC ISO)
+MAIL_FORGOTTEN_BEFORE = "mail_bytes_dropped_before"  # kv: sent before this, bytes dropped
+MAIL_FORGOTTEN_ON = "mail_bytes_dropped_on"  # kv: the office day of the last pass
 
 
 class Effects:
@@ -89,6 +90,22 @@ class Effects:
                 raise ValueError(f"outbox row cannot be read: {item.effect.error}")
             case _:
                 assert_never(item.effect)
+
+    def forget_old_mail(self, retention_days: int) -> int:
+        """Once a day, the bytes of e-mails sent more than `retention_days` ago leave the
+        outbox (about 90 kB per draft otherwise, for ever); their rows, with the Message-ID,
+        recipients and time, stay, and so does the copy in the mailbox's sent folder. SQLite
+        reuses the freed pages, so the file stops growing (it does not shrink by itself)."""
+        today = self.notices.clock().astimezone(self.notices.config.tz).date().isoformat()
+        if self.store.get(MAIL_FORGOTTEN_ON) == today:
+            return 0
+        cutoff = iso_utc(self.notices.clock() - timedelta(days=retention_days))
+        with self.store.transaction():
+            since = self.store.get(MAIL_FORGOTTEN_BEFORE) or ""
+            count = self.store.forget_sent_bytes(since, cutoff) if cutoff > since else 0
+            self.store.put(MAIL_FORGOTTEN_BEFORE, max(cutoff, since))
+            self.store.put(MAIL_FORGOTTEN_ON, today)
+        return count
 
     def flush(self, only: set[int] | None = None) -> int:
         """Carry out what is pending (or only the items `only` names); returns how many items
@@ -184,7 +201,7 @@ class Effects:
             return
         if item.raw is None:
             raise ValueError(f"outbox e-mail {effect.message_id} has no message bytes")
-        self.mailbox.send(message_from_bytes(item.raw, policy=policy.SMTP))
+        self.mailbox.send(item.raw)  # the bytes queued, as they were rendered
 
     def _move(self, effect: MoveFile) -> DriveFile:
         moved = self.drive.move(effect.file_id, Folder(effect.folder), effect.name)

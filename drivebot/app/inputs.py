@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
 from drivebot import i18n
 from drivebot.app.notices import Notices
@@ -103,7 +104,9 @@ class Inputs:
         """The OPD (when known) and the admins, inside the caller's transaction. `name` is the
         file's; an e-mail refused as a whole (no attachment, too large) gives its subject as
         `mail_subject` instead, so it is not called a file."""
-        named = {"file_name": name} if mail_subject is None else {"mail_subject": mail_subject}
+        named: dict[str, Any] = (
+            {"file_name": name} if mail_subject is None else {"mail_subject": mail_subject}
+        )
         if opd is not None:
             self.notices.queue(
                 Report.FILE_QUARANTINED,

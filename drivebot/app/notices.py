@@ -24,7 +24,7 @@ from drivebot.notify.emails import (
     Template,
     render,
 )
-from drivebot.notify.mime import Sender, build_message
+from drivebot.notify.mime import Attachment, Sender, build_message
 from drivebot.state.outbox import SendEmail
 from drivebot.state.rows import CURRENT_ROLES, Draft
 from drivebot.state.store import Store
@@ -126,7 +126,7 @@ class Notices:
         for draft in drafts:  # later e-mails about each draft thread under this one
             if draft.thread_root is None:
                 self.store.set_thread_root(draft.reg, message_id)
-        self._enqueue(rendered, list(to), message_id, None, None, template, None)
+        self._enqueue(rendered, list(to), message_id, None, None, template, None, ())
 
     def _message_id(self, reg: str | None) -> str:
         number = self.store.next_value("message")
@@ -141,14 +141,21 @@ class Notices:
         reg: str | None,
         template: Template,
         dedupe_key: str | None,
+        attachments: Sequence[Attachment],
     ) -> int | None:
-        message = build_message(
-            rendered, self.sender, recipients, message_id, thread_root, sent_at=self.clock()
+        raw = build_message(
+            rendered,
+            self.sender,
+            recipients,
+            message_id,
+            thread_root,
+            attachments=attachments,
+            sent_at=self.clock(),
         )
         return self.store.enqueue(
             reg,
             SendEmail(message_id, str(template), tuple(recipients)),
-            message.as_bytes(),
+            raw,
             dedupe_key,
         )
 
@@ -160,6 +167,7 @@ class Notices:
         *,
         to: Sequence[str] | None = None,
         dedupe_key: str | None = None,
+        attachments: Sequence[Attachment] = (),
         **extra: Any,
     ) -> int | None:
         """Render the message and put it in the outbox (inside the caller's transaction);
@@ -185,5 +193,5 @@ class Notices:
             thread_root = message_id
             self.store.set_thread_root(draft.reg, message_id)
         return self._enqueue(
-            rendered, recipients, message_id, thread_root, reg, template, dedupe_key
+            rendered, recipients, message_id, thread_root, reg, template, dedupe_key, attachments
         )

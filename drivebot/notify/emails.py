@@ -51,6 +51,7 @@ from drivebot.naming import shown, without_mail_tag
 LANGUAGES = i18n.LANGUAGES
 DEFAULT_INBOX = "00 Masuk"  # drivebot.config.DEFAULT_FOLDERS; Notices passes the configured one
 LATE_DAYS = 7  # a draft that has waited longer than this is listed as late in the digest
+DIGEST_SHOWN = 50  # drafts the digest lists in full; the rest are counted (and in its CSV)
 
 
 class Report(StrEnum):
@@ -325,14 +326,24 @@ def _link_fact(label: str, target: str, link_text: str) -> _Fact:
     return _Fact(label, target)
 
 
+def digest_order(drafts: Sequence[DraftView]) -> list[DraftView]:
+    """The open drafts, most urgent first: the longest wait on top; the registration number
+    keeps the order stable."""
+    return sorted((d for d in drafts if is_open(d.stage)), key=lambda d: (-d.waiting_days, d.reg))
+
+
 def _digest_context(drafts: Sequence[DraftView]) -> dict[str, Any]:
-    # Late ones first, the longest wait on top; the registration number keeps the order stable.
-    open_drafts = sorted(
-        (d for d in drafts if is_open(d.stage)), key=lambda d: (-d.waiting_days, d.reg)
-    )
+    # The e-mail has a fixed size whatever the number of drafts (Gmail refuses a message over
+    # 25 MB; ~7 MB at 10,000 drafts listed in full): the most urgent DIGEST_SHOWN in full, the
+    # rest counted; the whole list goes with it as a CSV attachment (drivebot.app.digest).
+    open_drafts = digest_order(drafts)
+    shown = open_drafts[:DIGEST_SHOWN]
     return {
-        "late": [d for d in open_drafts if d.waiting_days > LATE_DAYS],
-        "others": [d for d in open_drafts if d.waiting_days <= LATE_DAYS],
+        "late": [d for d in shown if d.waiting_days > LATE_DAYS],
+        "others": [d for d in shown if d.waiting_days <= LATE_DAYS],
+        "open_count": len(open_drafts),
+        "late_count": sum(d.waiting_days > LATE_DAYS for d in open_drafts),
+        "not_shown": len(open_drafts) - len(shown),
     }
 
 

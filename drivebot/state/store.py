@@ -433,6 +433,16 @@ class Store(RecordRows):
         ).rowcount
         return effects + inputs
 
+    def forget_sent_bytes(self, done_from: str, done_before: str) -> int:
+        """Drop the raw MIME of e-mails carried out in [done_from, done_before); the rows stay
+        (what was sent, to whom, when). The range keeps each daily pass to the rows it prunes
+        (outbox_pending indexes done_at); returns how many."""
+        return self._write(
+            "UPDATE outbox SET raw = NULL WHERE done_at >= ? AND done_at < ? AND kind = ?"
+            " AND raw IS NOT NULL",
+            (done_from, done_before, outbox.SendEmail.kind),
+        ).rowcount
+
     def outbox_done(self, item_id: int) -> None:
         self._write(
             "UPDATE outbox SET done_at = ?, last_error = NULL WHERE id = ?", (self.now(), item_id)

@@ -53,6 +53,18 @@ def test_a_reviewers_move_shows_up_in_the_next_poll(world):
     assert [f.folder for f in files if f.id == file.id] == [Folder.REVISION]
 
 
+def test_a_poll_reports_only_what_changed_since_its_cursor(world):
+    file = _inbox_file(world)
+    cursor = world.drive.poll(None)[1]
+    assert file.id not in {f.id for f in world.drive.poll(cursor)[0]}
+    world.drop("Dinas Kesehatan", "Ranperbup Kedua.docx", draft_docx(subject="Kedua"))
+    files, later = world.drive.poll(cursor)
+    assert [f.name for f in files] == ["Ranperbup Kedua.docx"]
+    # A cursor the caller did not keep (its pass failed) is asked about again: same answer.
+    assert [f.name for f in world.drive.poll(cursor)[0]] == ["Ranperbup Kedua.docx"]
+    assert world.drive.poll(later)[0] == []
+
+
 def test_upload_then_find(world, tmp_path):
     source = tmp_path / "note.txt"
     source.write_text("Berkas ditolak: rusak.\n", encoding="utf-8")

@@ -55,6 +55,6 @@ def test_sent_messages_are_found_by_message_id(world):
     message["Message-ID"] = "<drivebot.1.HK-2026-0001@serambagiantimurkab.go.id>"
     message.set_content("Terima kasih.")
     assert not world.mailbox.was_sent(message["Message-ID"])
-    world.mailbox.send(message)
+    world.mailbox.send(message.as_bytes())
     assert world.mailbox.was_sent("<drivebot.1.HK-2026-0001@serambagiantimurkab.go.id>")
     assert not world.mailbox.was_sent("<drivebot.2.HK-2026-0001@serambagiantimurkab.go.id>")
