@@ -8,9 +8,8 @@ imported only when the Google backend is built.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from drivebot.app.application import App
 from drivebot.app.archive_commands import ArchiveCommands
 from drivebot.app.lock import WorkspaceLock
 from drivebot.archive.archiver import Archiver
@@ -20,6 +19,9 @@ from drivebot.drive import DrivePort
 from drivebot.gmail import MailboxPort
 from drivebot.local import LocalDrive, LocalMailbox
 from drivebot.state.store import Store
+
+if TYPE_CHECKING:  # the application (daemon, mail, templates) is imported by app() alone
+    from drivebot.app.application import App
 
 
 def store(config: Config, clock: Clock = system_clock, readonly: bool = False) -> Store:
@@ -66,6 +68,8 @@ def app(
 ) -> App:
     """Everything the daemon and the commands that change something need (one Google login,
     read once, shared by Drive and Gmail)."""
+    from drivebot.app.application import App
+
     creds = None
     if config.backend == "google":
         from drivebot.google_api import credentials

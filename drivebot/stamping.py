@@ -10,8 +10,9 @@ an xref table that had to be repaired) are rewritten in full.
 For .docx drafts (when no PDF converter is available) the QR and footer go into the Word footer
 and the watermark text into the header.
 
-This module is the public face; the work is done in drivebot.pdf: read.py (the file, the reader,
-the page tree, a fast object loader), draw.py (geometry and the stamp's objects), incremental.py
+This module is the public face; the work is done in drivebot.pdf: read.py (the mapped file, the
+reader, the page tree, a small tokenizer), objstm.py (a faster reader, object streams included),
+draw.py (geometry and the stamp's objects), incremental.py
 (the update and its xref section), rewrite.py (the fallback and the atomic write), spec.py (the
 types below). The .docx pieces are in drivebot.docx_stamp.
 """
@@ -48,8 +49,8 @@ def pdf_page_count(path: Path) -> int:
     Raises BadDocument("pdf_encrypted") when a user password is needed, BadDocument("pdf_corrupt")
     when the file is not a readable PDF or has no pages.
     """
-    with loaded(Path(path)) as (stream, _data):
-        reader = open_reader(stream)
+    with loaded(Path(path)) as original:
+        reader = open_reader(original.stream)
         try:
             pages = collect_pages(reader.root_object)
         except BadDocument:
@@ -68,15 +69,16 @@ def stamp_pdf(source: Path, dest: Path, spec: StampSpec) -> StampResult:
     result says which. Raises BadDocument for unreadable or user-password-protected input.
     """
     _check_spec(spec)
-    with loaded(Path(source)) as (stream, data):
+    with loaded(Path(source)) as original:
         try:
-            pages, appended = append_stamp(stream, data, spec)
+            pages, appended = append_stamp(original, spec)
         except CannotAppend as why:
             log.info("no incremental update for %s (%s): trying a full rewrite", source, why)
         else:
-            write_atomic(Path(dest), data, appended)
-            return StampResult("incremental", pages, len(data))
-        return rewrite(open_reader(stream), Path(dest), spec, len(data))
+            # The original's bytes are copied file to file, not through this process's memory.
+            write_atomic(Path(dest), appended, prefix=(original.file, original.size))
+            return StampResult("incremental", pages, original.size)
+        return rewrite(open_reader(original.stream), Path(dest), spec, original.size)
 
 
 def stamp_docx(source: Path, dest: Path, spec: StampSpec) -> None:

@@ -318,6 +318,18 @@ def encrypted(
     return dest
 
 
+def encrypted_object_streams(source: Path, dest: Path, *, owner_password: str) -> Path:
+    """Owner-password-only AES-256 with object streams (qpdf; pypdf's writer has none)."""
+    subprocess.run(
+        [
+            *("qpdf", "--object-streams=generate", "--encrypt", "", owner_password, "256"),
+            *("--", str(source), str(dest)),
+        ],
+        check=True,
+    )
+    return dest
+
+
 def with_bad_xref_offset(source: Path, dest: Path, object_number: int, delta: int = 7) -> Path:
     """Shift one xref entry (classic table) by `delta` bytes, as a damaged transfer might."""
     data = bytearray(source.read_bytes())
@@ -366,6 +378,7 @@ __all__ = [
     "WATERMARK",
     "PdfBuilder",
     "encrypted",
+    "encrypted_object_streams",
     "inherited_pdf",
     "jpeg_files",
     "landscape",

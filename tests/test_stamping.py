@@ -11,6 +11,7 @@ both edges: that pins the placement matrix for every rotation and box offset.
 from __future__ import annotations
 
 import datetime
+import io
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -130,7 +131,6 @@ SHAPES: dict[str, Maker] = {
     "inherited_resources_and_rotation": lambda d: fx.inherited_pdf(d / "inherited.pdf"),
     "scanned_image_pages": lambda d: fx.scanned_pdf(d / "scan.pdf", pages=2),
     "mixed_sizes_and_rotations": _mixed,
-    "xref_stream": lambda d: fx.with_object_streams(_mixed(d), d / "objstm.pdf"),
     "linearized": lambda d: fx.linearized(_mixed(d), d / "linear.pdf"),
     "pdf13_without_final_eol": lambda d: fx.inherited_pdf(
         d / "old.pdf", version="1.3", final_eol=False
@@ -139,9 +139,26 @@ SHAPES: dict[str, Maker] = {
 }
 
 
+# Every shape also as Word, LibreOffice and Acrobat write files: objects in object streams,
+# an xref stream (drivebot reads those through its own object-stream reader, objstm.py).
+KINDS: dict[str, Callable[[Path], Path]] = {
+    "classic": lambda source: source,
+    "object_streams": lambda source: fx.with_object_streams(
+        source, source.with_name(f"{source.stem}-objstm.pdf")
+    ),
+}
+
+
+@pytest.fixture(params=KINDS)
+def kind(request: pytest.FixtureRequest) -> Callable[[Path], Path]:
+    return KINDS[request.param]
+
+
 @pytest.mark.parametrize("shape", SHAPES)
-def test_stamp_is_appended_valid_and_readable_on_every_page(shape: str, tmp_path: Path) -> None:
-    source = SHAPES[shape](tmp_path)
+def test_stamp_is_appended_valid_and_readable_on_every_page(
+    shape: str, kind: Callable[[Path], Path], tmp_path: Path
+) -> None:
+    source = kind(SHAPES[shape](tmp_path))
     original = source.read_bytes()
     pages = fx.page_count(source)
 
@@ -179,25 +196,37 @@ def assert_same_identity(source: Path, dest: Path) -> None:
     [
         "inherited_resources_and_rotation",
         "mixed_sizes_and_rotations",
-        "xref_stream",
+        "linearized",
         "unusual_syntax",
         "offset_boxes",
     ],
 )
-def test_fast_page_parser_agrees_with_pypdf(shape: str, tmp_path: Path) -> None:
-    """The page-tree tokenizer (a speed-up) must read exactly what pypdf reads, or defer."""
-    from drivebot.pdf.read import fast_loader
+def test_fast_reader_agrees_with_pypdf(
+    shape: str, kind: Callable[[Path], Path], tmp_path: Path
+) -> None:
+    """The fast reader (a speed-up) must read exactly what pypdf reads, or defer to it: every
+    page-tree node, page and what the stamp looks into (resources, boxes, contents arrays)."""
+    from drivebot.pdf.objstm import FastReader
 
-    source = SHAPES[shape](tmp_path)
+    source = kind(SHAPES[shape](tmp_path))
     data = memoryview(source.read_bytes())
+    fast_reader = FastReader(io.BytesIO(source.read_bytes()), strict=True)
+    fast_reader.enable(data)
     reader = PdfReader(source, strict=True)
-    load = fast_loader(reader, data)
     nodes = [reader.trailer["/Root"].raw_get("/Pages")]
     while nodes:
         ref = nodes.pop()
-        fast, slow = load(ref), reader.get_object(ref)
-        assert fast == slow
+        fast = fast_reader.get_object(IndirectObject(ref.idnum, ref.generation, fast_reader))
+        slow = reader.get_object(ref)
+        assert plain(fast) == plain(slow)
         assert type(fast) is type(slow)
+        for key in ("/Resources", "/MediaBox", "/CropBox", "/Contents"):
+            value = slow.raw_get(key) if key in slow else None
+            if isinstance(value, IndirectObject):
+                resolved = fast_reader.get_object(
+                    IndirectObject(value.idnum, value.generation, fast_reader)
+                )
+                assert plain(resolved) == plain(value.get_object()), key
         nodes.extend(slow.get("/Kids", []))
     # and the stamped output keeps the unusual entries as they were
     dest, _ = stamped(source, tmp_path)
@@ -264,8 +293,10 @@ def test_one_stamp_form_per_page_size(tmp_path: Path) -> None:
     assert len(forms(mixed)) == len(displayed)
 
 
-def test_stamping_is_deterministic_and_works_in_place(tmp_path: Path) -> None:
-    source = fx.text_pdf(tmp_path / "doc.pdf", [fx.A4] * 2)
+def test_stamping_is_deterministic_and_works_in_place(
+    kind: Callable[[Path], Path], tmp_path: Path
+) -> None:
+    source = kind(fx.text_pdf(tmp_path / "doc.pdf", [fx.A4] * 2))
     first, _ = stamped(source, tmp_path)
     second = tmp_path / "again.pdf"
     stamp_pdf(source, second, SPEC)
@@ -298,16 +329,21 @@ def test_stamping_a_stamped_file_again(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- fallbacks, errors
 
 
-@pytest.mark.parametrize("algorithm", ["AES-256", "RC4-128"])
+@pytest.mark.parametrize("algorithm", ["AES-256", "RC4-128", "AES-256 object streams"])
 def test_owner_password_only_is_decrypted_and_rewritten(algorithm: str, tmp_path: Path) -> None:
     plain = fx.text_pdf(tmp_path / "plain.pdf", [fx.A4, fx.F4], [0, 90])
-    source = fx.encrypted(
-        plain,
-        tmp_path / "owner.pdf",
-        user_password="",
-        owner_password="owner-secret",
-        algorithm=algorithm,
-    )
+    if algorithm.endswith("object streams"):  # encrypted object streams, as Acrobat writes
+        source = fx.encrypted_object_streams(
+            plain, tmp_path / "owner.pdf", owner_password="owner-secret"
+        )
+    else:
+        source = fx.encrypted(
+            plain,
+            tmp_path / "owner.pdf",
+            user_password="",
+            owner_password="owner-secret",
+            algorithm=algorithm,
+        )
     assert PdfReader(source).is_encrypted
 
     dest, result = stamped(source, tmp_path)
@@ -377,6 +413,9 @@ DAMAGED: dict[str, Callable[[Path, Path], Path]] = {
     "page_object_offset": lambda s, d: fx.with_bad_xref_offset(s, d, 3),
     "catalog_offset": lambda s, d: fx.with_bad_xref_offset(s, d, 1, delta=-3),
     "startxref": fx.with_bad_startxref,
+    "startxref_object_streams": lambda s, d: fx.with_bad_startxref(
+        fx.with_object_streams(s, d.with_name("objstm.pdf")), d
+    ),
 }
 
 

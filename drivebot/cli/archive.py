@@ -16,14 +16,15 @@ from drivebot.app.archive_commands import ArchiveCommands
 from drivebot.archive.backlog import Product, read_metadata
 from drivebot.archive.ledger import ProductRecord, ProductStatus
 from drivebot.archive.reader import ArchiveReader
-from drivebot.archive.verification import verify_archive
-from drivebot.cli.console import Console, ExitStatus
-from drivebot.cli.drafts import configured
+from drivebot.cli.console import Console, ExitStatus, configured
 from drivebot.clock import system_clock
 from drivebot.config import Config
 from drivebot.errors import NotFound
 from drivebot.flows import ProductType
 from drivebot.i18n import product_label
+
+# The application (daemon, mail, templates) is not imported here (bootstrap.app is not used):
+# `drivebot stamp` loads the archive and the stamping, and runs once per backlog file.
 
 
 def _reader(config: Config) -> ArchiveReader:
@@ -39,6 +40,8 @@ def _label(product: ProductRecord) -> str:
 
 
 def verify(args: argparse.Namespace, console: Console) -> ExitStatus:
+    from drivebot.archive.verification import verify_archive
+
     config = configured(args, console)
     reader = _reader(config)
     if args.archive:
@@ -149,6 +152,7 @@ def serve(args: argparse.Namespace, console: Console) -> ExitStatus:
     path = urlparse(config.verify_url_base).path or "/"
 
     def health() -> list[str]:
+
         store = bootstrap.store(config, readonly=True)
         try:
             return [problem.key for problem in check(config, store, system_clock)]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from enum import IntEnum
 from typing import Any, TextIO
 
 from drivebot import i18n
+from drivebot.config import Config, load
 
 
 class ExitStatus(IntEnum):
@@ -48,3 +50,11 @@ class Console:
     def words(self, key: str) -> Any:
         """A catalogue entry that is not a sentence (a list of column headers)."""
         return i18n.section(self.lang, "cli")[key]
+
+
+def configured(args: argparse.Namespace, console: Console) -> Config:
+    """The workspace's configuration; its language for messages unless --lang says otherwise."""
+    config = load(args.workspace)
+    if args.lang is None:
+        console.lang = config.language
+    return config

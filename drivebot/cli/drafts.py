@@ -18,21 +18,13 @@ from drivebot.app.daemon import Daemon
 from drivebot.app.leftovers import temporary_files_in
 from drivebot.app.reload import Reloading
 from drivebot.app.setup import init_workspace, setup_google
-from drivebot.cli.console import Console, ExitStatus
+from drivebot.cli.console import Console, ExitStatus, configured
 from drivebot.clock import Clock, system_clock
-from drivebot.config import CONFIG_NAME, Config, load
+from drivebot.config import CONFIG_NAME, Config
 from drivebot.errors import ConfigError, NotFound
 from drivebot.flows import Folder
 from drivebot.record import Confirmed
 from drivebot.state.rows import Draft
-
-
-def configured(args: argparse.Namespace, console: Console) -> Config:
-    """The workspace's configuration; its language for messages unless --lang says otherwise."""
-    config = load(args.workspace)
-    if args.lang is None:
-        console.lang = config.language
-    return config
 
 
 def actor() -> str:

@@ -7,13 +7,13 @@ Messages for people come from the catalogue (drivebot/i18n), in Indonesian unles
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 
 from drivebot import i18n
-from drivebot.cli import archive, drafts, records, workspace
 from drivebot.cli.console import Console, ExitStatus
 from drivebot.cli.parser import language_of, parse
 from drivebot.errors import BadDocument, ConfigError, NotFound, Refused, TransientError
@@ -22,6 +22,26 @@ from drivebot.events import Rejected
 log = logging.getLogger("drivebot")
 
 Command = Callable[[argparse.Namespace, Console], ExitStatus]
+
+
+class _Lazy:
+    """A command module imported when one of its commands runs, not when the CLI starts: so
+    `drivebot stamp` loads the archive and the stamping, not the daemon and the mail."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Command:
+        def command(args: argparse.Namespace, console: Console) -> ExitStatus:
+            handler: Command = getattr(importlib.import_module(self._module), name)
+            return handler(args, console)
+
+        return command
+
+
+archive, drafts, records, workspace = (
+    _Lazy(f"drivebot.cli.{name}") for name in ("archive", "drafts", "records", "workspace")
+)
 
 COMMANDS: dict[str, Command] = {
     "init": drafts.init, "run": drafts.run, "once": drafts.once, "status": drafts.status,

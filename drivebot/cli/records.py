@@ -8,8 +8,8 @@ import argparse
 
 from drivebot import bootstrap, i18n
 from drivebot.app.register import Register, registers, series_name
-from drivebot.cli.console import Console, ExitStatus
-from drivebot.cli.drafts import actor, configured
+from drivebot.cli.console import Console, ExitStatus, configured
+from drivebot.cli.drafts import actor
 from drivebot.clock import system_clock
 from drivebot.events import Closed, Declined, Withdrawn
 from drivebot.flows import ProductType

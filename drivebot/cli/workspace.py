@@ -7,8 +7,7 @@ import argparse
 from drivebot.app.backup import backup as write_backup
 from drivebot.app.backup import restore as unpack_backup
 from drivebot.app.lock import WorkspaceLock
-from drivebot.cli.console import Console, ExitStatus
-from drivebot.cli.drafts import configured
+from drivebot.cli.console import Console, ExitStatus, configured
 from drivebot.errors import NotFound
 
 

@@ -14,12 +14,14 @@ import io
 import re
 import zlib
 from collections.abc import Iterator
+from functools import lru_cache
 
 from pypdf import PdfReader
 from pypdf.generic import (
     ArrayObject,
     ByteStringObject,
     DictionaryObject,
+    FloatObject,
     IndirectObject,
     NameObject,
     NumberObject,
@@ -27,12 +29,13 @@ from pypdf.generic import (
 )
 
 from drivebot.pdf.draw import Stamper, shallow_copy
+from drivebot.pdf.objstm import FastReader
 from drivebot.pdf.read import (
     OBJ_HEADER,
+    Original,
     Page,
     collect_pages,
     describe,
-    fast_loader,
     stream_peek,
     version,
 )
@@ -43,20 +46,22 @@ class CannotAppend(Exception):
     """The file cannot take a sound incremental update; the message says why."""
 
 
-def append_stamp(stream: io.BytesIO, data: memoryview, spec: StampSpec) -> tuple[int, bytes]:
+def append_stamp(original: Original, spec: StampSpec) -> tuple[int, bytes]:
     """The page count and the bytes of an incremental update, or CannotAppend.
 
     The file is read strictly: where the lenient reader would silently repair something (a
     wrong xref offset, a bad startxref), an update appended to the file would inherit the
     damage, so any complaint of the strict reader means a full rewrite instead.
     """
+    data = original.data
     try:
-        reader = PdfReader(stream, strict=True)
+        reader = FastReader(original.stream, strict=True)
         if reader.is_encrypted:
             # New objects would have to be encrypted with the file key; rewrite decrypted.
             raise CannotAppend("encrypted")
         startxref = _check_xref(reader, data)
-        pages = collect_pages(reader.root_object, fast_loader(reader, data))
+        reader.enable(data)  # every xref offset is now known to hold its object
+        pages = collect_pages(reader.root_object)
         if not pages:
             raise CannotAppend("the page tree holds no pages")
         return len(pages), _incremental_update(reader, data, startxref, pages, spec)
@@ -106,10 +111,11 @@ class _Update:
     def __init__(self, reader: PdfReader, data: memoryview) -> None:
         self._reader = reader
         self._base = len(data)
-        self._buffer = io.BytesIO()
+        self._pieces: list[bytes] = []
+        self._length = 0
         # Objects must start on a fresh line even if the original lacks a final EOL.
         if bytes(data[-1:]) not in (b"\n", b"\r"):
-            self._buffer.write(b"\n")
+            self.write(b"\n")
         highest = max((n for entries in reader.xref.values() for n in entries), default=0)
         highest = max(highest, max(reader.xref_objStm, default=0))
         size = reader.trailer.get("/Size", 0)
@@ -124,51 +130,73 @@ class _Update:
 
     def put(self, ref: IndirectObject, obj: PdfObject) -> None:
         self.offsets[ref.idnum] = (self.tell(), ref.generation)
-        self._buffer.write(b"%d %d obj\n" % (ref.idnum, ref.generation))
-        _serialize(obj, self._buffer)
-        self._buffer.write(b"\nendobj\n")
+        pieces = [b"%d %d obj\n" % (ref.idnum, ref.generation)]
+        _serialize(obj, pieces)
+        pieces.append(b"\nendobj\n")
+        self.write(b"".join(pieces))
 
     def tell(self) -> int:
-        return self._base + self._buffer.tell()
+        return self._base + self._length
 
     def write(self, raw: bytes) -> None:
-        self._buffer.write(raw)
+        self._pieces.append(raw)
+        self._length += len(raw)
 
     def getvalue(self) -> bytes:
-        return self._buffer.getvalue()
+        return b"".join(self._pieces)
 
 
 _PLAIN_NAME = re.compile(r"/[A-Za-z0-9_.+:,*\-]*")
 
 
-def _serialize(obj: PdfObject, out: io.BytesIO) -> None:
-    """pypdf's write_to_stream, with fast paths for what page dictionaries are made of.
+@lru_cache(maxsize=4096)
+def _name_bytes(name: NameObject) -> bytes:
+    """A name as written: plain ones directly; pypdf's escaping (NameObject.renumber, a quarter
+    of the time on 1000-page documents when done for every name) only for the others."""
+    if _PLAIN_NAME.fullmatch(name):
+        return name.encode("ascii")
+    return _written(name)
 
-    Re-escaping every name (pypdf's NameObject.renumber) was a quarter of the time on
-    1000-page documents; plain names, numbers and references are written directly.
-    """
-    if isinstance(obj, IndirectObject):
-        out.write(b"%d %d R" % (obj.idnum, obj.generation))
-    elif isinstance(obj, NameObject) and _PLAIN_NAME.fullmatch(obj):
-        out.write(obj.encode("ascii"))
-    elif type(obj) is DictionaryObject:
-        out.write(b"<<")
-        for key in obj:
-            _serialize(key, out)
-            out.write(b" ")
-            _serialize(obj.raw_get(key), out)
-            out.write(b"\n")
-        out.write(b">>")
-    elif type(obj) is ArrayObject:
-        out.write(b"[")
-        for item in obj:
+
+@lru_cache(maxsize=1024)
+def _float_bytes(value: FloatObject) -> bytes:
+    return _written(value)  # the same few box coordinates on every page
+
+
+def _written(obj: PdfObject) -> bytes:
+    buffer = io.BytesIO()
+    obj.write_to_stream(buffer)
+    return buffer.getvalue()
+
+
+def _serialize(obj: PdfObject, out: list[bytes]) -> None:
+    """pypdf's write_to_stream, with fast paths for what page dictionaries are made of."""
+    kind = type(obj)
+    if kind is IndirectObject:
+        out.append(b"%d %d R" % (obj.idnum, obj.generation))  # type: ignore[attr-defined]
+    elif kind is NameObject:
+        out.append(_name_bytes(obj))
+    elif kind is DictionaryObject:
+        out.append(b"<<")
+        entries: dict[NameObject, PdfObject] = obj  # type: ignore[assignment]
+        for key, value in dict.items(entries):  # raw values, unresolved
+            out.append(_name_bytes(key))
+            out.append(b" ")
+            _serialize(value, out)
+            out.append(b"\n")
+        out.append(b">>")
+    elif kind is ArrayObject:
+        out.append(b"[")
+        for item in obj:  # type: ignore[attr-defined]
             _serialize(item, out)
-            out.write(b" ")
-        out.write(b"]")
-    elif type(obj) is NumberObject:
-        out.write(b"%d" % obj)
+            out.append(b" ")
+        out.append(b"]")
+    elif kind is NumberObject:
+        out.append(b"%d" % obj)  # type: ignore[str-format]
+    elif kind is FloatObject:
+        out.append(_float_bytes(obj))
     else:
-        obj.write_to_stream(out)
+        out.append(_written(obj))
 
 
 def _incremental_update(

@@ -1,20 +1,23 @@
-"""Reading the input PDF: the file in memory, the reader, the page tree and a fast object loader.
+"""Reading the input PDF: the mapped file, the reader, the page tree and a small tokenizer.
 
 Nothing here writes. The page tree walk parses only tree nodes and page dictionaries, never
-content streams; `fast_loader` and `stream_peek` read those objects straight from the file's
-bytes, because pypdf's general parser dominated the time on 1000-page files. Both rely on xref
-offsets that incremental._check_xref has verified, and defer to pypdf when unsure.
+content streams. `parse_object` (used by objstm.FastReader) and `stream_peek` read objects
+straight from the file's bytes, because pypdf's general parser dominated the time on 1000-page
+files; both check the object header at the xref offset and defer to pypdf when unsure.
 """
 
 from __future__ import annotations
 
 import io
+import mmap
 import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import IO, BinaryIO, cast
 
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
@@ -39,52 +42,54 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:300]
 
 
-def _load(path: Path) -> tuple[io.BytesIO, memoryview]:
-    """Read the file straight into the BytesIO that pypdf will parse, and a view of its bytes.
+# What pypdf reads from: an mmap (file-like: read, seek, tell) or, for an empty file, a BytesIO.
+Source = mmap.mmap | io.BytesIO
 
-    pypdf calls BytesIO.getbuffer(), which copies a BytesIO made from a bytes object; filling
-    the BytesIO's own buffer keeps a single copy of the file in memory (matters for scans).
+
+@dataclass
+class Original:
+    """The input file, open and mapped for the duration of a `loaded` block.
+
+    `stream` is what pypdf parses, `data` a view of the same bytes for the small tokenizer and
+    the xref checks, `file` the open file the output's prefix is copied from (never from the
+    map: reading every mapped page would count the whole file in the process's RSS).
     """
-    stream = io.BytesIO()
-    with path.open("rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        filled = 0
-        if size:
-            stream.seek(size - 1)
-            stream.write(b"\0")  # grows the buffer to `size` without a temporary copy
-            with stream.getbuffer() as view:
-                while filled < size:
-                    count = handle.readinto(view[filled:])
-                    if not count:
-                        break
-                    filled += count
-    stream.truncate(filled)  # the file shrank while being read: keep what is there
-    stream.seek(0)
-    return stream, stream.getbuffer()
+
+    file: BinaryIO
+    stream: Source
+    data: memoryview
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
 
 
 @contextmanager
-def loaded(path: Path) -> Iterator[tuple[io.BytesIO, memoryview]]:
-    """The file as a stream for pypdf and a view of its bytes, for the duration of the block.
+def loaded(path: Path) -> Iterator[Original]:
+    """The file mapped read-only, never read whole: a 200 MB scan costs only the pages touched.
 
-    pypdf's objects and readers form reference cycles that only a full garbage collection
-    frees; closing the stream on exit frees the file's bytes at once, so a long-running worker
-    does not hold the previous document (e.g. a 50 MB scan) until the next collection.
+    The map is private to this block; closing it on exit frees it at once, even though pypdf's
+    objects and readers form reference cycles that only a full garbage collection frees.
     """
-    stream, data = _load(path)
-    try:
-        yield stream, data
-    finally:
-        data.release()
-        with suppress(BufferError):  # a view still alive somewhere: the GC frees it later
-            stream.close()
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        # mmap refuses empty files; an empty BytesIO fails in pypdf the same way as garbage.
+        mapped = mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_READ) if size else None
+        stream: Source = mapped if mapped is not None else io.BytesIO()
+        data = memoryview(mapped) if mapped is not None else memoryview(b"")
+        try:
+            yield Original(handle, stream, data)
+        finally:
+            data.release()
+            with suppress(BufferError):  # a view still alive somewhere: the GC frees it later
+                stream.close()
 
 
-def open_reader(stream: io.BytesIO) -> PdfReader:
+def open_reader(stream: Source) -> PdfReader:
     """Open leniently (pypdf repairs what it can) and, for owner-password-only files, decrypt;
     BadDocument if that is impossible."""
     try:
-        reader = PdfReader(stream, strict=False)
+        reader = PdfReader(cast(IO[bytes], stream), strict=False)
         encrypted = reader.is_encrypted
     except Exception as exc:  # garbage input surfaces as many exception types in pypdf
         raise BadDocument("pdf_corrupt", describe(exc)) from exc
@@ -116,17 +121,12 @@ class Page:
 _INHERITABLE = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 
 
-def _resolve(ref: IndirectObject) -> PdfObject | None:
-    return ref.get_object()
-
-
-def collect_pages(
-    catalog: DictionaryObject, load: Callable[[IndirectObject], PdfObject | None] = _resolve
-) -> list[Page]:
+def collect_pages(catalog: DictionaryObject) -> list[Page]:
     """Walk the page tree in order; only the tree nodes and page dictionaries are parsed.
 
     Each page object is returned once even if the tree lists it twice; a /Pages node seen twice
-    (a cycle) is skipped. `load` reads one tree node or page (pypdf's reader by default).
+    (a cycle) is skipped. Nodes are read by the reader the references belong to (for the
+    incremental path an objstm.FastReader).
     """
     root = catalog.raw_get("/Pages") if "/Pages" in catalog else None
     if not isinstance(root, IndirectObject):
@@ -142,7 +142,7 @@ def collect_pages(
         if key in seen:
             continue
         seen.add(key)
-        node = load(ref)
+        node = ref.get_object()
         if not isinstance(node, DictionaryObject):
             raise ValueError(f"page tree node {key} is not a dictionary")
         if node.get("/Type") == "/Pages" or "/Kids" in node:
@@ -173,110 +173,152 @@ OBJ_HEADER = re.compile(rb"(\d+)[ \t\r\n\f\x00]+(\d+)[ \t\r\n\f\x00]+obj")
 # A tokenizer for the plain subset of PDF syntax that page-tree nodes and page dictionaries
 # are made of: dictionaries, arrays, names without # escapes, numbers, references, keywords.
 # pypdf's general parser spent ~80 µs per page, two thirds of the time on 1000-page files.
+# One findall() cuts an object into tokens in C; anything else (a string, a comment, a name
+# escape, a stray character) matches the last alternative and yields an empty token.
 _WS = rb"[ \t\r\n\f\x00]"
 _END = rb"(?![^ \t\r\n\f\x00/<>\[\]()%{}])"  # followed by whitespace, a delimiter or the end
 _TOKEN = re.compile(
     _WS
-    + rb"*(?:"
-    + rb"(?P<ref>\d+)"
+    + rb"*(?:("
+    + rb"\d+"
     + _WS
-    + rb"+(?P<gen>\d+)"
+    + rb"+\d+"
     + _WS
     + rb"+R"
     + _END
-    + rb"|(?P<num>[+-]?(?:\d+\.?\d*|\.\d+))"
+    + rb"|(?:[+-]?(?:\d+\.?\d*|\.\d+)|/[^ \t\r\n\f\x00/<>\[\]()%{}#]*|true|false|null|endobj)"
     + _END
-    + rb"|(?P<name>/[^ \t\r\n\f\x00/<>\[\]()%{}#]*)"
-    + _END
-    + rb"|(?P<open><<|\[)|(?P<close>>>|\])"
-    + rb"|(?P<word>true|false|null|endobj)"
-    + _END
-    + rb")"
+    + rb"|<<|>>|\[|\]"
+    + rb")|[^ \t\r\n\f\x00])"  # not whitespace: the span's trailing whitespace yields nothing
 )
+_ENDOBJ = re.compile(rb"endobj" + _END + rb"|(stream)")
 _KEYWORDS = {b"true": BooleanObject(True), b"false": BooleanObject(False), b"null": NullObject()}
 _MAX_DEPTH = 32
+_NUMERIC = frozenset(b"0123456789+-.")
+
+Buffer = memoryview | bytes
 
 
 class _Unsupported(Exception):
     """Syntax outside the plain subset (strings, comments, name escapes): ask pypdf."""
 
 
-def fast_loader(
-    reader: PdfReader, data: memoryview
-) -> Callable[[IndirectObject], PdfObject | None]:
-    """Load page-tree objects with the small tokenizer, falling back to pypdf for objects in
-    object streams and anything outside the plain subset. Offsets were checked by
-    incremental._check_xref.
+def parse_object(
+    data: Buffer, start: int, end: int, reader: PdfReader
+) -> DictionaryObject | ArrayObject | None:
+    """The dictionary or array that is all of data[start:end], else None (pypdf's turn).
+
+    `end` is where "endobj" (or the next object of an object stream) starts. Only containers
+    are returned: a top-level true/false/null would be one of the shared singletons, and
+    pypdf's cache sets an indirect_reference on what it holds.
     """
-
-    def load(ref: IndirectObject) -> PdfObject | None:
-        offset = reader.xref.get(ref.generation, {}).get(ref.idnum)
-        header = OBJ_HEADER.match(data, offset) if offset is not None else None
-        if header is not None:
-            try:
-                value, end = _parse_value(data, header.end(), reader, 0)
-                tail = _TOKEN.match(data, end)
-                if tail is not None and tail["word"] == b"endobj":
-                    return value
-            except (_Unsupported, ValueError):
-                pass
-        return ref.get_object()
-
-    return load
+    try:
+        value = _build(_TOKEN.findall(data, start, end), reader)
+    except (_Unsupported, ValueError, IndexError):
+        return None
+    return value if isinstance(value, (DictionaryObject, ArrayObject)) else None
 
 
-def _parse_value(
-    data: memoryview, pos: int, reader: PdfReader, depth: int
-) -> tuple[PdfObject, int]:
-    token = _TOKEN.match(data, pos)
-    if token is None or depth > _MAX_DEPTH:
+def endobj_at(data: Buffer, start: int) -> int | None:
+    """Where the "endobj" that closes the object whose body starts at `start` begins; None for
+    a stream (whose data is never searched) or when there is none.
+
+    The first one found is the right one for what the tokenizer accepts: where the word hides
+    in a string or a longer name, the body before it does not parse and pypdf takes over.
+    """
+    found = _ENDOBJ.search(data, start)
+    return found.start() if found is not None and found[1] is None else None
+
+
+@lru_cache(maxsize=4096)
+def _atom(raw: bytes) -> PdfObject:
+    """A name or number; immutable, so one instance serves every occurrence (names repeat on
+    every page: /Type, /Page, /Font...)."""
+    if raw[:1] == b"/":
+        return NameObject(raw.decode("ascii"))
+    return FloatObject(raw.decode()) if b"." in raw else NumberObject(int(raw))
+
+
+def _build(tokens: list[bytes], reader: PdfReader) -> PdfObject:
+    """The one value the tokens make up, built with an explicit stack of open containers."""
+    stack: list[list[PdfObject]] = []  # per open container: [marker, items...]
+    result: PdfObject | None = None
+    for token in tokens:
+        first = token[0]  # IndexError on the empty token of unsupported syntax
+        value: PdfObject
+        if first == 0x2F or (first in _NUMERIC and token[-1] != 0x52):  # a name or a number
+            value = _atom(token)
+        elif first in _NUMERIC:  # "<number> <generation> R"
+            number, generation, _r = token.split()
+            value = IndirectObject(int(number), int(generation), reader)
+        elif token == b"<<" or token == b"[":
+            if len(stack) >= _MAX_DEPTH:
+                raise _Unsupported
+            stack.append([_DICT if token == b"<<" else _ARRAY])
+            continue
+        elif (token == b">>" or token == b"]") and stack:
+            value = _close(stack.pop(), token == b">>")
+        elif token in _KEYWORDS:
+            value = _KEYWORDS[token]
+        else:
+            raise _Unsupported  # a stray delimiter or "endobj"
+        if result is not None:
+            raise _Unsupported  # more than one value
+        if stack:
+            stack[-1].append(value)
+        else:
+            result = value
+    if result is None or stack:
         raise _Unsupported
-    end = token.end()
-    if token["ref"] is not None:
-        return IndirectObject(int(token["ref"]), int(token["gen"]), reader), end
-    if token["num"] is not None:
-        text = bytes(token["num"])
-        return (FloatObject(text.decode()) if b"." in text else NumberObject(int(text))), end
-    if token["name"] is not None:
-        return NameObject(bytes(token["name"]).decode("ascii")), end
-    if token["open"] == b"[":
-        array = ArrayObject()
-        while True:
-            close = _TOKEN.match(data, end)
-            if close is not None and close["close"] == b"]":
-                return array, close.end()
-            item, end = _parse_value(data, end, reader, depth + 1)
-            array.append(item)
-    if token["open"] == b"<<":
-        return _parse_dict(data, end, reader, depth)
-    word = bytes(token["word"] or b"")
-    if word in _KEYWORDS:
-        return _KEYWORDS[word], end
-    raise _Unsupported  # a stray ">>", "]" or "endobj"
+    return result
 
 
-def _parse_dict(
-    data: memoryview, pos: int, reader: PdfReader, depth: int
-) -> tuple[DictionaryObject, int]:
-    result = DictionaryObject()
-    while True:
-        token = _TOKEN.match(data, pos)
-        if token is None:
-            raise _Unsupported
-        if token["close"] == b">>":
-            return result, token.end()
-        if token["name"] is None:
-            raise _Unsupported  # keys are names
-        key = NameObject(bytes(token["name"]).decode("ascii"))
-        if key in result:
-            raise _Unsupported  # duplicate keys: leave the verdict to pypdf's strict reader
-        result[key], pos = _parse_value(data, token.end(), reader, depth + 1)
+_DICT, _ARRAY = NullObject(), NullObject()  # markers, compared by identity
+
+
+def _close(items: list[PdfObject], is_dict: bool) -> PdfObject:
+    if (items[0] is _DICT) != is_dict:
+        raise _Unsupported  # "[ >>" or "<< ]"
+    if not is_dict:
+        return ArrayObject(items[1:])
+    keys, values = items[1::2], items[2::2]
+    if len(keys) != len(values) or not all(type(key) is NameObject for key in keys):
+        raise _Unsupported  # keys are names, each with a value
+    result = DictionaryObject(zip(keys, values, strict=True))
+    if len(result) != len(keys):
+        raise _Unsupported  # duplicate keys: leave the verdict to pypdf's strict reader
+    return result
+
+
+def parse_stream_dict(
+    data: Buffer, start: int, reader: PdfReader
+) -> tuple[DictionaryObject, int] | None:
+    """The dictionary of the stream object whose body starts at `start`, and where the stream's
+    data starts (after the "stream" keyword and its end of line); None when unsure."""
+    keyword = _STREAM_KEYWORD.search(data, start)
+    if keyword is None:
+        return None
+    head = parse_object(data, start, keyword.start(), reader)
+    return (head, keyword.end()) if isinstance(head, DictionaryObject) else None
+
+
+_STREAM_KEYWORD = re.compile(_WS + rb"*stream(?:\r\n|\n)")
+
+
+def header_end(data: Buffer, offset: int | None, number: int, generation: int) -> int | None:
+    """Where the object's body starts, if "<number> <generation> obj" is exactly at `offset`."""
+    if offset is None or not 0 <= offset < len(data):
+        return None
+    match = OBJ_HEADER.match(data, offset)
+    if match is None or int(match[1]) != number or int(match[2]) != generation:
+        return None
+    return match.end()
 
 
 _WHITESPACE = b" \t\r\n\f\x00"
 
 
-def stream_peek(reader: PdfReader, data: memoryview) -> Callable[[IndirectObject], bool | None]:
+def stream_peek(reader: PdfReader, data: Buffer) -> Callable[[IndirectObject], bool | None]:
     """Tell from the raw bytes whether a reference is a stream, without parsing it.
 
     A page's /Contents is almost always one stream; parsing each stream's dictionary just to
@@ -287,10 +329,9 @@ def stream_peek(reader: PdfReader, data: memoryview) -> Callable[[IndirectObject
         if ref.generation == 0 and ref.idnum in reader.xref_objStm:
             return False  # object streams cannot hold streams
         offset = reader.xref.get(ref.generation, {}).get(ref.idnum)
-        match = OBJ_HEADER.match(data, offset) if offset is not None else None
-        if match is None:
+        start = header_end(data, offset, ref.idnum, ref.generation)
+        if start is None:
             return None
-        start = match.end()
         while start < len(data) and data[start] in _WHITESPACE:
             start += 1
         head = bytes(data[start : start + 2])

@@ -12,7 +12,9 @@ from __future__ import annotations
 import io
 import os
 import secrets
+from contextlib import suppress
 from pathlib import Path
+from typing import BinaryIO
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
@@ -49,17 +51,43 @@ def rewrite(reader: PdfReader, dest: Path, spec: StampSpec, original_size: int) 
     return StampResult("rewrite", len(pages), original_size)
 
 
-def write_atomic(dest: Path, *chunks: bytes | memoryview) -> None:
+def write_atomic(
+    dest: Path, *chunks: bytes | memoryview, prefix: tuple[BinaryIO, int] | None = None
+) -> None:
     """Write to a temporary sibling and rename, so a crash never leaves half a file.
 
+    `prefix` (an open file, a byte count) comes first, copied by the kernel: the original of an
+    incremental update may be a 200 MB scan that this process never holds in memory. `dest`
+    may be the source: it is replaced only once the copy is whole.
     open(..., "xb") rather than mkstemp: the file gets the usual umask permissions, not 0600.
     """
     tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(6)}.tmp")
     try:
         with tmp.open("xb") as handle:
+            if prefix is not None:
+                _copy_prefix(prefix[0], handle, prefix[1])
             for chunk in chunks:
                 handle.write(chunk)
         os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _copy_prefix(source: BinaryIO, out: BinaryIO, size: int) -> None:
+    """The first `size` bytes of `source` into `out`: sendfile, else reads in 1 MiB pieces."""
+    out.flush()
+    copied = 0
+    with suppress(OSError):  # no sendfile between these two files: copy by reading instead
+        while copied < size:
+            sent = os.sendfile(out.fileno(), source.fileno(), copied, size - copied)
+            if sent == 0:
+                break
+            copied += sent
+    out.seek(copied)
+    while copied < size:
+        piece = os.pread(source.fileno(), min(1 << 20, size - copied), copied)
+        if not piece:
+            raise OSError(f"the source shrank to {copied} bytes while being copied")
+        out.write(piece)
+        copied += len(piece)
