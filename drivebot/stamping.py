@@ -12,9 +12,10 @@ and the watermark text into the header.
 
 This module is the public face; the work is done in drivebot.pdf: read.py (the mapped file, the
 reader, the page tree, a small tokenizer), objstm.py (a faster reader, object streams included),
-draw.py (geometry and the stamp's objects), incremental.py
-(the update and its xref section), rewrite.py (the fallback and the atomic write), spec.py (the
-types below). The .docx pieces are in drivebot.docx_stamp.
+rawpage.py (page dictionaries read and rewritten as tokens), draw.py (geometry and the stamp's
+objects), qr.py (the QR matrix), incremental.py and serialize.py (the update and its xref
+section), rewrite.py (the fallback and the atomic write), spec.py (the types below). The
+.docx pieces are in drivebot.docx_stamp.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from pathlib import Path
 
 from drivebot.docx_stamp import add_footer_line, add_watermark_line, distinct_parts, qr_png
 from drivebot.errors import BadDocument
-from drivebot.pdf.draw import qr_matrix
 from drivebot.pdf.incremental import CannotAppend, append_stamp
+from drivebot.pdf.qr import qr_matrix
 from drivebot.pdf.read import collect_pages, describe, loaded, open_reader
 from drivebot.pdf.rewrite import rewrite, write_atomic
 from drivebot.pdf.spec import StampResult, StampSpec

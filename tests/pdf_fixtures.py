@@ -257,6 +257,48 @@ def unusual_syntax_pdf(path: Path) -> Path:
     return path
 
 
+def odd_dictionaries_pdf(path: Path) -> Path:
+    """Page dictionaries in the shapes a byte-level writer could get wrong: shared indirect
+    /Resources, a direct /Contents array and one behind a reference, an indirect /XObject, an
+    /XObject that already names /DrivebotStamp, empty and nested resources, an indirect
+    /MediaBox, a name with a # escape and a literal string among the page's entries."""
+    b = PdfBuilder()
+    font = b.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    streams = [b.stream(_text_ops([f"Odd dictionaries, page {n}"], 72, 700)) for n in range(1, 10)]
+    extra = b.stream(_text_ops(["second stream"], 72, 650))
+    shared = b.add(f"<< /Font << /F1 {font} 0 R >> /ProcSet [/PDF /Text] >>")
+    xobjects = b.add("<< >>")
+    earlier = b.stream(b"", "/Type /XObject /Subtype /Form /BBox [0 0 1 1]")
+    array = b.add(f"[{streams[7]} 0 R {extra} 0 R]")
+    box = b.add("[0 0 595 842]")
+    fonts = f"/Font << /F1 {font} 0 R >>"
+    pages = b.reserve()
+    entries = [
+        f"/Resources {shared} 0 R /Contents {streams[0]} 0 R",
+        f"/Resources {shared} 0 R /Contents [{streams[1]} 0 R {extra} 0 R]",
+        f"/Resources << {fonts} /XObject {xobjects} 0 R >> /Contents {streams[2]} 0 R",
+        f"/Resources << {fonts} /XObject << /DrivebotStamp {earlier} 0 R >> >> "
+        f"/Contents {streams[3]} 0 R",
+        f"/Resources<<{fonts}/XObject<<>>/ColorSpace<</CS0[/ICCBased {extra} 0 R]>>>>"
+        f"/Contents {streams[4]} 0 R/Group<</S/Transparency/CS/DeviceRGB>>",
+        f"/Resources << {fonts} >> /Contents {streams[5]} 0 R /Weird#20Key /A#20B",
+        f"/Resources << {fonts} >> /Contents {streams[6]} 0 R /Note (a string, (nested))",
+        f"/Resources << {fonts} >> /Contents {array} 0 R",
+        f"/MediaBox {box} 0 R /Resources << {fonts} >> /Contents {streams[8]} 0 R /Rotate 90",
+    ]
+    kids = [
+        b.add(f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 595 842] {entry} >>")
+        if "/MediaBox" not in entry
+        else b.add(f"<< /Type /Page /Parent {pages} 0 R {entry} >>")
+        for entry in entries
+    ]
+    refs = " ".join(f"{kid} 0 R" for kid in kids)
+    b.add(f"<< /Type /Pages /Kids [{refs}] /Count {len(kids)} >>", pages)
+    root = b.add(f"<< /Type /Catalog /Pages {pages} 0 R >>")
+    path.write_bytes(b.build(root))
+    return path
+
+
 def scanned_pdf(
     path: Path, pages: int = 1, dpi: int = 100, size: tuple[float, float] = A4, seed: int = 0
 ) -> Path:
@@ -383,6 +425,7 @@ __all__ = [
     "jpeg_files",
     "landscape",
     "linearized",
+    "odd_dictionaries_pdf",
     "offset_boxes_pdf",
     "page_count",
     "page_size",

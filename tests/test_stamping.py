@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
+import random
+import string
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +23,7 @@ import pytest
 import qrcode
 from PIL import Image
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, read_object
 from pyzbar.pyzbar import ZBarSymbol, decode
 
 from drivebot.errors import BadDocument
@@ -136,6 +139,7 @@ SHAPES: dict[str, Maker] = {
         d / "old.pdf", version="1.3", final_eol=False
     ),
     "unusual_syntax": lambda d: fx.unusual_syntax_pdf(d / "unusual.pdf"),
+    "odd_dictionaries": lambda d: fx.odd_dictionaries_pdf(d / "odd.pdf"),
 }
 
 
@@ -245,6 +249,65 @@ def plain(value: object) -> object:
     if isinstance(value, ArrayObject):
         return [plain(item) for item in value]
     return value
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_page_dicts_written_as_tokens_match_the_object_way(
+    shape: str, kind: Callable[[Path], Path], tmp_path: Path
+) -> None:
+    """The fast writer (rawpage.py: original tokens, /Resources and /Contents replaced) must
+    write, for every page it takes, the dictionary the pypdf-object way writes."""
+    from drivebot.pdf.draw import Stamper
+    from drivebot.pdf.incremental import stamped_dict
+    from drivebot.pdf.objstm import FastReader
+    from drivebot.pdf.rawpage import PageWriter, RawPage, leaf_reader
+    from drivebot.pdf.read import Page, collect_pages, stream_peek
+    from drivebot.pdf.serialize import to_bytes
+
+    source = kind(SHAPES[shape](tmp_path))
+    data = source.read_bytes()
+    reader = FastReader(io.BytesIO(data), strict=True)
+    reader.enable(memoryview(data))
+    numbers = itertools.count(reader.trailer["/Size"] + 1)
+    is_stream = stream_peek(reader, memoryview(data))
+    stamper = Stamper(SPEC, lambda _obj: IndirectObject(next(numbers), 0, reader), is_stream)
+    writer = PageWriter(stamper, is_stream, to_bytes)
+    pages = collect_pages(reader.root_object, leaf_reader(reader))
+    assert len(pages) == fx.page_count(source)
+    raw = [page for page in pages if isinstance(page, RawPage)]
+    assert raw  # every shape has plain pages
+    for page in raw:
+        written = writer.page_bytes(page)
+        expected = to_bytes(
+            stamped_dict(stamper, Page(page.ref, reader.get_object(page.ref), page.inherited))
+        )
+        assert plain(read_object(io.BytesIO(written), reader)) == plain(
+            read_object(io.BytesIO(expected), reader)
+        ), page.ref
+    if shape == "odd_dictionaries":  # the page with a # escape and the one with a string
+        assert len(raw) == len(pages) - 2
+    if shape == "unusual_syntax":
+        assert len(raw) == 1
+
+
+def test_qr_mask_is_the_one_qrcode_chooses() -> None:
+    """drivebot.pdf.qr picks the mask faster than qrcode; the matrix must be qrcode's own."""
+    from drivebot.pdf.qr import qr_matrix
+
+    rng = random.Random(8)
+    alphabets = [string.digits, string.ascii_uppercase + " $%*+-./:", string.printable, "aé€"]
+    payloads = [fx.PAYLOAD, "", "x"] + [
+        "".join(rng.choice(alphabets[i % 4]) for _ in range(rng.choice([1, 9, 40, 152, 400])))
+        for i in range(160)
+    ]
+    masks = set()
+    for payload in payloads:
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+        code.add_data(payload)
+        code.make(fit=True)
+        assert qr_matrix(payload) == code.get_matrix(), payload
+        masks.add(code.best_mask_pattern())
+    assert len(masks) == 8  # every mask was the best for some payload
 
 
 def test_page_content_streams_are_kept_and_only_wrapped(tmp_path: Path) -> None:

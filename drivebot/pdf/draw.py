@@ -11,7 +11,6 @@ import math
 from collections.abc import Callable
 from typing import SupportsInt, cast
 
-import qrcode
 from pypdf.generic import (
     ArrayObject,
     DecodedStreamObject,
@@ -23,7 +22,8 @@ from pypdf.generic import (
     StreamObject,
 )
 
-from drivebot.pdf.read import Page
+from drivebot.pdf.qr import qr_content, qr_matrix
+from drivebot.pdf.read import PageView
 from drivebot.pdf.spec import StampSpec
 
 _PT_PER_MM = 72.0 / 25.4
@@ -37,7 +37,7 @@ _WATERMARK_GREY = 0.5
 _WATERMARK_ALPHA = 0.15
 _WATERMARK_DIAGONAL_SHARE = 0.65  # the watermark spans this share of the page diagonal
 _WATERMARK_MAX_SHARE = 0.2  # ... but its font size stays below this share of the short side
-_STAMP_NAME = "/DrivebotStamp"
+STAMP_NAME = "/DrivebotStamp"
 
 # Helvetica advance widths (1/1000 em) for WinAnsiEncoding codes 32..255, from the Adobe AFM.
 # Needed to centre the watermark and to fit the footer without a font library at run time.
@@ -80,7 +80,7 @@ def _rect(value: PdfObject | None) -> Box | None:
     return box if box[2] - box[0] > 0 and box[3] - box[1] > 0 else None
 
 
-def _visible_box(page: Page) -> Box:
+def _visible_box(page: PageView) -> Box:
     """The CropBox clipped to the MediaBox (what viewers show and print), or the MediaBox."""
     media = _rect(page.attr("/MediaBox")) or (0.0, 0.0, 612.0, 792.0)  # spec default: Letter
     crop = _rect(page.attr("/CropBox"))
@@ -95,7 +95,7 @@ def _visible_box(page: Page) -> Box:
     return clipped if clipped[2] > clipped[0] and clipped[3] > clipped[1] else media
 
 
-def _rotation(page: Page) -> int:
+def _rotation(page: PageView) -> int:
     value = page.attr("/Rotate")
     try:
         # Anything but a number makes int() raise: the cast only tells the type checker so.
@@ -129,37 +129,6 @@ def _placement(box: Box, rotate: int) -> tuple[Matrix, float, float]:
 def _num(value: float) -> str:
     text = f"{value:.4f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
-
-
-def qr_matrix(payload: str) -> list[list[bool]]:
-    """QR modules including the 4-module quiet zone; ECC M balances size against damage."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=4)
-    code.add_data(payload)
-    code.make(fit=True)
-    return code.get_matrix()
-
-
-def _qr_content(matrix: list[list[bool]]) -> bytes:
-    """Vector QR in module units: an opaque white square, then one rectangle per dark run.
-
-    All runs go into a single path filled once, so renderers show no seams between rows, and
-    the white square keeps scanned page content out of the quiet zone.
-    """
-    n = len(matrix)
-    parts = [f"1 g 0 0 {n} {n} re f 0 g"]
-    for row_index, row in enumerate(matrix):
-        y = n - 1 - row_index
-        x = 0
-        while x < n:
-            if row[x]:
-                start = x
-                while x < n and row[x]:
-                    x += 1
-                parts.append(f"{start} {y} {x - start} 1 re")
-            else:
-                x += 1
-    parts.append("f")
-    return "\n".join(parts).encode("ascii")
 
 
 def _winansi(text: str) -> tuple[bytes, float]:
@@ -257,7 +226,7 @@ class Stamper:
         modules = len(matrix)
         self._qr_side = spec.qr_mm * _PT_PER_MM
         self._qr_scale = self._qr_side / modules
-        qr = _form(_qr_content(matrix), (0, 0, modules, modules), compress=True)
+        qr = _form(qr_content(matrix), (0, 0, modules, modules), compress=True)
         font = DictionaryObject(
             {
                 NameObject("/Type"): NameObject("/Font"),
@@ -280,7 +249,7 @@ class Stamper:
                 NameObject("/XObject"): DictionaryObject({NameObject("/QR"): add(qr)}),
             }
         )
-        self._open = add(_plain_stream(b"q\n"))
+        self.opener = add(_plain_stream(b"q\n"))  # the stream before the page's own
         self._forms: dict[tuple[float, float], IndirectObject] = {}
         self._closers: dict[tuple[Matrix, str], IndirectObject] = {}
         self._resources: dict[tuple[object, int, str], IndirectObject] = {}
@@ -304,24 +273,32 @@ class Stamper:
             )
         return self._forms[key]
 
-    def page_changes(self, page: Page) -> tuple[PdfObject, ArrayObject]:
+    def page_changes(self, page: PageView) -> tuple[PdfObject, ArrayObject]:
         """New /Resources and /Contents values for one page; the page's own streams stay as
         they are, only bracketed by "q" before and "Q q <cm> /DrivebotStamp Do Q" after."""
-        matrix, width, height = _placement(_visible_box(page), _rotation(page))
-        form = self.stamp_form(width, height)
-        resources, name = self._resources_with_stamp(page, form)
-        closer = self._closer(matrix, name)
-        contents = _content_refs(page, self._is_stream)
-        return resources, ArrayObject([self._open, *contents, closer])
+        form, matrix = self.place(page)
+        resources, name = self.resources_with_stamp(page, form)
+        closer = self.closer(matrix, name)
+        contents = self.content_refs(page)
+        return resources, ArrayObject([self.opener, *contents, closer])
 
-    def _closer(self, matrix: Matrix, name: str) -> IndirectObject:
+    def place(self, page: PageView) -> tuple[IndirectObject, Matrix]:
+        """The stamp form for the page's displayed size and the matrix that puts it there."""
+        matrix, width, height = _placement(_visible_box(page), _rotation(page))
+        return self.stamp_form(width, height), matrix
+
+    def content_refs(self, page: PageView) -> list[PdfObject]:
+        return _content_refs(page, self._is_stream)
+
+    def closer(self, matrix: Matrix, name: str) -> IndirectObject:
+        """The stream after the page's own: "Q q <cm> <name> Do Q", one per matrix and name."""
         key = (matrix, name)
         if key not in self._closers:
             cm = " ".join(_num(v) for v in matrix)
             self._closers[key] = self._add(_plain_stream(f"\nQ q {cm} cm {name} Do Q\n".encode()))
         return self._closers[key]
 
-    def _resources_with_stamp(self, page: Page, form: IndirectObject) -> tuple[PdfObject, str]:
+    def resources_with_stamp(self, page: PageView, form: IndirectObject) -> tuple[PdfObject, str]:
         """Copy the page's effective resources and add the stamp form to the copy.
 
         Shared or inherited resource dictionaries are never changed in place (other pages, or
@@ -337,7 +314,7 @@ class Stamper:
         name = _free_name(xobjects, form)
         if isinstance(raw, IndirectObject):
             origin: object = ("ref", raw.idnum, raw.generation)
-        elif raw is not None and "/Resources" not in page.obj:
+        elif raw is not None and page.own("/Resources") is None:
             origin = ("inherited", id(raw))  # a direct dict on a /Pages node, kept alive by it
         else:
             origin = None  # the page's own direct dict: its copy stays direct in the page
@@ -364,20 +341,20 @@ def shallow_copy(source: DictionaryObject) -> DictionaryObject:
 
 def _free_name(xobjects: DictionaryObject, form: IndirectObject) -> str:
     """/DrivebotStamp, or a numbered variant when an earlier stamp already used the name."""
-    name, counter = _STAMP_NAME, 0
+    name, counter = STAMP_NAME, 0
     while name in xobjects and xobjects.raw_get(name) != form:
         counter += 1
-        name = f"{_STAMP_NAME}{counter}"
+        name = f"{STAMP_NAME}{counter}"
     return name
 
 
 def _content_refs(
-    page: Page, is_stream: Callable[[IndirectObject], bool | None]
+    page: PageView, is_stream: Callable[[IndirectObject], bool | None]
 ) -> list[PdfObject]:
     """The page's content stream references, unresolved; never their data."""
-    if "/Contents" not in page.obj:
+    raw = page.own("/Contents")
+    if raw is None:
         return []
-    raw = page.obj.raw_get("/Contents")
     if isinstance(raw, IndirectObject) and is_stream(raw):
         return [raw]  # the common case, answered without parsing the stream object
     resolved = raw.get_object() if isinstance(raw, IndirectObject) else raw

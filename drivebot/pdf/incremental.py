@@ -14,14 +14,12 @@ import io
 import re
 import zlib
 from collections.abc import Iterator
-from functools import lru_cache
 
 from pypdf import PdfReader
 from pypdf.generic import (
     ArrayObject,
     ByteStringObject,
     DictionaryObject,
-    FloatObject,
     IndirectObject,
     NameObject,
     NumberObject,
@@ -30,15 +28,18 @@ from pypdf.generic import (
 
 from drivebot.pdf.draw import Stamper, shallow_copy
 from drivebot.pdf.objstm import FastReader
+from drivebot.pdf.rawpage import PageWriter, RawPage, leaf_reader
 from drivebot.pdf.read import (
     OBJ_HEADER,
     Original,
     Page,
+    PageView,
     collect_pages,
     describe,
     stream_peek,
     version,
 )
+from drivebot.pdf.serialize import to_bytes
 from drivebot.pdf.spec import StampSpec
 
 
@@ -61,7 +62,7 @@ def append_stamp(original: Original, spec: StampSpec) -> tuple[int, bytes]:
             raise CannotAppend("encrypted")
         startxref = _check_xref(reader, data)
         reader.enable(data)  # every xref offset is now known to hold its object
-        pages = collect_pages(reader.root_object)
+        pages = collect_pages(reader.root_object, leaf_reader(reader))
         if not pages:
             raise CannotAppend("the page tree holds no pages")
         return len(pages), _incremental_update(reader, data, startxref, pages, spec)
@@ -129,11 +130,12 @@ class _Update:
         return ref
 
     def put(self, ref: IndirectObject, obj: PdfObject) -> None:
+        self.put_raw(ref, to_bytes(obj))
+
+    def put_raw(self, ref: IndirectObject, body: bytes) -> None:
+        """An object whose body is already serialised."""
         self.offsets[ref.idnum] = (self.tell(), ref.generation)
-        pieces = [b"%d %d obj\n" % (ref.idnum, ref.generation)]
-        _serialize(obj, pieces)
-        pieces.append(b"\nendobj\n")
-        self.write(b"".join(pieces))
+        self.write(b"%d %d obj\n%s\nendobj\n" % (ref.idnum, ref.generation, body))
 
     def tell(self) -> int:
         return self._base + self._length
@@ -146,71 +148,21 @@ class _Update:
         return b"".join(self._pieces)
 
 
-_PLAIN_NAME = re.compile(r"/[A-Za-z0-9_.+:,*\-]*")
-
-
-@lru_cache(maxsize=4096)
-def _name_bytes(name: NameObject) -> bytes:
-    """A name as written: plain ones directly; pypdf's escaping (NameObject.renumber, a quarter
-    of the time on 1000-page documents when done for every name) only for the others."""
-    if _PLAIN_NAME.fullmatch(name):
-        return name.encode("ascii")
-    return _written(name)
-
-
-@lru_cache(maxsize=1024)
-def _float_bytes(value: FloatObject) -> bytes:
-    return _written(value)  # the same few box coordinates on every page
-
-
-def _written(obj: PdfObject) -> bytes:
-    buffer = io.BytesIO()
-    obj.write_to_stream(buffer)
-    return buffer.getvalue()
-
-
-def _serialize(obj: PdfObject, out: list[bytes]) -> None:
-    """pypdf's write_to_stream, with fast paths for what page dictionaries are made of."""
-    kind = type(obj)
-    if kind is IndirectObject:
-        out.append(b"%d %d R" % (obj.idnum, obj.generation))  # type: ignore[attr-defined]
-    elif kind is NameObject:
-        out.append(_name_bytes(obj))
-    elif kind is DictionaryObject:
-        out.append(b"<<")
-        entries: dict[NameObject, PdfObject] = obj  # type: ignore[assignment]
-        for key, value in dict.items(entries):  # raw values, unresolved
-            out.append(_name_bytes(key))
-            out.append(b" ")
-            _serialize(value, out)
-            out.append(b"\n")
-        out.append(b">>")
-    elif kind is ArrayObject:
-        out.append(b"[")
-        for item in obj:  # type: ignore[attr-defined]
-            _serialize(item, out)
-            out.append(b" ")
-        out.append(b"]")
-    elif kind is NumberObject:
-        out.append(b"%d" % obj)  # type: ignore[str-format]
-    elif kind is FloatObject:
-        out.append(_float_bytes(obj))
-    else:
-        out.append(_written(obj))
-
-
 def _incremental_update(
-    reader: PdfReader, data: memoryview, startxref: int, pages: list[Page], spec: StampSpec
+    reader: PdfReader, data: memoryview, startxref: int, pages: list[PageView], spec: StampSpec
 ) -> bytes:
     """The bytes to append: stamp objects, changed page dicts, then a new xref section."""
     update = _Update(reader, data)
-    stamper = Stamper(spec, update.add, stream_peek(reader, data))
+    is_stream = stream_peek(reader, data)
+    stamper = Stamper(spec, update.add, is_stream)
+    writer = PageWriter(stamper, is_stream, to_bytes)
     for page in pages:
-        resources, contents = stamper.page_changes(page)
-        changed = shallow_copy(page.obj)
-        changed[NameObject("/Resources")] = resources
-        changed[NameObject("/Contents")] = contents
-        update.put(page.ref, changed)
+        if isinstance(page, RawPage):
+            update.put_raw(page.ref, writer.page_bytes(page))
+        elif isinstance(page, Page):
+            update.put(page.ref, stamped_dict(stamper, page))
+        else:
+            raise TypeError(f"unexpected page type {type(page).__name__}")
     # Continue in the original's kind of xref section (a table, or a stream from PDF 1.5 on).
     uses_stream = data[startxref : startxref + 4] != b"xref"
     _raise_version(reader, data, update, "1.5" if uses_stream else "1.4")
@@ -220,6 +172,16 @@ def _incremental_update(
     else:
         _write_xref_table(update, trailer)
     return update.getvalue()
+
+
+def stamped_dict(stamper: Stamper, page: Page) -> DictionaryObject:
+    """The page dictionary with the stamp, as pypdf objects: the way for pages RawPage does
+    not take (and the reference a test compares RawPage's bytes with)."""
+    resources, contents = stamper.page_changes(page)
+    changed = shallow_copy(page.obj)
+    changed[NameObject("/Resources")] = resources
+    changed[NameObject("/Contents")] = contents
+    return changed
 
 
 def _raise_version(reader: PdfReader, data: memoryview, update: _Update, needed: str) -> None:

