@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from drivebot import config_deadlines
 from drivebot.checks.limits import Limits
+from drivebot.deadlines import Settings, default_limits
 from drivebot.errors import ConfigError, Term
 from drivebot.flows import Folder, ProductType
+from drivebot.workdays import WorkCalendar
 
 CONFIG_NAME = "drivebot.toml"
 
@@ -72,6 +75,7 @@ class Config:
     digest_time: str
     alert_after_minutes: int
     mail_retention_days: int
+    reviewer_rotation: bool
     registration_prefix: str
     org_name: str
     org_short_name: str
@@ -92,6 +96,9 @@ class Config:
     google: GoogleSettings
     state_file: Path
     tz: tzinfo | None = None  # for every time shown to people; None: the system's time zone
+    # Time limits per stage and the office's working days (drivebot.config_deadlines).
+    deadlines: Settings = field(default_factory=lambda: Settings(default_limits()))
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     @property
     def max_attachment_bytes(self) -> int:
@@ -120,13 +127,14 @@ class Config:
 # Every setting drivebot reads, table by table ("" is the top level): a name not listed is a
 # typo, and is refused with the nearest listed name, since a misspelt [[reviewer]] would
 # otherwise leave the reviewers untold without a word.
-TABLES = ("organization", "stamp", "numbering", "folders", "google")
+TABLES = ("organization", "stamp", "numbering", "folders", "google", "deadlines", "calendar")
 ARRAYS = ("opd", "reviewer", "admin")
 SETTINGS: dict[str, frozenset[str]] = {
     "": frozenset({
         "backend", "language", "poll_interval_seconds", "max_attachment_mb", "settle_seconds",
         "digest_time", "alert_after_minutes", "registration_prefix", "default_product_type",
-        "state_file", "timezone", "tte", "mail_retention_days", *TABLES, *ARRAYS,
+        "state_file", "timezone", "tte", "mail_retention_days", "reviewer_rotation", *TABLES,
+        *ARRAYS,
     }),
     "organization": frozenset({"name", "short_name", "email"}),
     "stamp": frozenset(
@@ -142,6 +150,7 @@ SETTINGS: dict[str, frozenset[str]] = {
     "opd": frozenset({"name", "emails", "folder"}),
     "reviewer": frozenset({"name", "email"}),
     "admin": frozenset({"name", "email"}),
+    **config_deadlines.DEADLINE_SETTINGS,
 }  # fmt: skip
 KINDS = {str: "str", int: "int", float: "float", list: "list", dict: "dict", bool: "bool"}
 
@@ -212,9 +221,9 @@ class _Reader:
             raise self.fail("config_positive", key, value=value)
         return value
 
-    def table_of(self, key: str) -> _Reader:
+    def table_of(self, key: str, settings: str | None = None) -> _Reader:
         value = self.get(key, dict, {})
-        return _Reader(value, f"{self.where}[{key}] ", key)
+        return _Reader(value, f"{self.where}[{key}] ", settings or key)
 
     def tables(self, key: str) -> list[_Reader]:
         value = self.get(key, list, [])
@@ -325,6 +334,7 @@ def parse(data: dict[str, Any], workspace: Path) -> Config:
         digest_time=digest_time,
         alert_after_minutes=root.positive("alert_after_minutes", int, 30),
         mail_retention_days=root.positive("mail_retention_days", int, 90),
+        reviewer_rotation=root.get("reviewer_rotation", bool, False),
         registration_prefix=prefix,
         org_name=org.get("name", str, required=True),
         org_short_name=org.get("short_name", str, org.get("name", str, required=True)),
@@ -351,6 +361,8 @@ def parse(data: dict[str, Any], workspace: Path) -> Config:
         google=_google(root),
         state_file=workspace / root.get("state_file", str, "drivebot.sqlite3"),
         tz=_timezone(root),
+        deadlines=config_deadlines.deadlines(root),
+        calendar=config_deadlines.calendar(root),
     )
 
 

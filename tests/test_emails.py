@@ -137,6 +137,38 @@ SAMPLES: dict[str, tuple[DraftView | None, dict]] = {
         },
     ),
     "number_reserved": (draft(stage="penomoran", number="Nomor 11 Tahun 2026"), {}),
+    "deadline_reminder": (
+        draft(stage="pemeriksaan"),
+        {
+            "started": date(2026, 3, 2),
+            "due": date(2026, 3, 9),
+            "limit": 5,
+            "unit": "hari kerja",
+            "days_left": 2,
+            "actor": "Bagian Hukum",
+        },
+    ),
+    "deadline_escalation": (
+        draft(stage="fasilitasi_gubernur", product_type=ProductType.PERDA),
+        {
+            "started": date(2026, 3, 2),
+            "due": date(2026, 3, 23),
+            "limit": 15,
+            "unit": "hari kerja",
+            "late": 3,
+            "round": 1,
+            "every": 5,
+            "actor": "Gubernur",
+        },
+    ),
+    "reviewer_summary": (
+        None,
+        {
+            "batch": [draft(days_late=2, due=date(2026, 3, 2)), draft(reg="HK-2026-0008")],
+            "today": date(2026, 3, 4),
+            "remind_before": 2,
+        },
+    ),
     "ended": (draft(stage="ditarik"), {"why": "diganti dengan rancangan yang baru"}),
     "reopened": (draft(stage="pemeriksaan"), {}),
 }

@@ -353,13 +353,13 @@ def test_the_digest_goes_once_a_day_after_its_time(tmp_path):
     app = service(tmp_path, clock=lambda: now[0], digest_time="07:30")
     drop(tmp_path, "Ranperbup.docx", draft_docx())
     app.cycle()
-    assert not [m for m in sent(tmp_path) if "Ringkasan" in m["Subject"]]
+    assert not [m for m in sent(tmp_path) if "Ringkasan rancangan" in m["Subject"]]
     now[0] = datetime(2026, 11, 23, 7, 45)
     app.cycle()
     app.cycle()
     now[0] = datetime(2026, 11, 24, 8, 0)
     app.cycle()
-    digests = [m for m in sent(tmp_path) if "Ringkasan" in m["Subject"]]
+    digests = [m for m in sent(tmp_path) if "Ringkasan rancangan" in m["Subject"]]
     assert len(digests) == 2
     assert "HK-2026-0001" in digests[0].get_body(("plain",)).get_content()
 
@@ -392,7 +392,7 @@ def test_the_digest_has_a_fixed_size_and_the_whole_list_attached(tmp_path):
             )
     now[0] = datetime(2026, 12, 1, 8, 0)  # eight days later: all late
     app.cycle()
-    [digest] = [m for m in sent(tmp_path) if "Ringkasan" in m["Subject"]]
+    [digest] = [m for m in sent(tmp_path) if "Ringkasan rancangan" in m["Subject"]]
     assert digest["Subject"].endswith(": 120 berjalan, 120 terlambat")
     text = digest.get_body(("plain",)).get_content()
     assert len(set(re.findall(r"HK-2026-\d{4}", text))) == DIGEST_SHOWN

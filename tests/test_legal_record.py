@@ -277,7 +277,7 @@ def test_the_register_shows_numbers_gaps_and_duplicates(tmp_path):
         app.store.db.execute("UPDATE outbox SET dedupe_key = NULL WHERE dedupe_key LIKE 'digest:%'")
     assert app.digest.queue_if_due()
     app.effects.flush()
-    digests = [m for m in sent(tmp_path) if "Ringkasan" in str(m["Subject"])]
+    digests = [m for m in sent(tmp_path) if "Ringkasan rancangan" in str(m["Subject"])]
     digest = max(digests, key=lambda m: int(str(m["Message-ID"]).split(".")[1]))
     assert f"Register Peraturan Bupati tahun {YEAR}: nomor terlewat 2" in _text(digest)
 

@@ -8,9 +8,10 @@ the rows out afterwards (drivebot.app.effects).
 
 from __future__ import annotations
 
-from typing import assert_never
+from typing import Any, assert_never
 
 from drivebot.app.notices import Notices
+from drivebot.app.revisions import comparison
 from drivebot.clock import Clock
 from drivebot.config import Config
 from drivebot.events import (
@@ -110,6 +111,13 @@ class Actions:
             self.store.hold_notice(reg, action.notice.value, action.audience.value)
             return
         draft = self.store.draft(reg)
+        extra: dict[str, Any] = {}
+        if action.notice is Notice.REVISION_REQUESTED and draft is not None:
+            self.store.save_notes(reg, draft.version, action.notes)  # compared with the revision
+        if action.notice is Notice.REVISION_RECEIVED_REVIEWERS and draft is not None:
+            found = comparison(self.config, self.store, draft)
+            if found is not None:
+                extra = {"changes": found[0], "attachments": [found[1]]}
         once = None
         if action.notice is Notice.NUMBER_RESERVED and draft is not None:
             # Asked for again (`number`, then `penetapan` marked done): the same number is
@@ -123,6 +131,7 @@ class Actions:
             comments=list(action.notes),
             completed_stage=action.stage,
             why=action.why,
+            **extra,
         )
 
     def _keep_number_if_free(self, reg: str) -> None:

@@ -25,6 +25,7 @@ from drivebot.app.leftovers import clear_scratch
 from drivebot.app.lock import WorkspaceLock
 from drivebot.app.mail_intake import MailIntake
 from drivebot.app.notices import Notices
+from drivebot.app.reminders import Reminders
 from drivebot.app.watch import PollWatch
 from drivebot.archive.archiver import Archiver
 from drivebot.clock import Clock, system_clock
@@ -69,6 +70,7 @@ class App:
         self.mail_intake = MailIntake(
             config, store, drive, mailbox, self.notices, self.inputs, self.regs
         )
+        self.reminders = Reminders(config, store, self.notices, clock)
         self.digest = Digest(config, store, self.notices, clock)
         self.commands = Commands(
             config,
@@ -92,6 +94,7 @@ class App:
             self.effects,
             self.notices,
             self.digest,
+            self.reminders,
             PollWatch(config, store, self.notices, clock),
         )
 

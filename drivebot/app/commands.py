@@ -175,6 +175,19 @@ class Commands:
                 )
             return dest
 
+    def assign(self, reg: str, email: str, actor: str = CLI_ACTOR) -> Draft:
+        """Give the draft to one reviewer: the reviewers' e-mails about it, its reminders and
+        the daily summary go to them alone. Not a step of the flow (the stage stays), so not
+        an event of drivebot.workflow; recorded in the draft's history."""
+        email = email.strip().lower()
+        if email not in {person.email for person in self.config.reviewers}:
+            raise Refused("not_a_reviewer", email=email)
+        with self.lock.hold(), self.store.transaction():
+            draft = self.draft(reg)
+            self.store.set_assignee(draft.reg, email)
+            self.store.audit(draft.reg, actor, "assigned", draft.stage, None, f"assigned:{email}")
+        return self.draft(reg)
+
     def reserve_number(self, reg: str, actor: str = CLI_ACTOR) -> Draft:
         """Reserve the product number now, to type into the document before it is signed
         (kept if one was reserved already); the admins are told which."""

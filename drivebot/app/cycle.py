@@ -1,4 +1,5 @@
-"""One poll cycle: finish the outbox, take in mail, then Drive files, queue the digest, flush.
+"""One poll cycle: finish the outbox, take in mail, then Drive files, queue the digest and the
+deadlines' reminders, flush.
 
 Each input is handled on its own (`isolated`): a bad one is quarantined and reported once, a
 transient failure leaves it for the next cycle, and neither stops the others. A configuration
@@ -21,6 +22,7 @@ from drivebot.app.drive_intake import DriveIntake
 from drivebot.app.effects import Effects
 from drivebot.app.mail_intake import MailIntake
 from drivebot.app.notices import Notices
+from drivebot.app.reminders import Reminders
 from drivebot.app.watch import PollWatch
 from drivebot.drive import DrivePort
 from drivebot.errors import ConfigError, TransientError, as_transient, explain
@@ -55,6 +57,7 @@ class Cycle:
         effects: Effects,
         notices: Notices,
         digest: Digest,
+        reminders: Reminders,
         watch: PollWatch,
     ):
         self.store = store
@@ -65,6 +68,7 @@ class Cycle:
         self.effects = effects
         self.notices = notices
         self.digest = digest
+        self.reminders = reminders
         self.watch = watch
 
     def run(self) -> CycleReport:
@@ -92,6 +96,7 @@ class Cycle:
         )
         self.notices.send_held()  # one acknowledgement per OPD, one notice to reviewers
         self.digest.queue_if_due()
+        self.reminders.queue_if_due()
         self.effects.forget_old_mail(self.notices.config.mail_retention_days)
         self.watch.after_cycle(report.polls_failed)
         report.outbox_failures = self.effects.flush()

@@ -19,7 +19,7 @@ from drivebot.app.register import irregular, registers, series_name
 from drivebot.clock import Clock
 from drivebot.config import Config
 from drivebot.flows import Audience, is_open
-from drivebot.notify.emails import LATE_DAYS, DraftView, Report, digest_order
+from drivebot.notify.emails import DraftView, Report, digest_order
 from drivebot.notify.mime import Attachment
 from drivebot.state.store import Store
 
@@ -72,7 +72,7 @@ def digest_csv(lang: str, views: Sequence[DraftView], today: str) -> Attachment:
     table = csv.writer(out)
     table.writerow([words[f"csv_{column}"] for column in CSV_COLUMNS])
     for d in digest_order(views):
-        late = words["late_mark"] if d.waiting_days > LATE_DAYS else ""
+        late = words["late_mark"] if d.late else ""
         table.writerow(
             [d.reg, d.title, d.opd_name, i18n.product_name(lang, d.product_type),
              i18n.stage_label(lang, d.stage), d.version, d.waiting_days, late]

@@ -155,6 +155,10 @@ class DriveIntake:
                 self.store.add_draft(
                     reg, opd.name, info.title, info.product_type or self.config.default_product_type
                 )
+                if self.config.reviewer_rotation and self.config.reviewers:  # in turn
+                    turn = self.store.next_value("reviewer_rotation") - 1
+                    reviewer = self.config.reviewers[turn % len(self.config.reviewers)]
+                    self.store.set_assignee(reg, reviewer.email)
                 self.store.track_file(
                     file.id, reg, FileRole.WORKING, file.folder.value, file.name, file.link
                 )

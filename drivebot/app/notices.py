@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from drivebot import i18n
+from drivebot.app.clocks import clock_of
 from drivebot.clock import Clock, days_since
 from drivebot.config import Config
 from drivebot.events import Notice
@@ -44,6 +45,8 @@ class Notices:
 
     def recipients(self, audience: Audience, draft: Draft | None) -> list[str]:
         if audience is Audience.REVIEWERS:
+            if draft is not None and draft.assignee:
+                return [draft.assignee]  # assigned: the one reviewer acts (drivebot assign)
             return [person.email for person in self.config.reviewers]
         if audience is Audience.ADMINS:
             return [person.email for person in self.config.admins]
@@ -53,6 +56,8 @@ class Notices:
     def view(self, draft: Draft) -> DraftView:
         """What an e-mail (or the digest) says about the draft, as of now."""
         working = self.store.files_of(draft.reg, *CURRENT_ROLES)
+        today = self.clock().astimezone(self.config.tz).date()
+        stage = clock_of(self.config, self.store, draft, today)
         number = (
             i18n.number_phrase(draft.number, draft.number_year, self.config.language)
             if draft.number is not None and draft.number_year is not None
@@ -70,6 +75,9 @@ class Notices:
             link=working[-1].link if working else None,
             verify_url=self.verify_url(draft),
             waiting_days=days_since(draft.stage_since, self.clock()),
+            days_late=None if stage is None else stage.late,
+            due=None if stage is None else stage.due,
+            days_left=None if stage is None else max(stage.days_left, 0),
         )
 
     def report_error(self, summary: str, detail: str, dedupe_key: str | None = None) -> int | None:

@@ -6,18 +6,22 @@ Read-only: built on a read-only store, so it runs beside the daemon and needs no
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from typing import Any
 
 from drivebot import i18n
+from drivebot.app.clocks import clock_of, deadline_record
 from drivebot.archive.archiver import promulgation
 from drivebot.clock import Clock, days_since
+from drivebot.config import Config
 from drivebot.flows import FLOWS
 from drivebot.state.rows import Draft
 from drivebot.state.store import Store
 
 
-def draft_record(draft: Draft, clock: Clock) -> dict[str, Any]:
-    """One draft as `status --json` prints it."""
+def draft_record(config: Config, store: Store, draft: Draft, clock: Clock) -> dict[str, Any]:
+    """One draft as `status --json` prints it; `deadline` is None where its stage has no
+    time limit (drivebot.deadlines)."""
     number = (
         i18n.number_phrase(draft.number, draft.number_year)
         if draft.number is not None and draft.number_year is not None
@@ -37,6 +41,7 @@ def draft_record(draft: Draft, clock: Clock) -> dict[str, Any]:
         "waiting_days": days_since(draft.stage_since, clock()),
         "created_at": draft.created_at,
         "stage_since": draft.stage_since,
+        "deadline": deadline_record(clock_of(config, store, draft, office_today(config, clock))),
         # The record as the signed document states it (drivebot.record), once archived.
         "enacted_on": draft.enacted_on,
         "promulgated_on": draft.promulgated_on,
@@ -51,13 +56,13 @@ def held_record(store: Store, draft: Draft) -> list[dict[str, Any]] | None:
     return None if held is None else [{"key": k, "values": v} for k, v in held.problems]
 
 
-def all_drafts(store: Store, clock: Clock) -> list[dict[str, Any]]:
-    return [draft_record(draft, clock) for draft in store.drafts()]
+def all_drafts(config: Config, store: Store, clock: Clock) -> list[dict[str, Any]]:
+    return [draft_record(config, store, draft, clock) for draft in store.drafts()]
 
 
-def one_draft(store: Store, draft: Draft, clock: Clock) -> dict[str, Any]:
+def one_draft(config: Config, store: Store, draft: Draft, clock: Clock) -> dict[str, Any]:
     """The draft's record with its history (every audit line) and its versions."""
-    record = draft_record(draft, clock)
+    record = draft_record(config, store, draft, clock)
     record["final_held"] = held_record(store, draft)
     record["history"] = [dataclasses.asdict(entry) for entry in store.history(draft.reg)]
     record["versions"] = [
@@ -65,3 +70,7 @@ def one_draft(store: Store, draft: Draft, clock: Clock) -> dict[str, Any]:
         for version in store.versions(draft.reg)
     ]
     return record
+
+
+def office_today(config: Config, clock: Clock) -> date:
+    return clock().astimezone(config.tz).date()

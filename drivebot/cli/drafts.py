@@ -116,13 +116,13 @@ def status(args: argparse.Namespace, console: Console) -> ExitStatus:
         draft = store.draft(args.reg.strip().upper())
         if draft is None:
             raise NotFound("no_draft", reg=args.reg)
-        record = one_draft(store, draft, system_clock)
+        record = one_draft(config, store, draft, system_clock)
         if args.json:
             print(json.dumps(record, ensure_ascii=False, indent=2), file=console.out)
             return ExitStatus.OK
         show_draft(record, console, config.tz)
         return ExitStatus.OK
-    records = all_drafts(store, system_clock)
+    records = all_drafts(config, store, system_clock)
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=2), file=console.out)
         return ExitStatus.OK

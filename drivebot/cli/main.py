@@ -53,6 +53,7 @@ COMMANDS: dict[str, Command] = {
     "publish": archive.publish, "backup": workspace.backup, "restore": workspace.restore,
     "number": records.number, "register": records.register, "withdraw": records.ending,
     "decline": records.ending, "close": records.ending, "reopen": records.ending,
+    "assign": records.assign,
     "presign": records.presign,
 }  # fmt: skip
 

@@ -26,6 +26,14 @@ def number(args: argparse.Namespace, console: Console) -> ExitStatus:
     return ExitStatus.OK
 
 
+def assign(args: argparse.Namespace, console: Console) -> ExitStatus:
+    config = configured(args, console)
+    commands = bootstrap.app(config, on_lock_wait=lambda: console.warn("waiting_for_lock")).commands
+    draft = commands.assign(args.reg, args.email, actor())
+    console.say("assigned", reg=draft.reg, email=draft.assignee)
+    return ExitStatus.OK
+
+
 ENDINGS = {"withdraw": Withdrawn, "decline": Declined, "close": Closed}
 
 

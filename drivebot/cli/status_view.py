@@ -18,7 +18,8 @@ def when(lang: str, iso: str, tz: tzinfo | None) -> str:
 
 def cause(lang: str, reason: str) -> str:
     """What caused a history entry, from its language-neutral code ("file:<name>",
-    "moved:<folder>", "command:", "refused:<refusal>[:<name>]"); older free text as it is."""
+    "moved:<folder>", "command:", "sent:<addresses>", "refused:<refusal>[:<name>]"); older free
+    text as it is."""
     kind, _, value = reason.partition(":")
     if kind == "refused":
         why, _, name = value.partition(":")
@@ -26,9 +27,19 @@ def cause(lang: str, reason: str) -> str:
         return f"{said} ({name})" if name else said
     if kind == "held":
         return i18n.text(lang, "history.held")
-    if kind in ("file", "moved", "command", "because") and _:
+    if kind in ("file", "moved", "command", "because", "sent", "assigned") and _:
         return i18n.text(lang, f"history.{kind}", value=value)
     return reason
+
+
+def left(console: Console, deadline: dict[str, Any]) -> str:
+    """Days left, or late, in the limit's unit ("sisa 2 hari kerja", "TERLAMBAT 3 hari")."""
+    unit = i18n.text(console.lang, f"deadline.{deadline['unit']}")
+    if deadline["days_late"]:
+        return console.text("deadline_late", n=deadline["days_late"], unit=unit)
+    if deadline["days_left"]:
+        return console.text("deadline_left", n=deadline["days_left"], unit=unit)
+    return console.text("deadline_today")
 
 
 def size(n: int) -> str:
@@ -45,6 +56,11 @@ def show_draft(record: dict[str, Any], console: Console, tz: tzinfo | None) -> N
         (words["kind"], i18n.product_name(lang, record["product_type"])),
         (words["stage"], i18n.stage_label(lang, record["stage"])),
         (words["since"], when(lang, record["stage_since"], tz)),
+        *(
+            [(words["deadline"], f"{i18n.long_date(lang, d['due'])} ({left(console, d)})")]
+            if (d := record.get("deadline"))
+            else []
+        ),
         (words["version"], record["version"]),
         (words["number"], record["number"] or words["no_number"]),
         *(
@@ -107,6 +123,7 @@ def show_table(records: list[dict[str, Any]], console: Console) -> None:
             i18n.stage_label(console.lang, r["stage"]),
             str(r["version"]),
             console.text("days", n=r["waiting_days"]),
+            left(console, r["deadline"]) if r.get("deadline") else "-",
             r["title"] if len(r["title"]) <= 60 else r["title"][:59] + "…",
         )
         for r in records

@@ -68,6 +68,9 @@ class Report(StrEnum):
     SUBMITTED_REVIEWERS_BATCH = "submitted_reviewers_batch"
     MISPLACED = "misplaced"
     FINAL_HELD = "final_held"
+    DEADLINE_REMINDER = "deadline_reminder"
+    DEADLINE_ESCALATION = "deadline_escalation"
+    REVIEWER_SUMMARY = "reviewer_summary"
 
 
 Template = Notice | Report
@@ -101,6 +104,9 @@ TEMPLATE_AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "number_reserved": (Audience.ADMINS,),
     "ended": (Audience.OPD, Audience.ADMINS),
     "reopened": (Audience.OPD, Audience.ADMINS),
+    "deadline_reminder": (Audience.OPD, Audience.REVIEWERS, Audience.ADMINS),
+    "deadline_escalation": (Audience.ADMINS,),
+    "reviewer_summary": (Audience.REVIEWERS,),
 }
 # Extras some callers leave out (a message without attachment has no file name); every other
 # missing value raises, so a forgotten argument shows up in tests instead of as a blank.
@@ -115,6 +121,7 @@ _OPTIONAL_EXTRAS: dict[str, Any] = {
     "moved_to": None,  # a reviewer's refused move: the folder the file was moved to...
     "back_to": None,  # ...and the folder it belongs in
     "tte": False,  # the regency signs electronically (drivebot.config.Config.tte)
+    "changes": None,  # a revision against the version commented on (drivebot.redline)
 }
 # Messages that make sense without a draft; every other one is about exactly one draft.
 _DRAFT_OPTIONAL = frozenset(
@@ -127,6 +134,7 @@ _DRAFT_OPTIONAL = frozenset(
         "status_notice",
         "submitted_batch",
         "submitted_reviewers_batch",
+        "reviewer_summary",
     }
 )
 
@@ -146,6 +154,16 @@ class DraftView:
     link: str | None = None
     verify_url: str | None = None
     waiting_days: int = 0
+    days_late: int | None = None  # past its stage's time limit; None: the stage has none
+    due: date | None = None  # the stage's deadline, when it has a time limit
+    days_left: int | None = None
+
+    @property
+    def late(self) -> bool:
+        """Past its stage's limit; where the stage has none, waiting over LATE_DAYS."""
+        if self.days_late is not None:
+            return self.days_late > 0
+        return self.waiting_days > LATE_DAYS
 
     @property
     def is_product(self) -> bool:
@@ -327,9 +345,12 @@ def _link_fact(label: str, target: str, link_text: str) -> _Fact:
 
 
 def digest_order(drafts: Sequence[DraftView]) -> list[DraftView]:
-    """The open drafts, most urgent first: the longest wait on top; the registration number
-    keeps the order stable."""
-    return sorted((d for d in drafts if is_open(d.stage)), key=lambda d: (-d.waiting_days, d.reg))
+    """The open drafts, most urgent first: the latest past its deadline on top, then the
+    longest wait; the registration number keeps the order stable."""
+    return sorted(
+        (d for d in drafts if is_open(d.stage)),
+        key=lambda d: (-(d.days_late or 0), not d.late, -d.waiting_days, d.reg),
+    )
 
 
 def _digest_context(drafts: Sequence[DraftView]) -> dict[str, Any]:
@@ -339,10 +360,10 @@ def _digest_context(drafts: Sequence[DraftView]) -> dict[str, Any]:
     open_drafts = digest_order(drafts)
     shown = open_drafts[:DIGEST_SHOWN]
     return {
-        "late": [d for d in shown if d.waiting_days > LATE_DAYS],
-        "others": [d for d in shown if d.waiting_days <= LATE_DAYS],
+        "late": [d for d in shown if d.late],
+        "others": [d for d in shown if not d.late],
         "open_count": len(open_drafts),
-        "late_count": sum(d.waiting_days > LATE_DAYS for d in open_drafts),
+        "late_count": sum(d.late for d in open_drafts),
         "not_shown": len(open_drafts) - len(shown),
     }
 

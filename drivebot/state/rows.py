@@ -69,6 +69,7 @@ class Draft:
     tte_source_sha256: str | None = None
     tte_sha256: str | None = None
     tte_size: int | None = None
+    assignee: str | None = None  # the reviewer it is assigned to (their e-mail address)
 
     @property
     def state(self) -> DraftState:

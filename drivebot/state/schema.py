@@ -186,6 +186,28 @@ def _m008_tte(db: sqlite3.Connection) -> None:
     )
 
 
+def _m009_assignee(db: sqlite3.Connection) -> None:
+    """The reviewer a draft is assigned to (`drivebot assign`, or the rotation of new drafts)."""
+    _run_script(db, "ALTER TABLE drafts ADD COLUMN assignee TEXT")
+
+
+def _m010_review_notes(db: sqlite3.Connection) -> None:
+    """The reviewers' notes of each round, as they were sent back with the draft: a revision is
+    compared with the version they were written on (drivebot.app.revisions)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE review_notes (
+            reg TEXT NOT NULL REFERENCES drafts(reg),
+            version INTEGER NOT NULL,      -- the version the notes were written on
+            notes TEXT NOT NULL,           -- JSON: a list of drivebot.events.Note
+            at TEXT NOT NULL,
+            PRIMARY KEY (reg, version)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_ledger", _m002_ledger),
@@ -195,4 +217,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("006_legal_record", _m006_legal_record),
     ("007_ended", _m007_ended),
     ("008_tte", _m008_tte),
+    ("009_assignee", _m009_assignee),
+    ("010_review_notes", _m010_review_notes),
 ]

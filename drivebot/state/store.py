@@ -25,6 +25,7 @@ from drivebot.events import DraftState
 from drivebot.flows import ProductType
 from drivebot.state import outbox
 from drivebot.state.records import RecordRows
+from drivebot.state.reviews import ReviewRows
 from drivebot.state.rows import (
     AuditEntry,
     Draft,
@@ -40,7 +41,7 @@ from drivebot.state.rows import (
 from drivebot.state.schema import MIGRATIONS
 
 
-class Store(RecordRows):
+class Store(RecordRows, ReviewRows):
     def __init__(self, path: Path | str, clock: Clock = system_clock, readonly: bool = False):
         self.clock = clock
         self.path = Path(path)
@@ -481,6 +482,7 @@ def _draft(row: sqlite3.Row) -> Draft:
         tte_source_sha256=row["tte_source_sha256"],
         tte_sha256=row["tte_sha256"],
         tte_size=row["tte_size"],
+        assignee=row["assignee"],
     )
 
 

@@ -1,0 +1,44 @@
+"""Each draft's stage clock as of a day (drivebot.deadlines), read from the store: for the
+reminders (drivebot.app.reminders), the e-mails' and the digest's lateness, and `status`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from drivebot.config import Config
+from drivebot.deadlines import StageClock, stage_clock
+from drivebot.flows import is_open
+from drivebot.state.rows import Draft
+from drivebot.state.store import Store
+
+
+def clock_of(config: Config, store: Store, draft: Draft, today: date) -> StageClock | None:
+    """The draft's stage clock, or None when its stage has no limit (or the draft is closed).
+    Read-only: `drivebot status` uses it too."""
+    limit = config.deadlines.limit(draft.product_type, draft.stage)
+    if limit is None or not is_open(draft.stage):
+        return None
+
+    def office_day(iso: str) -> date:
+        return datetime.fromisoformat(iso).astimezone(config.tz).date()
+
+    started = office_day(draft.stage_since)
+    if limit.since is not None:  # counted from the day the draft left that stage
+        left = [e.at for e in store.history(draft.reg) if e.from_stage == limit.since]
+        started = office_day(left[-1]) if left else started
+    return stage_clock(config.calendar, draft.stage, started, today, limit)
+
+
+def deadline_record(stage: StageClock | None) -> dict[str, Any] | None:
+    """The clock as `status --json` prints it (days in the limit's unit)."""
+    if stage is None:
+        return None
+    return {
+        "due": stage.due.isoformat(),
+        "limit": stage.limit.days,
+        "unit": "calendar_days" if stage.limit.calendar else "working_days",
+        "days_in_stage": stage.days_in_stage,
+        "days_left": max(stage.days_left, 0),
+        "days_late": stage.late,
+    }

@@ -1,0 +1,211 @@
+"""Deadlines in working days: the clock across weekends, national holidays and a configured
+cuti bersama day; one reminder and escalations on the right working days, across a restart."""
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from builders import NoteSpec, draft_docx
+from test_faults import drop, sent, service
+
+from drivebot.app.status import all_drafts
+from drivebot.deadlines import Limit, Settings, default_limits, due_notices, stage_clock
+from drivebot.errors import Refused
+from drivebot.flows import ProductType
+from drivebot.workdays import WorkCalendar
+
+# 2026-12-24 (cuti bersama for Christmas, by the national list) and 12-25 (Christmas) are
+# holidays, 12-26/27 and 2027-01-02/03 weekends, 2027-01-01 New Year; 12-31 is closed by the
+# configuration (a cuti bersama day the list does not know); 2027-01-05 is Isra' Mi'raj.
+CALENDAR = WorkCalendar(days_off=[date(2026, 12, 31)])
+
+
+def test_working_days_skip_weekends_holidays_and_configured_days_off():
+    assert CALENDAR.add(date(2026, 12, 21), 5) == date(2026, 12, 30)
+    assert CALENDAR.add(date(2026, 12, 30), 1) == date(2027, 1, 4)
+    assert CALENDAR.between(date(2026, 12, 30), date(2027, 1, 4)) == 1
+    assert CALENDAR.between(date(2027, 1, 4), date(2026, 12, 30)) == -1
+    assert not CALENDAR.is_working_day(date(2026, 12, 24))
+    worked = WorkCalendar(days_on=[date(2026, 12, 24)])  # the regency works that day
+    assert worked.add(date(2026, 12, 23), 1) == date(2026, 12, 24)
+
+
+def test_a_calendar_day_limit_counts_every_day():
+    limit = Limit(30, calendar=True, since="persetujuan_bersama")
+    clock = stage_clock(CALENDAR, "penetapan", date(2026, 12, 1), date(2026, 12, 29), limit)
+    assert (clock.due, clock.days_left, clock.days_in_stage) == (date(2026, 12, 31), 2, 28)
+    perda = default_limits()[ProductType.PERDA]
+    assert perda["penetapan"] == limit and perda["fasilitasi_gubernur"] == Limit(15)
+    assert "noreg" not in default_limits()[ProductType.PERBUP]
+
+
+def test_what_is_due_on_each_day():
+    settings = Settings(default_limits(), remind_before=2, escalate_every=5)
+    limit = Limit(5)
+
+    def due(today):
+        now = stage_clock(CALENDAR, "pemeriksaan", date(2026, 12, 21), today, limit)
+        found = due_notices(CALENDAR, settings, "HK-2026-0001", "t0", now, today)
+        return type(found).__name__ if found else None, getattr(found, "key", None)
+
+    assert due(date(2026, 12, 23))[0] is None  # three working days left
+    assert due(date(2026, 12, 24))[0] is None  # a holiday: nobody is told anything
+    assert due(date(2026, 12, 28)) == ("Reminder", "deadline:HK-2026-0001:pemeriksaan:t0:reminder")
+    assert due(date(2026, 12, 30))[0] == "Reminder"  # the same key: sent once
+    assert due(date(2026, 12, 31))[0] is None  # closed (configured)
+    assert due(date(2027, 1, 4))[1].endswith(":escalation:1")
+    assert due(date(2027, 1, 8))[1].endswith(":escalation:1")
+    assert due(date(2027, 1, 11))[1].endswith(":escalation:1")  # 01-05: Isra' Mi'raj
+    assert due(date(2027, 1, 12))[1].endswith(":escalation:2")  # five working days on
+
+
+def test_the_reminder_and_the_escalations_go_out_once_on_the_right_days(tmp_path):
+    now = [datetime(2026, 12, 21, 1, 0, tzinfo=UTC)]  # 10:00 in Jayapura, a Monday
+    settings = dict(
+        clock=lambda: now[0],
+        digest_time="08:00",
+        timezone="Asia/Jayapura",
+        overrides={"calendar": {"days_off": ["2026-12-31"]}, "deadlines": {"pemeriksaan": 5}},
+    )
+    app = service(tmp_path, **settings)
+    drop(tmp_path, "Ranperbup Retribusi.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    assert draft.stage == "pemeriksaan"
+    day = date(2026, 12, 21)
+    while day <= date(2027, 1, 13):
+        now[0] = datetime(day.year, day.month, day.day, 0, 30, tzinfo=UTC)  # 09:30 there
+        app.cycle()
+        if day == date(2026, 12, 28):  # a restart on the day the reminder goes out
+            app = service(tmp_path, **settings)
+            app.cycle()
+        day = date.fromordinal(day.toordinal() + 1)
+    mails = sorted(sent(tmp_path), key=lambda m: m["Date"].datetime)
+    late = [m for m in mails if "Terlambat" in m["Subject"]]
+    assert [m["Date"].datetime.date() for m in late] == [date(2027, 1, 4), date(2027, 1, 12)]
+    # The reviewers are reminded in their daily summary: one e-mail a working day each.
+    summaries = [m for m in mails if m["Subject"].startswith("Ringkasan pemeriksaan")]
+    working = [date(2026, 12, d) for d in (21, 22, 23, 28, 29, 30)] + [
+        date(2027, 1, d) for d in (4, 6, 7, 8, 11, 12, 13)
+    ]
+    for reviewer in app.config.reviewers:
+        days = [m["Date"].datetime.date() for m in summaries if reviewer.email in str(m["To"])]
+        assert days == working
+    by_day = {m["Date"].datetime.date(): m.get_body(("plain",)).get_content() for m in summaries}
+    assert "sisa 2 hari kerja" in by_day[date(2026, 12, 28)]
+    assert "sisa" not in by_day[date(2026, 12, 23)]  # three left: not yet said
+    assert "TERLAMBAT 1 hari kerja" in by_day[date(2027, 1, 4)]
+    body = late[0].get_body(("plain",)).get_content()
+    assert "30 Desember 2026" in body and "terlambat 1 hari kerja" in body
+    events = [e.event for e in app.store.history(draft.reg)]
+    assert events.count("reminder") == 1 and events.count("escalation") == 2
+    # 2027-01-13: late by 7 working days (01-04, 06, 07, 08, 11, 12, 13; 01-05 a holiday)
+    [record] = all_drafts(app.config, app.store, lambda: now[0])
+    assert record["deadline"] == {
+        "due": "2026-12-30", "limit": 5, "unit": "working_days", "days_in_stage": 12,
+        "days_left": 0, "days_late": 7,
+    }  # fmt: skip
+    now[0] = datetime(2026, 12, 28, 0, 30, tzinfo=UTC)
+    [record] = all_drafts(app.config, app.store, lambda: now[0])
+    assert (record["deadline"]["days_left"], record["deadline"]["days_late"]) == (2, 0)
+
+
+def test_an_assigned_reviewer_alone_is_told_and_reminded(tmp_path):
+    now = [datetime(2026, 12, 21, 1, 0, tzinfo=UTC)]
+    app = service(
+        tmp_path, clock=lambda: now[0], digest_time="08:00", timezone="Asia/Jayapura",
+        reviewer_rotation=True,
+    )  # fmt: skip
+    reviewers = [person.email for person in app.config.reviewers]
+    for n in range(3):
+        drop(tmp_path, f"Ranperbup {n}.docx", draft_docx(subject=f"Retribusi {n}"))
+        app.cycle()
+    drafts = sorted(app.store.drafts(), key=lambda d: d.reg)
+    assert [d.assignee for d in drafts] == [reviewers[0], reviewers[1], reviewers[0]]
+    with pytest.raises(Refused):
+        app.commands.assign(drafts[2].reg, "orang.lain@example.go.id")
+    app.commands.assign(drafts[2].reg, reviewers[1].upper(), actor="kabag")
+    assert app.store.draft(drafts[2].reg).assignee == reviewers[1]
+    assert app.store.history(drafts[2].reg)[-1].reason == f"assigned:{reviewers[1]}"
+    now[0] = datetime(2026, 12, 28, 0, 30, tzinfo=UTC)  # two working days before the deadline
+    app.cycle()
+    summaries = [m for m in sent(tmp_path) if "Ringkasan pemeriksaan" in m["Subject"]]
+    today = [m for m in summaries if m["Date"].datetime.date() == date(2026, 12, 28)]
+    listed = {
+        m["To"].addresses[0].addr_spec: sorted(
+            re.findall(r"HK-2026-\d{4}", m.get_body(("plain",)).get_content())
+        )
+        for m in today
+    }
+    assert listed == {
+        reviewers[0]: [drafts[0].reg],
+        reviewers[1]: sorted([drafts[1].reg, drafts[2].reg]),  # one e-mail for both
+    }
+
+
+def test_the_reviewers_see_what_a_revision_changed_and_which_notes_it_answered(tmp_path):
+    app = service(tmp_path)
+    tariff = "Pasal 5 Tarif retribusi rawat jalan sebesar Rp10.000 per kunjungan."
+    transition = "Pasal 9 Peraturan Bupati ini mulai berlaku pada tanggal diundangkan."
+    notes = (
+        NoteSpec(tariff, "Tarif belum sesuai Perda 5 Tahun 2023."),
+        NoteSpec(transition, "Tambahkan ketentuan peralihan."),
+    )
+    drop(tmp_path, "Ranperbup Retribusi.docx", draft_docx(notes=notes))
+    app.cycle()
+    [draft] = app.store.drafts()
+    app.commands.revise(draft.reg)  # the notes go back to the OPD with the draft
+    articles = (
+        "Pasal 1",
+        "Dalam Peraturan Bupati ini yang dimaksud dengan Daerah adalah Kabupaten Seram Bagian"
+        " Timur, Provinsi Maluku.",  # changed
+        "Pasal 5 Tarif retribusi rawat jalan sebesar Rp15.000 per kunjungan.",  # answered
+        transition,  # still as it was
+        "Pasal 10 Ketentuan lebih lanjut diatur oleh Kepala Dinas.",  # added
+    )
+    drop(tmp_path, f"{draft.reg} Ranperbup Retribusi revisi.docx", draft_docx(articles=articles))
+    app.cycle()
+    assert app.store.draft(draft.reg).version == 2
+    [notice] = [m for m in sent(tmp_path) if "Versi 2 siap diperiksa" in m["Subject"]]
+    text = notice.get_body(("plain",)).get_content()
+    assert "2 paragraf diubah, 1 ditambahkan, 0 dihapus" in text
+    assert 'menjadi "Pasal 5 Tarif retribusi rawat jalan sebesar Rp15.000' in text
+    assert 'Ditambahkan: "Pasal 10 Ketentuan lebih lanjut' in text
+    answered = next(line for line in text.splitlines() if "Tarif belum sesuai" in line)
+    assert "kemungkinan sudah ditindaklanjuti" in answered
+    unchanged = next(line for line in text.splitlines() if "Tambahkan ketentuan" in line)
+    assert "kemungkinan belum ditindaklanjuti" in unchanged
+    [page] = list(notice.iter_attachments())
+    assert page.get_filename() == f"perbandingan-{draft.reg}-v1-v2.html"
+    html = page.get_payload(decode=True).decode("utf-8")
+    assert "<del>Pasal 5 Tarif retribusi rawat jalan sebesar Rp10.000" in html
+
+
+def test_an_opd_is_reminded_of_its_revision_once(tmp_path):
+    now = [datetime(2026, 12, 14, 1, 0, tzinfo=UTC)]  # Monday 14 December, 10:00 in Jayapura
+    settings = dict(
+        clock=lambda: now[0],
+        digest_time="08:00",
+        timezone="Asia/Jayapura",
+        overrides={"deadlines": {"perbaikan": 3, "remind_before": 1}},
+    )
+    app = service(tmp_path, **settings)
+    drop(tmp_path, "Ranperbup Retribusi.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    app.commands.revise(draft.reg)  # due 17 December (3 working days), reminded on the 16th
+    for day in range(14, 22):
+        now[0] = datetime(2026, 12, day, 0, 30, tzinfo=UTC)
+        app = service(tmp_path, **settings)  # a restart every day
+        app.cycle()
+        app.cycle()
+    mails = sent(tmp_path)
+    reminders = [m for m in mails if "Pengingat" in m["Subject"]]
+    assert [m["Date"].datetime.date() for m in reminders] == [date(2026, 12, 16)]
+    opd = app.config.opd_by_name(draft.opd)
+    assert [a.addr_spec for a in reminders[0]["To"].addresses] == list(opd.emails)
+    assert "sampai 17 Desember 2026 (1 hari kerja lagi)" in reminders[0].get_body(
+        ("plain",)
+    ).get_content().replace("\n", " ")
+    late = [m for m in mails if "Terlambat" in m["Subject"]]
+    assert [m["Date"].datetime.date() for m in late] == [date(2026, 12, 18)]
