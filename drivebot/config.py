@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import tomllib
 import unicodedata
@@ -374,34 +373,6 @@ def _timezone(root: _Reader) -> tzinfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise root.fail("config_timezone", "timezone", value=repr(name)) from None
-
-
-def write_google_settings(
-    workspace: Path, root_folder_id: str, shared_drive_id: str, folder_ids: dict[str, str]
-) -> None:
-    """Switch drivebot.toml to the Google backend with these folders, keeping everything else
-    (comments included) as it is: the [google] tables are written anew at the end."""
-    path = workspace / CONFIG_NAME
-    text = path.read_text(encoding="utf-8")
-    google = tomllib.loads(text).get("google", {})
-    keep = {
-        k: v
-        for k, v in google.items()
-        if k not in ("root_folder_id", "shared_drive_id", "folder_ids") and isinstance(v, str)
-    }
-    text = re.sub(r"(?ms)^\[google(\.folder_ids)?\]\n.*?(?=^\[|\Z)", "", text)
-    text = re.sub(r"(?m)^backend = .*$", 'backend = "google"', text)
-    lines = [
-        "",
-        "[google]",
-        f"root_folder_id = {json.dumps(root_folder_id)}",
-        f"shared_drive_id = {json.dumps(shared_drive_id)}",
-        *(f"{k} = {json.dumps(v)}" for k, v in keep.items()),
-        "",
-        "[google.folder_ids]",
-        *(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(folder_ids.items())),
-    ]
-    path.write_text(text.rstrip("\n") + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
 
 
 def load(workspace: Path) -> Config:

@@ -6,13 +6,16 @@ run again (init keeps an existing configuration and key; setup-google finds fold
 
 from __future__ import annotations
 
+import json
+import re
+import tomllib
 from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 
 from drivebot import bootstrap
 from drivebot.archive.signing import Signer
-from drivebot.config import CONFIG_NAME, Config, load, write_google_settings
+from drivebot.config import CONFIG_NAME, Config, load
 
 
 def init_workspace(directory: Path) -> bool:
@@ -48,3 +51,31 @@ def setup_google(config: Config, root: str, shared_drive: str) -> int:
     )
     write_google_settings(config.workspace, root, shared_drive, ids)
     return len(ids)
+
+
+def write_google_settings(
+    workspace: Path, root_folder_id: str, shared_drive_id: str, folder_ids: dict[str, str]
+) -> None:
+    """Switch drivebot.toml to the Google backend with these folders, keeping everything else
+    (comments included) as it is: the [google] tables are written anew at the end."""
+    path = workspace / CONFIG_NAME
+    text = path.read_text(encoding="utf-8")
+    google = tomllib.loads(text).get("google", {})
+    keep = {
+        k: v
+        for k, v in google.items()
+        if k not in ("root_folder_id", "shared_drive_id", "folder_ids") and isinstance(v, str)
+    }
+    text = re.sub(r"(?ms)^\[google(\.folder_ids)?\]\n.*?(?=^\[|\Z)", "", text)
+    text = re.sub(r"(?m)^backend = .*$", 'backend = "google"', text)
+    lines = [
+        "",
+        "[google]",
+        f"root_folder_id = {json.dumps(root_folder_id)}",
+        f"shared_drive_id = {json.dumps(shared_drive_id)}",
+        *(f"{k} = {json.dumps(v)}" for k, v in keep.items()),
+        "",
+        "[google.folder_ids]",
+        *(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(folder_ids.items())),
+    ]
+    path.write_text(text.rstrip("\n") + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
