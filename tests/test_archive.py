@@ -312,6 +312,15 @@ def test_publish_writes_pages_and_jdih_records(archived, tmp_path):
     assert product.title in (site / product.id / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_mirror_edited_to_the_same_size_is_not_extended(archived):
+    workspace, _, product, _, _ = archived
+    mirror = workspace / "archive" / "ledger.jsonl"
+    altered = mirror.read_text(encoding="utf-8").replace('"number":1,', '"number":7,')
+    mirror.write_text(altered, encoding="utf-8")  # same size: only the time tells
+    cli(workspace, "revoke", product.id, "--by", "Perbup Nomor 3 Tahun 2027")
+    assert mirror.read_text(encoding="utf-8") == altered
+
+
 def test_a_cut_ledger_copy_is_not_overwritten_by_the_next_record(archived):
     workspace, _, product, _, _ = archived
     copy = workspace / "drive" / "05 Arsip" / "ledger.jsonl"

@@ -556,3 +556,37 @@ def _visible(element_id: str, dom: str) -> bool:
     start = dom.index(f'id="{element_id}"')
     tag = dom[dom.rindex("<", 0, start) : dom.index(">", start)]
     return "hidden" not in tag
+
+
+def test_the_index_shows_the_latest_products_and_counts_the_rest(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("drivebot.web.app.INDEX_SHOWN", 2)
+    app = create_app(lambda: archive.ledger, archive.public_key_pem, VERIFY_PATH)
+    page = _text(app.test_client().get("/"))
+    assert f'href="{VERIFY_PATH}HK-2026-0008"' in page and "HK-2026-0001" not in page
+    assert "Ditampilkan 2 produk terbaru dari 3" in page
+
+
+def test_the_products_index_is_built_from_an_existing_ledger(archive: Archive) -> None:
+    store = archive.ledger.store
+    before = archive.ledger.products()
+    with store.transaction():
+        store.db.execute("DROP TABLE products")
+        store.db.execute("DELETE FROM migrations WHERE name = '011_products'")
+    store.migrate()  # as an archive made before the index opens with this version
+    assert archive.ledger.products() == before and len(before) == 3
+    revoked = archive.ledger.product("HK-2026-0001")
+    assert revoked is not None and revoked.revoked_by == "Perbup Nomor 3 Tahun 2027"
+    assert archive.ledger.find_by_sha256(before[0].stamped_sha256) == (before[0], "stamped")
+    assert archive.ledger._check_index(archive.ledger._lines()) == []
+
+
+def test_an_edited_products_index_is_reported(archive: Archive) -> None:
+    store = archive.ledger.store
+    with store.transaction():
+        store.db.execute("UPDATE products SET status = 'berlaku' WHERE id = 'HK-2026-0001'")
+    problems = archive.ledger.check_chain()
+    assert [(p.where, p.what) for p in problems if p.where.startswith("products")] == [
+        ("products index: HK-2026-0001", "differs from the ledger")
+    ]

@@ -63,7 +63,14 @@ class App:
         self.notices = Notices(config, store, clock, self._verify_url)
         self.actions = Actions(config, store, self.notices, self.regs, clock)
         self.inputs = Inputs(config, store, self.notices)
-        self.effects = Effects(store, drive, mailbox, self.notices, self._stamp_and_archive)
+        self.effects = Effects(
+            store,
+            drive,
+            mailbox,
+            self.notices,
+            self._stamp_and_archive,
+            lambda: self.archiver.sync_ledger_copy(),
+        )
         self.drive_intake = DriveIntake(
             config, store, drive, self.notices, self.actions, self.inputs, self.regs, clock
         )
@@ -113,6 +120,7 @@ class App:
             if not self._leftovers_cleared:
                 self._clear_leftovers()
             report = self._cycle.run()
+            self.archiver.sync_ledger_copy()  # what this cycle archived, in one upload
             if self.store.get(STOPPED) is not None:  # running again after a stop
                 with self.store.transaction():
                     self.store.put(STOPPED, None)

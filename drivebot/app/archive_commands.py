@@ -41,6 +41,7 @@ class ArchiveCommands:
         with self.lock.hold():
             archiver = self._archiver()
             method = archive_product(archiver, product)
+            archiver.sync_ledger_copy()
             record = archiver.ledger.product(product.id)
             if record is None:
                 raise RuntimeError(f"{product.id} was archived but the ledger has no record")
@@ -50,4 +51,7 @@ class ArchiveCommands:
         self, products: list[Product], progress: Callable[[int, int, str], None]
     ) -> Summary:
         with self.lock.hold():
-            return import_backlog(self._archiver(), products, progress)
+            archiver = self._archiver()
+            summary = import_backlog(archiver, products, progress)
+            archiver.sync_ledger_copy()  # once for the whole import: the copy goes up whole
+            return summary

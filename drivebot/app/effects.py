@@ -62,12 +62,14 @@ class Effects:
         mailbox: MailboxPort,
         notices: Notices,
         stamp_and_archive: Callable[[StampArchive], None],
+        sync_ledger_copy: Callable[[], None] = lambda: None,
     ):
         self.store = store
         self.drive = drive
         self.mailbox = mailbox
         self.notices = notices
         self.stamp_and_archive = stamp_and_archive
+        self.sync_ledger_copy = sync_ledger_copy
 
     def carry_out(self, item: OutboxItem) -> None:
         """One item, by the type of its effect."""
@@ -116,7 +118,7 @@ class Effects:
         limit is reached. A ConfigError stops the flush: nothing else can succeed until the
         setup is fixed."""
         held_back = self.store.held_back_drafts()
-        failures = 0
+        failures, archived = 0, False
         now = self.store.now()
         for item in self.store.pending():
             if only is not None and item.id not in only:
@@ -144,7 +146,20 @@ class Effects:
                 continue
             with self.store.transaction():
                 self.store.outbox_done(item.id)
+            archived = archived or isinstance(item.effect, StampArchive)
+        if archived:
+            self._sync_ledger_copy()
         return failures
+
+    def _sync_ledger_copy(self) -> None:
+        """The ledger's copy in the archive folder, once for all this flush archived; on a
+        failure it waits for the next cycle (the ledger and its mirror have every record)."""
+        try:
+            self.sync_ledger_copy()
+        except ConfigError:
+            raise
+        except Exception as exc:
+            log.warning("the ledger's copy in the archive folder waits: %s", as_transient(exc))
 
     def _with_reserved_ids(self, item: OutboxItem) -> OutboxItem:
         """The item with the Drive ids it creates under, reserved and written into its row

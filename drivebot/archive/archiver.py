@@ -236,6 +236,8 @@ class Archiver:
                 original.name,
                 original.link,
             )
+            if self.store.get(COPY_ID) is None:  # the id the ledger's copy is created under
+                self.store.put(COPY_ID, ledger_id)
             if self.ledger.product(identity.id) is None:
                 if reg is not None:  # autentikasi, a step of the draft's record
                     self.store.audit(reg, "drivebot", "authenticated", "arsip", "arsip", "")
@@ -249,7 +251,7 @@ class Archiver:
                     promulgation,
                     qr_sha256,
                 )
-        self.export_ledger(ledger_id)
+        _report(self.ledger.export())  # the copy in the archive folder follows per batch
         recorded = self.ledger.product(identity.id)
         return recorded.stamp_method if recorded else (method or "")
 
@@ -299,18 +301,25 @@ class Archiver:
             },
         )
 
-    def export_ledger(self, file_id: str | None = None) -> None:
-        """Bring the mirror file, and its copy in the archive folder, up to date. Like the
-        mirror, the copy is only ever extended: one that is not a prefix of the ledger was
-        altered, and is left as evidence and reported."""
-        problems = self.ledger.export()
-        if not problems and self.ledger.mirror.exists():
-            problems = self._extend_copy(file_id)
-        for problem in problems:
-            log.error("archive ledger: %s %s", problem.where, problem.what)
+    def export_ledger(self) -> None:
+        """Bring the mirror file, and its copy in the archive folder, up to date."""
+        _report(self.ledger.export())
+        self.sync_ledger_copy()
 
-    def _extend_copy(self, file_id: str | None) -> list[Problem]:
-        mirror = self.ledger.mirror.read_bytes()
+    def sync_ledger_copy(self) -> None:
+        """Extend the ledger's copy in the archive folder to the mirror file, when the mirror
+        has grown since the last time (once per cycle or import, not once per product: the
+        copy is uploaded whole). Like the mirror, the copy is only ever extended: one that is
+        not a prefix of the mirror was altered, and is left as evidence and reported."""
+        mirror = self.ledger.mirror
+        size = str(mirror.stat().st_size) if mirror.exists() else None
+        if size is None or self.store.get(COPY_SYNCED) == size:
+            return
+        _report(self._extend_copy(mirror.read_bytes(), self.store.get(COPY_ID)))
+        with self.store.transaction():  # tried at this size: again when the ledger grows
+            self.store.put(COPY_SYNCED, size)
+
+    def _extend_copy(self, mirror: bytes, file_id: str | None) -> list[Problem]:
         copy = self.drive.find(Folder.ARCHIVE, LEDGER_FILE)
         if copy is not None:
             with TemporaryDirectory(prefix="drivebot-ledger-") as tmp:
@@ -322,6 +331,16 @@ class Archiver:
                 return []
         self.drive.put(self.ledger.mirror, LEDGER_FILE, Folder.ARCHIVE, file_id=file_id)
         return []
+
+
+# The Drive id reserved for the ledger's copy in the archive folder (with a product's files:
+# a retried first upload finds the copy it made), and the mirror's size it was last synced at.
+COPY_ID, COPY_SYNCED = "ledger_copy_id", "ledger_copy_synced"
+
+
+def _report(problems: list[Problem]) -> None:
+    for problem in problems:
+        log.error("archive ledger: %s %s", problem.where, problem.what)
 
 
 def _identity(draft: Draft, date: str, sha256: str) -> ProductIdentity | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -107,7 +108,8 @@ class Ledger:
     # --- writing -----------------------------------------------------------------------------
 
     def append(self, event: LedgerEvent, product_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        """Add a record (call inside the transaction that causes it)."""
+        """Add a record, and bring the products' index up to date with it (call inside the
+        transaction that causes it)."""
         last = self.store.db.execute(
             "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1"
         ).fetchone()
@@ -121,32 +123,73 @@ class Ledger:
             "prev": prev,
         }
         record["hash"] = chain_hash(record)
-        self.store.append_ledger(
-            seq, product_id, event, canonical(record).decode("utf-8"), record["hash"]
-        )
+        text = canonical(record).decode("utf-8")
+        self.store.append_ledger(seq, product_id, event, text, record["hash"])
+        if event == LedgerEvent.ARCHIVED:
+            self.store.index_archived(product_id, seq, text)
+        elif event == LedgerEvent.REVOKED:
+            self.store.index_revoked(product_id, record["by"])
         return record
 
     def has_records(self) -> bool:
         return self.store.db.execute("SELECT 1 FROM ledger LIMIT 1").fetchone() is not None
 
     def records(self) -> list[dict[str, Any]]:
-        return [
-            json.loads(row[0])
-            for row in self.store.db.execute("SELECT record FROM ledger ORDER BY seq")
-        ]
+        return [json.loads(line) for line in self._lines()]
+
+    def _lines(self, after: int = 0) -> list[str]:
+        """The records after the first `after`, as the mirror holds them: one canonical JSON
+        text a line (the store keeps each record in exactly that form)."""
+        rows = self.store.db.execute(
+            "SELECT record FROM ledger WHERE seq > ? ORDER BY seq", (after,)
+        )
+        return [row[0] for row in rows]
 
     def export(self) -> list[Problem]:
-        """Append to the mirror file what it lacks; touch nothing when it was altered."""
-        lines = [canonical(record).decode("utf-8") for record in self.records()]
-        existing = self._mirror_lines()
-        problems = self._compare_mirror(lines, existing)
-        if problems:
-            return problems
-        if len(existing) < len(lines):
+        """Append to the mirror file what it lacks; touch nothing when it was altered.
+
+        The mirror is read in full only when it is not as drivebot left it (its size and
+        modification time, recorded after each append, differ): archiving one product does not
+        re-read the whole ledger. `verify --archive` always compares every line."""
+        known = self._mirror_as_left()
+        if known is None:
+            existing = self._mirror_lines()
+            problems = self._compare_mirror(self._lines(), existing)
+            if problems:
+                return problems
+            known = len(existing)
+        missing = self._lines(after=known)
+        if missing:
             self.mirror.parent.mkdir(parents=True, exist_ok=True)
             with self.mirror.open("a", encoding="utf-8") as handle:
-                handle.writelines(line + "\n" for line in lines[len(existing) :])
+                handle.writelines(line + "\n" for line in missing)
+        if missing or self.store.get(MIRROR_KEY) is None:
+            self._remember_mirror(known + len(missing))
         return []
+
+    def _mirror_as_left(self) -> int | None:
+        """How many lines the mirror has, when it is exactly as drivebot last wrote it."""
+        recorded = self.store.get(MIRROR_KEY)
+        if recorded is None or not self.mirror.exists():
+            return None
+        lines, size, mtime_ns = (int(part) for part in recorded.split())
+        now = self.mirror.stat()
+        if (now.st_size, now.st_mtime_ns) != (size, mtime_ns):
+            return None
+        # The time has the file system's granularity: an edit right after drivebot's write
+        # could keep it; the last line, read from the end, must still be the last record.
+        last = self._lines(after=lines - 1)[:1] if lines else []
+        tail = (last[0] + "\n").encode("utf-8") if last else b""
+        with self.mirror.open("rb") as handle:
+            handle.seek(max(size - len(tail), 0))
+            return lines if handle.read() == tail else None
+
+    def _remember_mirror(self, lines: int) -> None:
+        if not self.mirror.exists():
+            return
+        now = self.mirror.stat()
+        with self.store.transaction():
+            self.store.put(MIRROR_KEY, f"{lines} {now.st_size} {now.st_mtime_ns}")
 
     def _mirror_lines(self) -> list[str]:
         if not self.mirror.exists():
@@ -167,43 +210,33 @@ class Ledger:
             )
         return problems
 
-    # --- reading -----------------------------------------------------------------------------
+    # --- reading (the products' index: one indexed read at any size) --------------------------
 
-    def products(self) -> list[ProductRecord]:
-        state: dict[str, dict[str, Any]] = {}
-        for record in self.records():
-            if record["event"] == LedgerEvent.ARCHIVED:
-                state[record["id"]] = {
-                    **record,
-                    "status": ProductStatus.IN_FORCE,
-                    "revoked_by": None,
-                    "archived_at": record["at"],
-                }
-            elif record["event"] == LedgerEvent.REVOKED and record["id"] in state:
-                state[record["id"]].update(status=ProductStatus.REVOKED, revoked_by=record["by"])
-        fields = set(ProductRecord.__dataclass_fields__)
-        return [
-            ProductRecord(**{k: v for k, v in item.items() if k in fields})
-            for item in sorted(state.values(), key=lambda r: r["seq"], reverse=True)
-        ]
+    def products(self, limit: int | None = None) -> list[ProductRecord]:
+        """The products, the last archived first (`limit` of them when given)."""
+        return [_product(row) for row in self.store.product_rows(limit)]
+
+    def count(self) -> int:
+        return self.store.product_count()
 
     def product(self, product_id: str) -> ProductRecord | None:
-        return next((p for p in self.products() if p.id == product_id), None)
+        row = self.store.product_row(product_id)
+        return _product(row) if row else None
 
     def find_by_sha256(self, sha256: str) -> tuple[ProductRecord, str] | None:
-        for product in self.products():
-            # The original first: a file signed electronically is both (drivebot stamped it
-            # before the signature), and it is the signed original.
-            if product.final_sha256 == sha256:
-                return product, "original"
-            if product.stamped_sha256 == sha256:
-                return product, "stamped"
+        # The original first: a file signed electronically is both (drivebot stamped it
+        # before the signature), and it is the signed original.
+        for column, kind in (("final_sha256", "original"), ("stamped_sha256", "stamped")):
+            row = self.store.product_row_by_hash(column, sha256)
+            if row is not None:
+                return _product(row), kind
         return None
 
     # --- checking ----------------------------------------------------------------------------
 
     def check_chain(self) -> list[Problem]:
-        """Every record's hash, and every link to the record before, in the store and mirror."""
+        """Every record's hash, and every link to the record before, in the store and mirror;
+        and the products' index against the records."""
         problems = []
         rows = self.store.db.execute("SELECT seq, record, hash FROM ledger ORDER BY seq")
         prev, expected_seq = GENESIS, 1
@@ -218,4 +251,54 @@ class Ledger:
                 problems.append(Problem(where, "was changed after it was written"))
             prev, expected_seq = record.get("hash", ""), seq + 1
         lines = [canonical(record).decode("utf-8") for record in self.records()]
-        return problems + self._compare_mirror(lines, self._mirror_lines())
+        return (
+            problems + self._compare_mirror(lines, self._mirror_lines()) + self._check_index(lines)
+        )
+
+    def _check_index(self, lines: list[str]) -> list[Problem]:
+        """The index must be what replaying the records gives, product for product."""
+        expected = replay(json.loads(line) for line in lines)
+        indexed = {row["id"]: _product(row) for row in self.store.product_rows()}
+        return [
+            Problem(f"products index: {product_id}", "differs from the ledger")
+            for product_id in sorted(expected.keys() | indexed.keys())
+            if expected.get(product_id) != indexed.get(product_id)
+        ]
+
+
+MIRROR_KEY = "ledger_mirror"  # "<lines> <size> <mtime_ns>" of the mirror as drivebot left it
+_FIELDS = set(ProductRecord.__dataclass_fields__)
+
+
+def _product(row: Any) -> ProductRecord:
+    """A products-index row as the product it describes."""
+    record = json.loads(row["record"])
+    return _as_product(record, ProductStatus(row["status"]), row["revoked_by"])
+
+
+def _as_product(
+    record: dict[str, Any], status: ProductStatus, revoked_by: str | None
+) -> ProductRecord:
+    values = {**record, "status": status, "revoked_by": revoked_by, "archived_at": record["at"]}
+    return ProductRecord(**{k: v for k, v in values.items() if k in _FIELDS})
+
+
+def replay(records: Iterable[dict[str, Any]]) -> dict[str, ProductRecord]:
+    """The products the records make, by id: the last archiving of an id counts, and a
+    revocation recorded after it."""
+    archived: dict[str, dict[str, Any]] = {}
+    revoked: dict[str, str] = {}
+    for record in records:
+        if record["event"] == LedgerEvent.ARCHIVED:
+            archived[record["id"]] = record
+            revoked.pop(record["id"], None)
+        elif record["event"] == LedgerEvent.REVOKED and record["id"] in archived:
+            revoked[record["id"]] = record["by"]
+    return {
+        product_id: _as_product(
+            record,
+            ProductStatus.REVOKED if product_id in revoked else ProductStatus.IN_FORCE,
+            revoked.get(product_id),
+        )
+        for product_id, record in archived.items()
+    }

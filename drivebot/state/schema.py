@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from drivebot.state.products import fill_products
+
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     """Run DDL statement by statement: executescript() would commit the open transaction."""
@@ -208,6 +210,29 @@ def _m010_review_notes(db: sqlite3.Connection) -> None:
     )
 
 
+def _m011_products(db: sqlite3.Connection) -> None:
+    """The archive's products, indexed by id and by both files' hashes (drivebot.state.products),
+    built from the ledger's records already there."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE products (
+            id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,          -- the ledger record that archived it
+            final_sha256 TEXT NOT NULL,    -- the signed original
+            stamped_sha256 TEXT NOT NULL,  -- the stamped copy
+            status TEXT NOT NULL,          -- 'berlaku' or 'dicabut'
+            revoked_by TEXT,
+            record TEXT NOT NULL           -- the archiving record's canonical JSON
+        );
+        CREATE INDEX products_by_seq ON products(seq);
+        CREATE INDEX products_by_final ON products(final_sha256);
+        CREATE INDEX products_by_stamped ON products(stamped_sha256)
+        """,
+    )
+    fill_products(db)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_ledger", _m002_ledger),
@@ -219,4 +244,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("008_tte", _m008_tte),
     ("009_assignee", _m009_assignee),
     ("010_review_notes", _m010_review_notes),
+    ("011_products", _m011_products),
 ]

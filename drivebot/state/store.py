@@ -24,6 +24,7 @@ from drivebot.errors import ConfigError
 from drivebot.events import DraftState
 from drivebot.flows import ProductType
 from drivebot.state import outbox
+from drivebot.state.products import ProductRows
 from drivebot.state.records import RecordRows
 from drivebot.state.reviews import ReviewRows
 from drivebot.state.rows import (
@@ -41,7 +42,7 @@ from drivebot.state.rows import (
 from drivebot.state.schema import MIGRATIONS
 
 
-class Store(RecordRows, ReviewRows):
+class Store(RecordRows, ReviewRows, ProductRows):
     def __init__(self, path: Path | str, clock: Clock = system_clock, readonly: bool = False):
         self.clock = clock
         self.path = Path(path)

@@ -54,6 +54,7 @@ from drivebot.web.pages import (
 )
 
 UPLOAD_FIELD = "berkas"
+INDEX_SHOWN = 100  # products listed on the index page (the rest: by QR code or /cek)
 
 # The pages have no script (the static product page inlines its own), load nothing external,
 # and the upload form posts only to this site.
@@ -133,7 +134,8 @@ def create_app(
 
     @app.get("/")
     def index() -> str:
-        return pages.index(ledger().products(), _server_links())
+        # The latest only: the page costs the same at any size of the archive.
+        return pages.index(ledger().products(INDEX_SHOWN), _server_links(), ledger().count())
 
     @app.get(verify_path + "<product_id>")
     def verify(product_id: str) -> tuple[str, int]:

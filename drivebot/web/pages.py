@@ -171,9 +171,17 @@ class Pages:
     def view(self, record: ProductRecord, links: Links) -> ProductView:
         return product_view(record, self.lang, links.product(record.id))
 
-    def index(self, records: Iterable[ProductRecord], links: Links) -> str:
+    def index(
+        self, records: Iterable[ProductRecord], links: Links, total: int | None = None
+    ) -> str:
+        """The products given, newest first; `total`: how many the archive holds, when the
+        page shows only the latest of them."""
         views = [self.view(record, links) for record in newest_first(records)]
-        return self.render("index.html.j2", links, products=views)
+        total = len(views) if total is None else total
+        more = self.words["index"]["more"].format(shown=len(views), total=total)
+        return self.render(
+            "index.html.j2", links, products=views, more=more if total > len(views) else ""
+        )
 
     def product(self, record: ProductRecord, links: Links, qr: str) -> str:
         return self.render(
