@@ -101,9 +101,10 @@ def stage_clock(
         due = started + timedelta(days=limit.days)
         return StageClock(stage, started, due, (today - started).days, (due - today).days, limit)
     due = calendar.add(started, limit.days)
-    return StageClock(
-        stage, started, due, calendar.between(started, today), calendar.between(today, due), limit
-    )
+    left = calendar.between(today, due)
+    if today > due:  # past it on a closed day with no working day since: late all the same
+        left = min(left, -1)
+    return StageClock(stage, started, due, calendar.between(started, today), left, limit)
 
 
 def who_acts(stage: str) -> Audience:
@@ -140,9 +141,14 @@ def due_notices(
     if not calendar.is_working_day(today):
         return None
     key = f"deadline:{reg}:{now.stage}:{entered}"
-    if now.days_left < 0:
-        round_ = 1 + (now.late - 1) // settings.escalate_every
+    # remind_before and escalate_every are working days, whatever the limit's unit.
+    if today > now.due:
+        round_ = 1 + (max(calendar.between(now.due, today), 1) - 1) // settings.escalate_every
         return Escalation(reg, now, f"{key}:escalation:{round_}", round_)
-    if now.days_left <= settings.remind_before:
+    # A stage shorter than the reminder's lead would be reminded of as it starts: its own
+    # notice says as much, so it gets none.
+    if calendar.between(now.started, now.due) <= settings.remind_before:
+        return None
+    if calendar.between(today, now.due) <= settings.remind_before:
         return Reminder(reg, now, who_acts(now.stage), f"{key}:reminder")
     return None

@@ -39,6 +39,7 @@ class NoteCheck:
 class Comparison:
     changes: tuple[Change, ...] = ()
     notes: tuple[NoteCheck, ...] = field(default_factory=tuple)
+    against: int = 0  # the version compared with (the one the notes were written on)
 
     @property
     def shown(self) -> tuple[Change, ...]:

@@ -99,6 +99,12 @@ def test_the_reminder_and_the_escalations_go_out_once_on_the_right_days(tmp_path
     assert "30 Desember 2026" in body and "terlambat 1 hari kerja" in body
     events = [e.event for e in app.store.history(draft.reg)]
     assert events.count("reminder") == 1 and events.count("escalation") == 2
+    before = len(sent(tmp_path))
+    with app.store.transaction():  # as if the day's pass had not been marked done
+        app.store.put("deadlines_checked_on", None)
+    app.cycle()
+    assert len(sent(tmp_path)) == before, "the outbox refuses what was queued already"
+    assert [e.event for e in app.store.history(draft.reg)].count("escalation") == 2
     # 2027-01-13: late by 7 working days (01-04, 06, 07, 08, 11, 12, 13; 01-05 a holiday)
     [record] = all_drafts(app.config, app.store, lambda: now[0])
     assert record["deadline"] == {
@@ -179,6 +185,18 @@ def test_the_reviewers_see_what_a_revision_changed_and_which_notes_it_answered(t
     assert page.get_filename() == f"perbandingan-{draft.reg}-v1-v2.html"
     html = page.get_payload(decode=True).decode("utf-8")
     assert "<del>Pasal 5 Tarif retribusi rawat jalan sebesar Rp10.000" in html
+    # A further revision before version 2 was examined: still against the notes on version 1.
+    more = (*articles, "Pasal 11 Peraturan Bupati ini mulai berlaku pada tanggal diundangkan.")
+    drop(tmp_path, f"{draft.reg} Ranperbup Retribusi revisi 2.docx", draft_docx(articles=more))
+    app.cycle()
+    assert app.store.draft(draft.reg).version == 3
+    [notice] = [m for m in sent(tmp_path) if "Versi 3 siap diperiksa" in m["Subject"]]
+    assert (
+        "Dibandingkan dengan versi 1 yang diberi catatan"
+        in notice.get_body(("plain",)).get_content()
+    )
+    [page] = list(notice.iter_attachments())
+    assert page.get_filename() == f"perbandingan-{draft.reg}-v1-v3.html"
 
 
 def test_an_opd_is_reminded_of_its_revision_once(tmp_path):
@@ -209,3 +227,49 @@ def test_an_opd_is_reminded_of_its_revision_once(tmp_path):
     ).get_content().replace("\n", " ")
     late = [m for m in mails if "Terlambat" in m["Subject"]]
     assert [m["Date"].datetime.date() for m in late] == [date(2026, 12, 18)]
+
+
+def test_a_calendar_limit_is_reminded_and_escalated_in_working_days():
+    settings = Settings(default_limits(), remind_before=2, escalate_every=5)
+    limit = Limit(7, calendar=True)  # due Monday 2027-01-11 (from Monday 01-04)
+
+    def due(today):
+        now = stage_clock(CALENDAR, "noreg", date(2027, 1, 4), today, limit)
+        found = due_notices(CALENDAR, settings, "HK-2026-0001", "t0", now, today)
+        return type(found).__name__ if found else None, getattr(found, "key", None)
+
+    assert due(date(2027, 1, 6))[0] is None  # Wed: Thu, Fri and Mon left, three working days
+    assert due(date(2027, 1, 7))[0] == "Reminder"  # Thu: two working days before, not Sat
+    assert due(date(2027, 1, 12))[1].endswith(":escalation:1")
+    assert due(date(2027, 1, 18))[1].endswith(":escalation:1")  # four working days late
+    assert due(date(2027, 1, 19))[1].endswith(":escalation:2")  # five
+
+
+def test_a_deadline_passed_over_closed_days_is_late_not_due_today():
+    # Due 2026-12-30; 12-31 (configured), 01-01 and the weekend are closed.
+    clock = stage_clock(CALENDAR, "pemeriksaan", date(2026, 12, 21), date(2027, 1, 2), Limit(5))
+    assert clock.due == date(2026, 12, 30) and clock.late == 1
+
+
+def test_a_stage_shorter_than_the_reminders_lead_gets_no_reminder_only_escalations():
+    settings = Settings(default_limits(), remind_before=2, escalate_every=5)
+    limit = Limit(2)  # from Monday 2027-01-11: due Wednesday 01-13
+    for today, expected in ((date(2027, 1, 11), None), (date(2027, 1, 12), None)):
+        now = stage_clock(CALENDAR, "penomoran", date(2027, 1, 11), today, limit)
+        assert due_notices(CALENDAR, settings, "HK-1", "t0", now, today) is expected
+    late = stage_clock(CALENDAR, "penomoran", date(2027, 1, 11), date(2027, 1, 14), limit)
+    found = due_notices(CALENDAR, settings, "HK-1", "t0", late, date(2027, 1, 14))
+    assert found is not None and found.key.endswith(":escalation:1")
+
+
+def test_a_failing_reminders_pass_does_not_hold_the_mail_back(tmp_path, monkeypatch):
+    app = service(tmp_path)
+
+    def broken() -> None:
+        raise KeyError("a template's placeholder")
+
+    monkeypatch.setattr(app._cycle.reminders, "queue_if_due", broken)
+    drop(tmp_path, "Ranperbup Retribusi.docx", draft_docx())
+    app.cycle()
+    [draft] = app.store.drafts()
+    assert any(draft.reg in m["Subject"] for m in sent(tmp_path)), "the notices went out"

@@ -95,12 +95,23 @@ class Cycle:
             report,
         )
         self.notices.send_held()  # one acknowledgement per OPD, one notice to reviewers
-        self.digest.queue_if_due()
-        self.reminders.queue_if_due()
+        # The day's reports: one that fails is logged and tried next cycle; the outbox still
+        # goes out (the e-mails already queued must not wait for a broken report).
+        self._report_step("digest", self.digest.queue_if_due)
+        self._report_step("reminders", self.reminders.queue_if_due)
         self.effects.forget_old_mail(self.notices.config.mail_retention_days)
         self.watch.after_cycle(report.polls_failed)
         report.outbox_failures = self.effects.flush()
         return report
+
+    @staticmethod
+    def _report_step(what: str, step: Callable[[], object]) -> None:
+        try:
+            step()
+        except ConfigError:
+            raise
+        except Exception:
+            log.exception("the %s pass failed; it is tried again next cycle", what)
 
     def _poll(
         self,

@@ -9,6 +9,7 @@ goes out without one.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from drivebot import i18n
@@ -41,16 +42,20 @@ def paragraphs(path: Path, config: Config) -> list[str] | None:
 
 
 def comparison(config: Config, store: Store, draft: Draft) -> tuple[Comparison, Attachment] | None:
-    """The draft's current version against the one before, with that round's notes."""
+    """The draft's current version against the last one the reviewers sent back with notes
+    (a revision may come before the version between was examined), or else the one before."""
     versions = {v.version: v for v in store.versions(draft.reg) if v.kind is VersionKind.DRAFT}
-    old, new = versions.get(draft.version - 1), versions.get(draft.version)
+    noted = (v for v in range(draft.version - 1, 0, -1) if store.notes_on(draft.reg, v))
+    old, new = versions.get(next(noted, draft.version - 1)), versions.get(draft.version)
     if old is None or new is None:
         return None
     before = paragraphs(config.workspace / old.stored_path, config)
     after = paragraphs(config.workspace / new.stored_path, config)
     if before is None or after is None:
         return None
-    found = compare(before, after, store.notes_on(draft.reg, old.version))
+    found = replace(
+        compare(before, after, store.notes_on(draft.reg, old.version)), against=old.version
+    )
     words = i18n.section(config.language, "redline")
     title = words["title"].format(reg=draft.reg, old=old.version, new=new.version)
     page = as_html(found, title, words).encode("utf-8")
