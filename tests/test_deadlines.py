@@ -273,3 +273,25 @@ def test_a_failing_reminders_pass_does_not_hold_the_mail_back(tmp_path, monkeypa
     app.cycle()
     [draft] = app.store.drafts()
     assert any(draft.reg in m["Subject"] for m in sent(tmp_path)), "the notices went out"
+
+
+def test_the_signing_clock_starts_when_joint_approval_is_done_even_out_of_order():
+    from drivebot.app.clocks import _finished
+    from drivebot.state.rows import AuditEntry
+
+    def entry(event, from_stage, to_stage, reason):
+        at = "2026-12-01T00:00:00Z"
+        return AuditEntry(1, "HK-1", at, "admin", event, from_stage, to_stage, reason)
+
+    # Marked done while the draft stood at the governor's facilitation: it names the stage.
+    out_of_order = "fasilitasi_gubernur", "fasilitasi_gubernur", "done:persetujuan_bersama"
+    assert _finished(entry("stage_done", *out_of_order), "persetujuan_bersama")
+    assert _finished(
+        entry("stage_done", "persetujuan_bersama", "penetapan", "done:persetujuan_bersama"),
+        "persetujuan_bersama",
+    )
+    # A reminder recorded during the stage is not its end.
+    assert not _finished(
+        entry("reminder", "persetujuan_bersama", "persetujuan_bersama", "sent:a@b"),
+        "persetujuan_bersama",
+    )

@@ -9,7 +9,7 @@ from typing import Any
 from drivebot.config import Config
 from drivebot.deadlines import StageClock, stage_clock
 from drivebot.flows import is_open
-from drivebot.state.rows import Draft
+from drivebot.state.rows import AuditEntry, Draft
 from drivebot.state.store import Store
 
 
@@ -24,10 +24,18 @@ def clock_of(config: Config, store: Store, draft: Draft, today: date) -> StageCl
         return datetime.fromisoformat(iso).astimezone(config.tz).date()
 
     started = office_day(draft.stage_since)
-    if limit.since is not None:  # counted from the day the draft left that stage
-        left = [e.at for e in store.history(draft.reg) if e.from_stage == limit.since]
+    if limit.since is not None:  # counted from the day that stage was done
+        left = [e.at for e in store.history(draft.reg) if _finished(e, limit.since)]
         started = office_day(left[-1]) if left else started
     return stage_clock(config.calendar, draft.stage, started, today, limit)
+
+
+def _finished(entry: AuditEntry, stage: str) -> bool:
+    """The entry says `stage` was done: marked done (tracked stages may be marked out of order,
+    while the draft stands at another), or left for another stage."""
+    if entry.reason == f"done:{stage}":
+        return True
+    return entry.from_stage == stage and entry.to_stage not in (stage, None)
 
 
 def deadline_record(stage: StageClock | None) -> dict[str, Any] | None:

@@ -94,7 +94,7 @@ class Commands:
         register number the governor gave."""
         if stage not in STAGES:
             raise NotFound("no_stage", stage=stage, stages=", ".join(STAGES))
-        done = StageDone(actor=actor, reason="command:", stage=stage, noreg=noreg.strip())
+        done = StageDone(actor=actor, reason=f"done:{stage}", stage=stage, noreg=noreg.strip())
         return self._apply(reg, done)
 
     def finalize(

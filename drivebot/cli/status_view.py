@@ -18,13 +18,15 @@ def when(lang: str, iso: str, tz: tzinfo | None) -> str:
 
 def cause(lang: str, reason: str) -> str:
     """What caused a history entry, from its language-neutral code ("file:<name>",
-    "moved:<folder>", "command:", "sent:<addresses>", "refused:<refusal>[:<name>]"); older free
-    text as it is."""
+    "moved:<folder>", "command:", "done:<stage>", "sent:<addresses>",
+    "refused:<refusal>[:<name>]"); older free text as it is."""
     kind, _, value = reason.partition(":")
     if kind == "refused":
         why, _, name = value.partition(":")
         said = i18n.text(lang, "history.refused", why=i18n.text(lang, f"refusal.{why}"))
         return f"{said} ({name})" if name else said
+    if kind == "done":  # a tracked stage marked done, which may not be the current one
+        return i18n.text(lang, "history.done", value=i18n.stage_label(lang, value))
     if kind == "held":
         return i18n.text(lang, "history.held")
     if kind in ("file", "moved", "command", "because", "sent", "assigned") and _:
