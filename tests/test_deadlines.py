@@ -133,6 +133,8 @@ def test_an_assigned_reviewer_alone_is_told_and_reminded(tmp_path):
     app.commands.assign(drafts[2].reg, reviewers[1].upper(), actor="kabag")
     assert app.store.draft(drafts[2].reg).assignee == reviewers[1]
     assert app.store.history(drafts[2].reg)[-1].reason == f"assigned:{reviewers[1]}"
+    records = {r["reg"]: r for r in all_drafts(app.config, app.store, lambda: now[0])}
+    assert records[drafts[2].reg]["assignee"] == reviewers[1]
     now[0] = datetime(2026, 12, 28, 0, 30, tzinfo=UTC)  # two working days before the deadline
     app.cycle()
     summaries = [m for m in sent(tmp_path) if "Ringkasan pemeriksaan" in m["Subject"]]

@@ -41,6 +41,7 @@ def draft_record(config: Config, store: Store, draft: Draft, clock: Clock) -> di
         "waiting_days": days_since(draft.stage_since, clock()),
         "created_at": draft.created_at,
         "stage_since": draft.stage_since,
+        "assignee": draft.assignee,  # the reviewer it is assigned to (`drivebot assign`)
         "deadline": deadline_record(clock_of(config, store, draft, office_today(config, clock))),
         # The record as the signed document states it (drivebot.record), once archived.
         "enacted_on": draft.enacted_on,

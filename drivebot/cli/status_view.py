@@ -63,6 +63,7 @@ def show_draft(record: dict[str, Any], console: Console, tz: tzinfo | None) -> N
             if (d := record.get("deadline"))
             else []
         ),
+        *([(words["assignee"], a)] if (a := record.get("assignee")) else []),
         (words["version"], record["version"]),
         (words["number"], record["number"] or words["no_number"]),
         *(
