@@ -61,7 +61,7 @@ def _limits(table: _Reader) -> dict[str, Limit]:
             since = spec.get("since", str, None)
             if since is not None and since not in STAGES:
                 raise spec.fail("config_choice", "since", value=repr(since),
-                                choices=", ".join(sorted(TIMED_STAGES)))  # fmt: skip
+                                choices=", ".join(sorted(STAGES)))  # fmt: skip
             limits[stage] = Limit(_count(spec, "days", 0, required=True),
                                   spec.get("calendar", bool, False), since)  # fmt: skip
         else:
