@@ -792,3 +792,13 @@ def test_subjects_keep_every_space_whatever_their_length_and_letters():
         assert subject(message) == rendered.subject == f"[HK-2026-0007] Diterima: {title}"
         header = message.as_bytes().split(b"\n\n", 1)[0]
         assert header.isascii() and max(len(line) for line in header.split(b"\n")) <= 78
+
+
+def test_the_reviewer_summary_says_the_limits_unit():
+    batch = [
+        draft(days_late=2, due=date(2026, 3, 2)),
+        draft(reg="HK-2026-0008", days_late=3, due=date(2026, 3, 1), calendar_days=True),
+    ]
+    extra = {"batch": batch, "today": date(2026, 3, 4), "remind_before": 2}
+    text = render("reviewer_summary", "id", Audience.REVIEWERS, None, **extra).text
+    assert "TERLAMBAT 2 hari kerja" in text and "TERLAMBAT 3 hari)" in text

@@ -78,6 +78,7 @@ class Notices:
             days_late=None if stage is None else stage.late,
             due=None if stage is None else stage.due,
             days_left=None if stage is None else max(stage.days_left, 0),
+            calendar_days=stage is not None and stage.limit.calendar,
         )
 
     def report_error(self, summary: str, detail: str, dedupe_key: str | None = None) -> int | None:

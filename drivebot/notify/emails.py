@@ -151,6 +151,7 @@ class DraftView:
     days_late: int | None = None  # past its stage's time limit; None: the stage has none
     due: date | None = None  # the stage's deadline, when it has a time limit
     days_left: int | None = None
+    calendar_days: bool = False  # the limit counts every day, not working days
 
     @property
     def late(self) -> bool:
