@@ -355,3 +355,10 @@ def test_import_reads_a_windows_csv_and_refuses_conflicting_rows(tmp_path):
     assert "this file is already archived as PERBUP-2020-002" in out
     [product] = bootstrap.app(load(tmp_path)).archiver.ledger.products()
     assert product.title.endswith("Pajak Café")  # read as Windows wrote it
+
+
+def test_a_mirror_longer_than_the_ledger_is_reported_not_trusted(archived):
+    _, service, _, _, _ = archived
+    with service.store.transaction():  # as a state file restored from before the last record
+        service.store.db.execute("DELETE FROM ledger")
+    assert [p.what for p in service.archiver.ledger.export()] == ["has 1 line(s) the store lacks"]

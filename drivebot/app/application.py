@@ -69,7 +69,7 @@ class App:
             mailbox,
             self.notices,
             self._stamp_and_archive,
-            lambda: self.archiver.sync_ledger_copy(),
+            self._sync_ledger_copy,
         )
         self.drive_intake = DriveIntake(
             config, store, drive, self.notices, self.actions, self.inputs, self.regs, clock
@@ -120,7 +120,6 @@ class App:
             if not self._leftovers_cleared:
                 self._clear_leftovers()
             report = self._cycle.run()
-            self.archiver.sync_ledger_copy()  # what this cycle archived, in one upload
             if self.store.get(STOPPED) is not None:  # running again after a stop
                 with self.store.transaction():
                     self.store.put(STOPPED, None)
@@ -169,6 +168,12 @@ class App:
 
     def _verify_url(self, draft: Draft) -> str | None:
         return None if draft.number is None else self.archiver.verify_url(draft)
+
+    def _sync_ledger_copy(self) -> None:
+        # Only where the archiver was built (every cycle builds it; a command that archives
+        # nothing need not load the signing key for this).
+        if self._archiver is not None:
+            self._archiver.sync_ledger_copy()
 
     def _stamp_and_archive(self, effect: StampArchive) -> None:
         self.archiver.stamp_and_archive(effect)

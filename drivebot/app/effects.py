@@ -118,7 +118,7 @@ class Effects:
         limit is reached. A ConfigError stops the flush: nothing else can succeed until the
         setup is fixed."""
         held_back = self.store.held_back_drafts()
-        failures, archived = 0, False
+        failures = 0
         now = self.store.now()
         for item in self.store.pending():
             if only is not None and item.id not in only:
@@ -146,14 +146,13 @@ class Effects:
                 continue
             with self.store.transaction():
                 self.store.outbox_done(item.id)
-            archived = archived or isinstance(item.effect, StampArchive)
-        if archived:
-            self._sync_ledger_copy()
+        self._sync_ledger_copy()
         return failures
 
     def _sync_ledger_copy(self) -> None:
-        """The ledger's copy in the archive folder, once for all this flush archived; on a
-        failure it waits for the next cycle (the ledger and its mirror have every record)."""
+        """The ledger's copy in the archive folder, once for all this flush archived (nothing
+        when it is up to date: a file's size against a stored one); on a failure it waits for
+        the next flush (the ledger and its mirror have every record)."""
         try:
             self.sync_ledger_copy()
         except ConfigError:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from drivebot.archive.signing import ProductIdentity
+from drivebot.state import products as products_index
 from drivebot.state.store import Store
 
 GENESIS = "0" * 64
@@ -30,8 +31,8 @@ class LedgerEvent(StrEnum):
 class ProductStatus(StrEnum):
     """A product's status as the ledger records it (the words JDIH uses)."""
 
-    IN_FORCE = "berlaku"
-    REVOKED = "dicabut"
+    IN_FORCE = products_index.IN_FORCE  # "berlaku": the index stores the same words
+    REVOKED = products_index.REVOKED  # "dicabut"
 
 
 LEDGER_FILE = "ledger.jsonl"
@@ -152,6 +153,7 @@ class Ledger:
         modification time, recorded after each append, differ): archiving one product does not
         re-read the whole ledger. `verify --archive` always compares every line."""
         known = self._mirror_as_left()
+        compared = known is None
         if known is None:
             existing = self._mirror_lines()
             problems = self._compare_mirror(self._lines(), existing)
@@ -163,7 +165,7 @@ class Ledger:
             self.mirror.parent.mkdir(parents=True, exist_ok=True)
             with self.mirror.open("a", encoding="utf-8") as handle:
                 handle.writelines(line + "\n" for line in missing)
-        if missing or self.store.get(MIRROR_KEY) is None:
+        if missing or compared:
             self._remember_mirror(known + len(missing))
         return []
 
@@ -178,8 +180,10 @@ class Ledger:
             return None
         # The time has the file system's granularity: an edit right after drivebot's write
         # could keep it; the last line, read from the end, must still be the last record.
-        last = self._lines(after=lines - 1)[:1] if lines else []
-        tail = (last[0] + "\n").encode("utf-8") if last else b""
+        last = self._lines(after=lines - 1)[:1] if lines else [""]
+        if not last:  # the store has fewer records than the mirror had lines
+            return None
+        tail = (last[0] + "\n").encode("utf-8") if lines else b""
         with self.mirror.open("rb") as handle:
             handle.seek(max(size - len(tail), 0))
             return lines if handle.read() == tail else None
@@ -250,14 +254,17 @@ class Ledger:
             if chain_hash(record) != record.get("hash") or stored_hash != record.get("hash"):
                 problems.append(Problem(where, "was changed after it was written"))
             prev, expected_seq = record.get("hash", ""), seq + 1
-        lines = [canonical(record).decode("utf-8") for record in self.records()]
+        records = self.records()
+        lines = [canonical(record).decode("utf-8") for record in records]
         return (
-            problems + self._compare_mirror(lines, self._mirror_lines()) + self._check_index(lines)
+            problems
+            + self._compare_mirror(lines, self._mirror_lines())
+            + self._check_index(records)
         )
 
-    def _check_index(self, lines: list[str]) -> list[Problem]:
+    def _check_index(self, records: list[dict[str, Any]]) -> list[Problem]:
         """The index must be what replaying the records gives, product for product."""
-        expected = replay(json.loads(line) for line in lines)
+        expected = replay(records)
         indexed = {row["id"]: _product(row) for row in self.store.product_rows()}
         return [
             Problem(f"products index: {product_id}", "differs from the ledger")
