@@ -8,6 +8,11 @@ system's timestamp granularity of the read could otherwise hide behind the same 
 "racy git" problem), and no file in it was left waiting to settle. Otherwise the directory is
 read, and only files new in their place are `stat`ed. The cost of an idle poll is one `stat` per
 directory, whatever the number of files.
+
+drivebot's own renames are written into the listing (`moved`), so moving a draft into a folder
+of ten thousand files does not make the next poll read that folder again. That trusts the
+directory's new time, which someone else's change in the same instant could hide behind: so
+no directory goes unread for longer than REREAD_NS, whatever its time says.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from drivebot.files import is_partial
 from drivebot.flows import Folder
 
 RACY_NS = 2_000_000_000  # a directory time this much older than its read is trusted
+REREAD_NS = 600 * 10**9  # a trusted directory is read again at least this often
 
 # Where a file is: its folder, OPD subfolder (inbox only) and name.
 Place = tuple[Folder, str | None, str]
@@ -31,6 +37,7 @@ class DirectoryListing(NamedTuple):
     mtime_ns: int
     trusted: bool  # the directory need not be read again while its time stays the same
     files: dict[int, Place]  # by inode
+    read_ns: int  # when the directory was last read
 
 
 class Found(NamedTuple):
@@ -40,7 +47,10 @@ class Found(NamedTuple):
 
 
 def changes(
-    places: Sequence[tuple[str, Folder, str | None]], before: Listing, settle_seconds: float
+    places: Sequence[tuple[str, Folder, str | None]],
+    before: Listing,
+    settle_seconds: float,
+    reread_ns: int = REREAD_NS,
 ) -> tuple[list[Found], Listing]:
     """The files in `places` (directory, folder, OPD subfolder) that are new in their place
     since `before`, in name order, and the listing to compare with next time. A file changed
@@ -55,7 +65,12 @@ def changes(
         except (FileNotFoundError, NotADirectoryError):
             continue
         known = before.get(directory)
-        if known is not None and known.trusted and known.mtime_ns == mtime:
+        if (
+            known is not None
+            and known.trusted
+            and known.mtime_ns == mtime
+            and started - known.read_ns < reread_ns
+        ):
             now[directory] = known
             continue
         files: dict[int, Place] = {}
@@ -78,8 +93,31 @@ def changes(
             files[inode] = place
             found.append(Found(entry, place, info))
         trusted = complete and mtime < started - RACY_NS
-        now[directory] = DirectoryListing(mtime, trusted, files)
+        now[directory] = DirectoryListing(mtime, trusted, files, started)
     return sorted(found, key=lambda f: f.entry.name), now
+
+
+def moved(
+    listing: Listing, inode: int, source: tuple[str, int], target: tuple[str, int], place: Place
+) -> None:
+    """Write drivebot's own rename of file `inode` from directory `source` to `target` (each
+    with its time just before the rename) into `listing`, where the listing was trusted and the
+    directory's time was still the listing's: nothing else had changed it. Elsewhere the next
+    poll reads the directory, as it would have."""
+    for directory, before in dict((source, target)).items():  # one, for a rename within it
+        known = listing.get(directory)
+        if known is None or not known.trusted or known.mtime_ns != before:
+            continue
+        files = dict(known.files)
+        files.pop(inode, None)
+        if directory == target[0]:
+            files[inode] = place
+        try:
+            mtime = os.stat(directory).st_mtime_ns
+        except FileNotFoundError:
+            del listing[directory]
+            continue
+        listing[directory] = known._replace(mtime_ns=mtime, files=files)
 
 
 def entries(directory: str) -> list[os.DirEntry[str]]:

@@ -232,11 +232,17 @@ class LocalDrive(DrivePort):
         name = name or path.name
         if current is folder and path.name == name:
             return self._describe(path, folder, opd_folder)
-        directory = self._dir(folder, opd_folder if folder is Folder.INBOX else None)
+        opd_folder = opd_folder if folder is Folder.INBOX else None
+        directory = self._dir(folder, opd_folder)
         directory.mkdir(parents=True, exist_ok=True)
         target = _unused_name(directory, name)
+        source = (str(path.parent), path.parent.stat().st_mtime_ns)
+        destination = (str(directory), directory.stat().st_mtime_ns)
         os.rename(path, target)
-        return self._placed(target, folder, opd_folder if folder is Folder.INBOX else None)
+        place = (folder, opd_folder, target.name)
+        for kept in self._listings.values():  # the next poll need not read either directory
+            listing.moved(kept, int(file_id[4:]), source, destination, place)
+        return self._placed(target, folder, opd_folder)
 
     def comments(self, file_id: str) -> list[Note]:
         path = self._locate(file_id)[0]
