@@ -2,7 +2,7 @@
 
 [deadlines]
 remind_before = 2          # working days before a deadline: one reminder
-escalate_every = 5         # working days late between escalations
+escalate_every = 5         # working days from one escalation to the next
 escalate_to = ["kabag.hukum@example.go.id"]   # told with the admins
 pemeriksaan = 5            # a stage's limit in working days, every flow (0: none)
 

@@ -6,12 +6,12 @@ lie between), in working days (drivebot.workdays) or, where the rule says days, 
 Day 1 is the first day after the start; the draft is due at the end of the last day and late
 from the day after.
 
-What the division is told (`due_notices`): one reminder to whoever must act when the deadline
-is `remind_before` working days away or less; one escalation to the admins (and whoever
-`escalate_to` names) on the first working day late, then one more every `escalate_every`
-working days late. Each has a key that names the draft, its stage entry and the step, so the
-outbox sends it once, across crashes and restarts. Nothing goes out on a day the office is
-closed.
+What the division is told (`due_notices`), given what the draft's history says it was told
+about its current stage entry: one reminder to whoever must act when the deadline is
+`remind_before` working days away or less; one escalation to the admins (and whoever
+`escalate_to` names) on the first working day late, then one more `escalate_every` working
+days after the last (so a daemon that was down on the first day late escalates when it is back,
+and the next one waits its full interval). Nothing goes out on a day the office is closed.
 """
 
 from __future__ import annotations
@@ -31,10 +31,13 @@ class Limit:
 
 
 # Defaults. Sources: Permendagri 80/2015 as amended by 120/2018 (the governor's facilitation:
-# 15 working days; the register number: 7 days), UU 12/2011 (a Perda signed within 30 days of
-# joint approval); the Kanwil's harmonisation target (about 5 days, its published practice).
-# The division's own choices: examination 5 and revision 10 working days, the other tracked
-# steps 10. All of them can be changed in drivebot.toml, [deadlines] and [deadlines.<type>].
+# 15 working days; the register number: the Regent sends the jointly approved draft within 3
+# days and the governor gives the noreg within 7 days of receiving it, so 3 + 7 calendar days
+# from the stage's start, one stage here as the division tracks it), UU 12/2011 (a Perda
+# signed within 30 days of joint approval); the Kanwil's harmonisation target (about 5 days,
+# its published practice). The division's own choices: examination 5 and revision 10 working
+# days, the other tracked steps 10. All of them can be changed in drivebot.toml, [deadlines]
+# and [deadlines.<type>].
 DEFAULTS: dict[str, Limit] = {
     "pemeriksaan": Limit(5),
     "perbaikan": Limit(10),
@@ -42,7 +45,7 @@ DEFAULTS: dict[str, Limit] = {
     "pembahasan_dprd": Limit(30),
     "fasilitasi_gubernur": Limit(15),
     "persetujuan_bersama": Limit(10),
-    "noreg": Limit(7),
+    "noreg": Limit(10, calendar=True),
     "paraf_koordinasi": Limit(5),
     "penetapan": Limit(10),
     "penomoran": Limit(2),
@@ -118,37 +121,54 @@ def who_acts(stage: str) -> Audience:
 
 
 @dataclass(frozen=True)
+class Told:
+    """What a draft's history says it was told about its current stage entry."""
+
+    reminded: bool = False
+    escalations: int = 0
+    last_escalated: date | None = None  # the office day of the last escalation
+
+
+@dataclass(frozen=True)
 class Reminder:
     reg: str
     clock: StageClock
     to: Audience
-    key: str
+    key: str  # the outbox's: one reminder per stage entry
 
 
 @dataclass(frozen=True)
 class Escalation:
     reg: str
     clock: StageClock
-    key: str
-    round: int  # 1 on the first day late, 2 after escalate_every more, ...
+    round: int  # 1 the first time, 2 the next, ...
 
 
 def due_notices(
-    calendar: WorkCalendar, settings: Settings, reg: str, entered: str, now: StageClock, today: date
+    calendar: WorkCalendar,
+    settings: Settings,
+    reg: str,
+    entered: str,
+    now: StageClock,
+    today: date,
+    told: Told,
 ) -> Reminder | Escalation | None:
     """What is due today about one draft's stage clock (`entered`: when it entered the stage,
-    as stored, naming the stage entry in the keys). None on a day the office is closed."""
+    as stored, naming the stage entry in the reminder's key), given what it was `told`. None
+    on a day the office is closed."""
     if not calendar.is_working_day(today):
         return None
-    key = f"deadline:{reg}:{now.stage}:{entered}"
     # remind_before and escalate_every are working days, whatever the limit's unit.
     if today > now.due:
-        round_ = 1 + (max(calendar.between(now.due, today), 1) - 1) // settings.escalate_every
-        return Escalation(reg, now, f"{key}:escalation:{round_}", round_)
+        last = told.last_escalated
+        if last is None or calendar.between(last, today) >= settings.escalate_every:
+            return Escalation(reg, now, told.escalations + 1)
+        return None
     # A stage shorter than the reminder's lead would be reminded of as it starts: its own
     # notice says as much, so it gets none.
-    if calendar.between(now.started, now.due) <= settings.remind_before:
+    if told.reminded or calendar.between(now.started, now.due) <= settings.remind_before:
         return None
     if calendar.between(today, now.due) <= settings.remind_before:
-        return Reminder(reg, now, who_acts(now.stage), f"{key}:reminder")
+        key = f"deadline:{reg}:{now.stage}:{entered}:reminder"
+        return Reminder(reg, now, who_acts(now.stage), key)
     return None

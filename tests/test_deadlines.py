@@ -2,14 +2,24 @@
 cuti bersama day; one reminder and escalations on the right working days, across a restart."""
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 from builders import NoteSpec, draft_docx
-from test_faults import drop, sent, service
+from test_faults import approved, drop, sent, sent_to, service
 
 from drivebot.app.status import all_drafts
-from drivebot.deadlines import Limit, Settings, default_limits, due_notices, stage_clock
+from drivebot.deadlines import (
+    Escalation,
+    Limit,
+    Reminder,
+    Settings,
+    Told,
+    default_limits,
+    due_notices,
+    stage_clock,
+)
 from drivebot.errors import Refused
 from drivebot.flows import ProductType
 from drivebot.workdays import WorkCalendar
@@ -39,24 +49,36 @@ def test_a_calendar_day_limit_counts_every_day():
     assert "noreg" not in default_limits()[ProductType.PERBUP]
 
 
+def told_each_day(settings, stage, started, limit, days):
+    """What is due on each of `days`, told as the shell tells it (the history remembers)."""
+    told, said = Told(), {}
+    for today in days:
+        now = stage_clock(CALENDAR, stage, started, today, limit)
+        found = due_notices(CALENDAR, settings, "HK-2026-0001", "t0", now, today, told)
+        if isinstance(found, Reminder):
+            told = replace(told, reminded=True)
+            said[today] = found.key
+        elif isinstance(found, Escalation):
+            told = replace(told, escalations=found.round, last_escalated=today)
+            said[today] = f"escalation {found.round}"
+    return said
+
+
+def every_day(first, last):
+    return [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
+
+
 def test_what_is_due_on_each_day():
     settings = Settings(default_limits(), remind_before=2, escalate_every=5)
-    limit = Limit(5)
-
-    def due(today):
-        now = stage_clock(CALENDAR, "pemeriksaan", date(2026, 12, 21), today, limit)
-        found = due_notices(CALENDAR, settings, "HK-2026-0001", "t0", now, today)
-        return type(found).__name__ if found else None, getattr(found, "key", None)
-
-    assert due(date(2026, 12, 23))[0] is None  # three working days left
-    assert due(date(2026, 12, 24))[0] is None  # a holiday: nobody is told anything
-    assert due(date(2026, 12, 28)) == ("Reminder", "deadline:HK-2026-0001:pemeriksaan:t0:reminder")
-    assert due(date(2026, 12, 30))[0] == "Reminder"  # the same key: sent once
-    assert due(date(2026, 12, 31))[0] is None  # closed (configured)
-    assert due(date(2027, 1, 4))[1].endswith(":escalation:1")
-    assert due(date(2027, 1, 8))[1].endswith(":escalation:1")
-    assert due(date(2027, 1, 11))[1].endswith(":escalation:1")  # 01-05: Isra' Mi'raj
-    assert due(date(2027, 1, 12))[1].endswith(":escalation:2")  # five working days on
+    days = every_day(date(2026, 12, 21), date(2027, 1, 19))
+    # Three working days left on 12-23; 12-24 and 12-25 holidays; 12-31 closed (configured);
+    # 01-05 Isra' Mi'raj; so late from 01-04 and again five working days on, 01-12.
+    assert told_each_day(settings, "pemeriksaan", date(2026, 12, 21), Limit(5), days) == {
+        date(2026, 12, 28): "deadline:HK-2026-0001:pemeriksaan:t0:reminder",
+        date(2027, 1, 4): "escalation 1",
+        date(2027, 1, 12): "escalation 2",
+        date(2027, 1, 19): "escalation 3",
+    }
 
 
 def test_the_reminder_and_the_escalations_go_out_once_on_the_right_days(tmp_path):
@@ -81,7 +103,7 @@ def test_the_reminder_and_the_escalations_go_out_once_on_the_right_days(tmp_path
             app.cycle()
         day = date.fromordinal(day.toordinal() + 1)
     mails = sorted(sent(tmp_path), key=lambda m: m["Date"].datetime)
-    late = [m for m in mails if "Terlambat" in m["Subject"]]
+    late = [m for m in mails if m["Subject"].startswith("Batas waktu per")]
     assert [m["Date"].datetime.date() for m in late] == [date(2027, 1, 4), date(2027, 1, 12)]
     # The reviewers are reminded in their daily summary: one e-mail a working day each.
     summaries = [m for m in mails if m["Subject"].startswith("Ringkasan pemeriksaan")]
@@ -96,7 +118,7 @@ def test_the_reminder_and_the_escalations_go_out_once_on_the_right_days(tmp_path
     assert "sisa" not in by_day[date(2026, 12, 23)]  # three left: not yet said
     assert "TERLAMBAT 1 hari kerja" in by_day[date(2027, 1, 4)]
     body = late[0].get_body(("plain",)).get_content()
-    assert "30 Desember 2026" in body and "terlambat 1 hari kerja" in body
+    assert "30 Desember 2026" in body and "TERLAMBAT 1 hari kerja" in body
     events = [e.event for e in app.store.history(draft.reg)]
     assert events.count("reminder") == 1 and events.count("escalation") == 2
     before = len(sent(tmp_path))
@@ -114,6 +136,70 @@ def test_the_reminder_and_the_escalations_go_out_once_on_the_right_days(tmp_path
     now[0] = datetime(2026, 12, 28, 0, 30, tzinfo=UTC)
     [record] = all_drafts(app.config, app.store, lambda: now[0])
     assert (record["deadline"]["days_left"], record["deadline"]["days_late"]) == (2, 0)
+
+
+def test_the_admins_get_one_deadline_e_mail_a_day_however_many_drafts_are_late(tmp_path):
+    now = [datetime(2026, 12, 21, 1, 0, tzinfo=UTC)]
+    app = service(
+        tmp_path, clock=lambda: now[0], digest_time="08:00", timezone="Asia/Jayapura",
+        overrides={"calendar": {"days_off": ["2026-12-31"]}, "deadlines": {"pemeriksaan": 5}},
+    )  # fmt: skip
+    for n in range(3):
+        drop(tmp_path, f"Ranperbup {n}.docx", draft_docx(subject=f"Retribusi {n}"))
+    app.cycle()
+    regs = sorted(d.reg for d in app.store.drafts())
+    assert len(regs) == 3
+    day = date(2026, 12, 21)
+    while day <= date(2027, 1, 13):
+        now[0] = datetime(day.year, day.month, day.day, 0, 30, tzinfo=UTC)
+        app.cycle()
+        day = date.fromordinal(day.toordinal() + 1)
+    admin = app.config.admins[0].email
+    late = [m for m in sent_to(tmp_path, admin) if m["Subject"].startswith("Batas waktu per")]
+    late.sort(key=lambda m: m["Date"].datetime)
+    assert [m["Date"].datetime.date() for m in late] == [date(2027, 1, 4), date(2027, 1, 12)]
+    assert late[0]["Subject"] == "Batas waktu per 4 Januari 2027: 3 rancangan terlambat"
+    for mail in late:
+        text = mail.get_body(("plain",)).get_content()
+        assert sorted(re.findall(r"HK-2026-\d{4}", text)) == regs
+    assert "TERLAMBAT 1 hari kerja" in late[0].get_body(("plain",)).get_content()
+    assert "pemberitahuan ke-2" in late[1].get_body(("plain",)).get_content()
+    for reg in regs:
+        assert [e.event for e in app.store.history(reg)].count("escalation") == 2
+
+
+def test_a_stage_outside_the_division_nearly_due_is_in_the_admins_summary(tmp_path):
+    now = [datetime(2026, 12, 21, 1, 0, tzinfo=UTC)]
+    app = service(
+        tmp_path, clock=lambda: now[0], digest_time="08:00", timezone="Asia/Jayapura",
+        overrides={"calendar": {"days_off": ["2026-12-31"]}},
+    )  # fmt: skip
+    draft = approved(app, tmp_path)  # to the harmonisation: 5 working days, due 12-30
+    assert app.store.draft(draft.reg).stage == "harmonisasi"
+    for day in (22, 23, 28, 29):
+        now[0] = datetime(2026, 12, day, 0, 30, tzinfo=UTC)
+        app.cycle()
+    admin = app.config.admins[0].email
+    [mail] = [m for m in sent_to(tmp_path, admin) if m["Subject"].startswith("Batas waktu per")]
+    assert mail["Subject"] == "Batas waktu per 28 Desember 2026: 1 mendekati batas waktu"
+    text = " ".join(mail.get_body(("plain",)).get_content().split())
+    assert f"{draft.reg} (" in text and "sampai 30 Desember 2026 (sisa 2 hari kerja)" in text
+    assert [e.event for e in app.store.history(draft.reg)].count("reminder") == 1
+
+
+def test_a_draft_is_escalated_again_only_escalate_every_working_days_after_the_last_time():
+    settings = Settings(default_limits(), remind_before=2, escalate_every=5)
+    now = stage_clock(CALENDAR, "pemeriksaan", date(2026, 12, 21), date(2027, 1, 12), Limit(5))
+    # Nobody was told on the first days late (the daemon was down): told now, as round 1.
+    found = due_notices(CALENDAR, settings, "HK-1", "t0", now, date(2027, 1, 12), Told())
+    assert isinstance(found, Escalation) and found.round == 1
+    told = Told(escalations=1, last_escalated=date(2027, 1, 12))
+    for today in (date(2027, 1, 13), date(2027, 1, 18)):
+        later = stage_clock(CALENDAR, "pemeriksaan", date(2026, 12, 21), today, Limit(5))
+        assert due_notices(CALENDAR, settings, "HK-1", "t0", later, today, told) is None
+    again = stage_clock(CALENDAR, "pemeriksaan", date(2026, 12, 21), date(2027, 1, 19), Limit(5))
+    found = due_notices(CALENDAR, settings, "HK-1", "t0", again, date(2027, 1, 19), told)
+    assert isinstance(found, Escalation) and found.round == 2
 
 
 def test_an_assigned_reviewer_alone_is_told_and_reminded(tmp_path):
@@ -227,24 +313,21 @@ def test_an_opd_is_reminded_of_its_revision_once(tmp_path):
     assert "sampai 17 Desember 2026 (1 hari kerja lagi)" in reminders[0].get_body(
         ("plain",)
     ).get_content().replace("\n", " ")
-    late = [m for m in mails if "Terlambat" in m["Subject"]]
+    late = [m for m in mails if m["Subject"].startswith("Batas waktu per")]
     assert [m["Date"].datetime.date() for m in late] == [date(2026, 12, 18)]
 
 
 def test_a_calendar_limit_is_reminded_and_escalated_in_working_days():
     settings = Settings(default_limits(), remind_before=2, escalate_every=5)
     limit = Limit(7, calendar=True)  # due Monday 2027-01-11 (from Monday 01-04)
-
-    def due(today):
-        now = stage_clock(CALENDAR, "noreg", date(2027, 1, 4), today, limit)
-        found = due_notices(CALENDAR, settings, "HK-2026-0001", "t0", now, today)
-        return type(found).__name__ if found else None, getattr(found, "key", None)
-
-    assert due(date(2027, 1, 6))[0] is None  # Wed: Thu, Fri and Mon left, three working days
-    assert due(date(2027, 1, 7))[0] == "Reminder"  # Thu: two working days before, not Sat
-    assert due(date(2027, 1, 12))[1].endswith(":escalation:1")
-    assert due(date(2027, 1, 18))[1].endswith(":escalation:1")  # four working days late
-    assert due(date(2027, 1, 19))[1].endswith(":escalation:2")  # five
+    days = every_day(date(2027, 1, 4), date(2027, 1, 19))
+    # The reminder on Thursday 01-07 (two working days before, not on Saturday); late from
+    # Tuesday 01-12, and five working days on, 01-19.
+    assert told_each_day(settings, "noreg", date(2027, 1, 4), limit, days) == {
+        date(2027, 1, 7): "deadline:HK-2026-0001:noreg:t0:reminder",
+        date(2027, 1, 12): "escalation 1",
+        date(2027, 1, 19): "escalation 2",
+    }
 
 
 def test_a_deadline_passed_over_closed_days_is_late_not_due_today():
@@ -255,13 +338,10 @@ def test_a_deadline_passed_over_closed_days_is_late_not_due_today():
 
 def test_a_stage_shorter_than_the_reminders_lead_gets_no_reminder_only_escalations():
     settings = Settings(default_limits(), remind_before=2, escalate_every=5)
-    limit = Limit(2)  # from Monday 2027-01-11: due Wednesday 01-13
-    for today, expected in ((date(2027, 1, 11), None), (date(2027, 1, 12), None)):
-        now = stage_clock(CALENDAR, "penomoran", date(2027, 1, 11), today, limit)
-        assert due_notices(CALENDAR, settings, "HK-1", "t0", now, today) is expected
-    late = stage_clock(CALENDAR, "penomoran", date(2027, 1, 11), date(2027, 1, 14), limit)
-    found = due_notices(CALENDAR, settings, "HK-1", "t0", late, date(2027, 1, 14))
-    assert found is not None and found.key.endswith(":escalation:1")
+    days = every_day(date(2027, 1, 11), date(2027, 1, 14))  # due Wednesday 01-13
+    assert told_each_day(settings, "penomoran", date(2027, 1, 11), Limit(2), days) == {
+        date(2027, 1, 14): "escalation 1"
+    }
 
 
 def test_a_failing_reminders_pass_does_not_hold_the_mail_back(tmp_path, monkeypatch):

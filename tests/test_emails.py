@@ -19,6 +19,7 @@ from drivebot.flows import ENDED, FLOWS, Audience, ProductType
 from drivebot.legal_text import read_facts
 from drivebot.notify.emails import (
     TEMPLATE_AUDIENCES,
+    DeadlineLine,
     DraftView,
     Rendered,
     available_templates,
@@ -148,17 +149,30 @@ SAMPLES: dict[str, tuple[DraftView | None, dict]] = {
             "actor": "Bagian Hukum",
         },
     ),
-    "deadline_escalation": (
-        draft(stage="fasilitasi_gubernur", product_type=ProductType.PERDA),
+    "deadline_summary": (
+        None,
         {
-            "started": date(2026, 3, 2),
-            "due": date(2026, 3, 23),
-            "limit": 15,
-            "unit": "hari kerja",
-            "late": 3,
-            "round": 1,
+            "today": date(2026, 3, 26),
+            "shown": 1,
             "every": 5,
-            "actor": "Gubernur",
+            "late": [
+                DeadlineLine(
+                    draft(stage="fasilitasi_gubernur", days_late=3, due=date(2026, 3, 23)),
+                    started=date(2026, 3, 2),
+                    limit=15,
+                    actor="Gubernur",
+                    round=2,
+                ),
+                DeadlineLine(draft(reg="HK-2026-0008", days_late=1), date(2026, 3, 2), 5, "OPD"),
+            ],
+            "coming": [
+                DeadlineLine(
+                    draft(stage="noreg", days_left=2, due=date(2026, 3, 30), calendar_days=True),
+                    started=date(2026, 3, 20),
+                    limit=10,
+                    actor="Gubernur",
+                ),
+            ],
         },
     ),
     "reviewer_summary": (

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from drivebot.config import Config
-from drivebot.deadlines import StageClock, stage_clock
+from drivebot.deadlines import StageClock, Told, stage_clock
 from drivebot.flows import is_open
 from drivebot.state.rows import AuditEntry, Draft
 from drivebot.state.store import Store
@@ -20,14 +20,27 @@ def clock_of(config: Config, store: Store, draft: Draft, today: date) -> StageCl
     if limit is None or not is_open(draft.stage):
         return None
 
-    def office_day(iso: str) -> date:
-        return datetime.fromisoformat(iso).astimezone(config.tz).date()
-
-    started = office_day(draft.stage_since)
+    started = office_day(config, draft.stage_since)
     if limit.since is not None:  # counted from the day that stage was done
         left = [e.at for e in store.history(draft.reg) if _finished(e, limit.since)]
-        started = office_day(left[-1]) if left else started
+        started = office_day(config, left[-1]) if left else started
     return stage_clock(config.calendar, draft.stage, started, today, limit)
+
+
+def office_day(config: Config, iso: str) -> date:
+    return datetime.fromisoformat(iso).astimezone(config.tz).date()
+
+
+def told_of(config: Config, history: list[AuditEntry], draft: Draft) -> Told:
+    """What the draft was told about its current stage entry: the reminder and escalation
+    entries of its history since it entered the stage."""
+    entries = [e for e in history if e.from_stage == draft.stage and e.at >= draft.stage_since]
+    escalations = [e.at for e in entries if e.event == "escalation"]
+    return Told(
+        reminded=any(e.event == "reminder" for e in entries),
+        escalations=len(escalations),
+        last_escalated=office_day(config, escalations[-1]) if escalations else None,
+    )
 
 
 def _finished(entry: AuditEntry, stage: str) -> bool:

@@ -63,7 +63,7 @@ class Report(StrEnum):
     MISPLACED = "misplaced"
     FINAL_HELD = "final_held"
     DEADLINE_REMINDER = "deadline_reminder"
-    DEADLINE_ESCALATION = "deadline_escalation"
+    DEADLINE_SUMMARY = "deadline_summary"
     REVIEWER_SUMMARY = "reviewer_summary"
 
 
@@ -98,8 +98,8 @@ TEMPLATE_AUDIENCES: dict[str, tuple[Audience, ...]] = {
     "number_reserved": (Audience.ADMINS,),
     "ended": (Audience.OPD, Audience.ADMINS),
     "reopened": (Audience.OPD, Audience.ADMINS),
-    "deadline_reminder": (Audience.OPD, Audience.REVIEWERS, Audience.ADMINS),
-    "deadline_escalation": (Audience.ADMINS,),
+    "deadline_reminder": (Audience.OPD,),
+    "deadline_summary": (Audience.ADMINS,),
     "reviewer_summary": (Audience.REVIEWERS,),
 }
 # Extras some callers leave out (a message without attachment has no file name); every other
@@ -129,6 +129,7 @@ _DRAFT_OPTIONAL = frozenset(
         "submitted_batch",
         "submitted_reviewers_batch",
         "reviewer_summary",
+        "deadline_summary",
     }
 )
 
@@ -165,6 +166,17 @@ class DraftView:
         """Archived under its number: a legal product, no longer a draft (a number reserved
         before signing does not make it one)."""
         return self.stage == "arsip" and self.number is not None
+
+
+@dataclass(frozen=True)
+class DeadlineLine:
+    """One draft in the admins' daily deadline e-mail (drivebot.app.reminders)."""
+
+    draft: DraftView
+    started: date
+    limit: int
+    actor: str  # who must act, in the reader's language
+    round: int = 0  # its escalation's round; 0: a reminder, not late yet
 
 
 @dataclass(frozen=True)
