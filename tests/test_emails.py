@@ -691,6 +691,19 @@ def test_digest_lists_late_drafts_first():
     assert re.search(r"<tr style=\"background:#fef2f2;\">\s*<td[^>]*><strong>HK-2026-0004", html)
 
 
+def test_the_admins_deadline_summary_shows_the_first_lines_and_counts_the_rest():
+    _, values = SAMPLES["deadline_summary"]  # shown=1: two late drafts, one nearly due
+    rendered = render("deadline_summary", "id", Audience.ADMINS, None, **values)
+    text = " ".join(parts(send(rendered))[0].split())
+    assert rendered.subject == (
+        "Batas waktu per 26 Maret 2026: 2 rancangan terlambat, 1 mendekati batas waktu"
+    )
+    assert "HK-2026-0007" in text and "HK-2026-0008" not in text
+    assert "dan 1 rancangan terlambat lainnya" in text
+    assert "TERLAMBAT 3 hari kerja" in text and "Ini pemberitahuan ke-2." in text
+    assert "sampai 30 Maret 2026 (sisa 2 hari)" in text  # a limit in calendar days
+
+
 def test_empty_digest():
     text, _ = parts(
         send(render("digest", "en", Audience.ADMINS, None, drafts=[], today=date(2026, 3, 2)))
