@@ -49,7 +49,7 @@ def inspect(path: Path, name: str, limits: Limits) -> DocumentInfo:
     if kind is Kind.OLE:
         ooxml.check_ole(path)  # always refuses, saying which old format it is
     if kind is Kind.ZIP:
-        lines = ooxml.lines(path, ooxml.check(path, limits))
+        lines = ooxml.opening_lines(path, limits)
     elif kind is Kind.PDF:
         pdf.check(path, limits)
         lines = pdf.lines(path, limits)

@@ -53,6 +53,8 @@ def shown(text: str) -> str:
     """`text` safe to show a person: invisible and direction-changing characters, controls and
     the raw bytes of a non-UTF-8 name become visible escapes ("[U+202E]", "[0xff]", plain
     ASCII, safe in HTML too); tabs and newlines stay (notes have paragraphs)."""
+    if text.isprintable():  # no control, format or surrogate character: the common case
+        return text
     text = _SURROGATE.sub(lambda m: f"[0x{ord(m.group()) - 0xDC00:02x}]", text)
     return _INVISIBLE.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 

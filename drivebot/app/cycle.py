@@ -124,8 +124,9 @@ class Cycle:
         """Handle every new input of one port; returns how many there were. `describe` gives an
         input's label (for logs and reports) and its identity (for the failure ledger)."""
         before = len(report.transient)
+        previous = self.store.get(f"{what}_cursor")
         try:
-            items, cursor = poll(self.store.get(f"{what}_cursor"))
+            items, cursor = poll(previous)
         except TransientError as exc:
             log.warning("%s poll: %s; trying again next cycle", what, exc)
             report.transient.append(f"{what}: {exc}")
@@ -136,7 +137,7 @@ class Cycle:
             failed = f"failed:{identity}"
             if self.store.processed(failed) is None:  # failed before: reported, left alone
                 self.isolated(label, partial(handle, item), report, failed)
-        if len(report.transient) == before:
+        if len(report.transient) == before and cursor != previous:
             with self.store.transaction():
                 self.store.put(f"{what}_cursor", cursor)
         return len(items)

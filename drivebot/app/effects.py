@@ -30,7 +30,6 @@ from drivebot.flows import Folder
 from drivebot.gmail import MailboxPort, MailRef
 from drivebot.state.outbox import (
     CopyForReview,
-    Effect,
     MarkMailProcessed,
     MoveFile,
     OutboxItem,
@@ -120,32 +119,39 @@ class Effects:
         held_back = self.store.held_back_drafts()
         failures = 0
         now = self.store.now()
-        for item in self.store.pending():
-            if only is not None and item.id not in only:
-                continue
-            if item.reg is not None and item.reg in held_back:
-                continue
-            if item.not_before is not None and item.not_before > now:
-                if item.reg is not None:
-                    held_back.add(item.reg)  # the draft's later items wait in order
-                continue
-            if isinstance(item.effect, SendEmail) and (self.store.get(MAIL_PAUSED) or "") > now:
-                continue
-            try:
-                item = self._with_reserved_ids(item)
+        # An item carried out is marked done in the transaction that starts the next one (one
+        # commit instead of two; a crash in between retries it, as a crash just after the
+        # effect always could: sending checks was_sent, the rest is idempotent).
+        finished: int | None = None
+        try:
+            for item in self.store.pending():
+                if only is not None and item.id not in only:
+                    continue
+                if item.reg is not None and item.reg in held_back:
+                    continue
+                if item.not_before is not None and item.not_before > now:
+                    if item.reg is not None:
+                        held_back.add(item.reg)  # the draft's later items wait in order
+                    continue
+                if isinstance(item.effect, SendEmail) and (self.store.get(MAIL_PAUSED) or "") > now:
+                    continue
+                try:
+                    item = self._start(item, finished)
+                    finished = None
+                    self.carry_out(item)
+                except ConfigError:
+                    raise
+                except Exception as exc:  # one failing item never stops the others
+                    failures += 1
+                    if item.reg is not None:
+                        held_back.add(item.reg)
+                    self._failed(item, as_transient(exc))
+                    continue
+                finished = item.id
+        finally:
+            if finished is not None:
                 with self.store.transaction():
-                    self.store.outbox_started(item.id)
-                self.carry_out(item)
-            except ConfigError:
-                raise
-            except Exception as exc:  # one failing item never stops the others
-                failures += 1
-                if item.reg is not None:
-                    held_back.add(item.reg)
-                self._failed(item, as_transient(exc))
-                continue
-            with self.store.transaction():
-                self.store.outbox_done(item.id)
+                    self.store.outbox_done(finished)
         self._sync_ledger_copy()
         return failures
 
@@ -160,15 +166,21 @@ class Effects:
         except Exception as exc:
             log.warning("the ledger's copy in the archive folder waits: %s", as_transient(exc))
 
-    def _with_reserved_ids(self, item: OutboxItem) -> OutboxItem:
-        """The item with the Drive ids it creates under, reserved and written into its row
-        before it starts (so every attempt uses the same ones)."""
-        count = reserves(item.effect)
-        if not count or not isinstance(item.effect, CopyForReview | QuarantineFile | StampArchive):
-            return item
-        effect: Effect = replace(item.effect, ids=tuple(self.drive.reserve_ids(count)))
+    def _start(self, item: OutboxItem, finished: int | None) -> OutboxItem:
+        """The item marked started (and `finished` done) in one transaction, with the Drive ids
+        it creates under reserved and written into its row first (every attempt uses the same
+        ones)."""
+        effect = item.effect
+        if isinstance(effect, CopyForReview | QuarantineFile | StampArchive) and (
+            count := reserves(effect)
+        ):
+            effect = replace(effect, ids=tuple(self.drive.reserve_ids(count)))
         with self.store.transaction():
-            self.store.outbox_rewrite(item.id, effect)
+            if finished is not None:
+                self.store.outbox_done(finished)
+            if effect is not item.effect:
+                self.store.outbox_rewrite(item.id, effect)
+            self.store.outbox_started(item.id)
         return replace(item, effect=effect)
 
     def _failed(self, item: OutboxItem, exc: Exception) -> None:

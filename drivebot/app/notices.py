@@ -98,6 +98,8 @@ class Notices:
     def send_held(self) -> None:
         """Turn the notices held during a cycle into e-mails: one per kind of notice and group
         of recipients, listing every draft (a draft alone gets its usual e-mail)."""
+        if not self.store.held_notices():
+            return  # most cycles: no transaction to commit
         with self.store.transaction():
             held = self.store.held_notices()
             groups: dict[tuple[Notice, Audience, tuple[str, ...]], list[Draft]] = {}

@@ -39,7 +39,7 @@ class Reading:
 
 def read_final(path: Path, limits: Limits) -> Reading:
     if path.suffix.lower() == ".docx":
-        paragraphs = ooxml.lines(path, ooxml.check(path, limits), DOCX_PARAGRAPHS)
+        paragraphs = ooxml.opening_lines(path, limits, DOCX_PARAGRAPHS)
         text = "\n".join(paragraphs)
         return Reading(read_facts(text, text), "text")
     head = "\n".join(pdf.page_texts(path, limits, FIRST_PAGES) or [])

@@ -10,8 +10,8 @@ no Word writes and what could hurt the reader:
 - parts that inflate past the limits, judged first by the sizes the zip declares and then by
   counting the bytes that really come out (a zip can lie about its sizes).
 An OLE compound file is either an encrypted (password-protected) .docx or an old .doc: both are
-refused with their own reason. `lines` reads the document's first paragraphs with a streaming
-XML parser, so a large document is never held whole.
+refused with their own reason. `opening_lines` checks, then reads the document's first paragraphs
+with a streaming XML parser, so a large document is never held whole.
 """
 
 from __future__ import annotations
@@ -53,20 +53,26 @@ def check_ole(path: Path) -> None:
     raise BadDocument("doc_format", "an old binary Word .doc (or another old Office file)")
 
 
-def check(path: Path, limits: Limits) -> str:
-    """Raise BadDocument unless the zip is a sound .docx; returns its main part's name."""
+def opening_lines(path: Path, limits: Limits, count: int = 80) -> list[str]:
+    """Raise BadDocument unless the zip is a sound .docx; then its first `count` non-empty
+    paragraphs (the package is opened once for both)."""
     try:
         package = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise BadDocument("docx_corrupt", f"not a readable zip package: {exc}") from None
     with package:
-        infos = package.infolist()
-        _check_names([info.filename for info in infos])
-        _check_declared_sizes(infos, limits)
-        main = _main_part(package, limits)
-        if any(PurePosixPath(info.filename).name.lower() == "vbaproject.bin" for info in infos):
-            raise BadDocument("docx_macros", "the package holds a macro project (vbaProject.bin)")
-        _inflate_all(package, infos, limits)
+        return _lines(package, _check(package, limits), count)
+
+
+def _check(package: zipfile.ZipFile, limits: Limits) -> str:
+    """The main part's name, once every check above has passed."""
+    infos = package.infolist()
+    _check_names([info.filename for info in infos])
+    _check_declared_sizes(infos, limits)
+    main = _main_part(package, limits)
+    if any(PurePosixPath(info.filename).name.lower() == "vbaproject.bin" for info in infos):
+        raise BadDocument("docx_macros", "the package holds a macro project (vbaProject.bin)")
+    _inflate_all(package, infos, limits)
     return main
 
 
@@ -158,10 +164,10 @@ def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-def lines(path: Path, main: str, count: int = 80) -> list[str]:
+def _lines(package: zipfile.ZipFile, main: str, count: int) -> list[str]:
     """The document's first `count` non-empty paragraphs, read by a streaming parser."""
     found: list[str] = []
-    with zipfile.ZipFile(path) as package, package.open(main) as handle:
+    with package.open(main) as handle:
         try:
             for _, paragraph in etree.iterparse(
                 handle,

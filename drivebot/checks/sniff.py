@@ -13,7 +13,7 @@ _PDF_HEADER_WINDOW = 1024  # a PDF's "%PDF-" may follow some junk (PDF 1.7, anne
 class Kind(StrEnum):
     EMPTY = "empty"
     PDF = "pdf"
-    ZIP = "zip"  # an OOXML package (.docx) or another zip: ooxml.check tells
+    ZIP = "zip"  # an OOXML package (.docx) or another zip: drivebot.checks.ooxml tells
     OLE = "ole"  # an old .doc, or a password-protected .docx
     OTHER = "other"
 
