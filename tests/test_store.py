@@ -9,7 +9,7 @@ import pytest
 from drivebot.errors import ConfigError
 from drivebot.flows import ProductType
 from drivebot.state.outbox import MoveFile, SendEmail
-from drivebot.state.rows import FileRole, InputStatus
+from drivebot.state.rows import FileRole, InputStatus, VersionKind
 from drivebot.state.store import Store
 
 MOMENT = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)
@@ -108,3 +108,21 @@ def test_rows_are_typed(tmp_path):
     assert store.processed("drive:f1:abc").status is InputStatus.DONE
     [item] = store.pending()
     assert item.effect == MoveFile("f1", "review")
+
+
+def test_a_resubmission_is_found_by_its_hash_through_an_index(tmp_path):
+    """Every new input is looked up by its SHA-256 among all versions ever received: without
+    an index that read every version, 2.6 ms per draft at 10,000 and growing."""
+    store = Store(tmp_path / "state.db")
+    with store.transaction():
+        for n in range(3):
+            store.add_draft(f"R{n}", "dinkes", "Ranperbup", ProductType.PERBUP)
+            store.add_version(f"R{n}", 1, VersionKind.DRAFT, "a.docx", f"{n:064x}", 1, "a")
+    statements: list[str] = []
+    store.db.set_trace_callback(statements.append)
+    found = store.draft_with_version(f"{1:064x}", "dinkes")
+    store.db.set_trace_callback(None)
+    assert found is not None and found.reg == "R1"
+    (lookup,) = statements  # the store's own statement, its parameters filled in
+    plan = [row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {lookup}")]
+    assert any("USING INDEX versions_by_sha256" in step for step in plan), plan

@@ -3,7 +3,8 @@
 qrcode's own `make()` builds the symbol nine times and scores eight masks module by module in
 Python: about 9 ms per document, a sixth of stamping a 1000-page file. Here qrcode still does
 everything that defines the symbol (version, data and error-correction codewords, placement,
-the final build), and only the choice of mask is computed differently: each candidate is
+the format and version bits), and only the choice of mask, and the masking, are computed
+differently: each candidate is
 derived from one build by XOR on whole rows, and scored with regular expressions and integer
 bit operations. The score is qrcode's `util.lost_point` exactly (same test matrix, same rules,
 same tie-break: the lowest mask number wins), so the matrix is identical to qrcode's; a test
@@ -33,12 +34,25 @@ def qr_matrix(payload: str) -> list[list[bool]]:
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=4)
     code.add_data(payload)
     code.best_fit(start=code.version)  # what make(fit=True) does before choosing the mask
-    code.makeImpl(False, best_mask(code))
+    mask, data = best_mask(code)
+    # The final symbol: the function patterns with the chosen mask's format (and version)
+    # bits, qrcode's own; the data region from the chosen candidate (qrcode's second build,
+    # which would place and mask every module again, gives the same bits).
+    n = code.modules_count
+    code.modules = copy_2d_array(precomputed_qr_blanks[code.version])
+    code.setup_type_info(False, mask)
+    if code.version >= 7:
+        code.setup_type_number(False)
+    code.modules = [
+        [bool(data[r] >> (n - 1 - c) & 1) if m is None else bool(m) for c, m in enumerate(row)]
+        for r, row in enumerate(code.modules)
+    ]
     return code.get_matrix()
 
 
-def best_mask(code: qrcode.QRCode) -> int:
-    """The mask qrcode's best_mask_pattern() would pick for `code` (version already fitted)."""
+def best_mask(code: qrcode.QRCode) -> tuple[int, list[int]]:
+    """The mask qrcode's best_mask_pattern() would pick for `code` (version already fitted),
+    and the symbol's rows with it (as integers, see _bits)."""
     # The data region: what the blank symbol and the (test) format and version bits leave free.
     code.makeImpl(True, 0)  # also caches the blank symbol and the codewords
     masked = code.modules
@@ -52,12 +66,13 @@ def best_mask(code: qrcode.QRCode) -> int:
     # The test symbol with mask 0 taken off the data region: every candidate is one XOR away.
     patterns = [_mask_rows(pattern, n) for pattern in range(8)]
     unmasked = [_bits(row) ^ (region[r] & patterns[0][r]) for r, row in enumerate(masked)]
-    best, lowest = 0, -1
+    best: tuple[int, list[int]] = (0, [])
+    lowest = -1
     for pattern in range(8):
         rows = [row ^ (region[r] & patterns[pattern][r]) for r, row in enumerate(unmasked)]
         penalty = _penalty(rows, n, full)
         if lowest < 0 or penalty < lowest:
-            best, lowest = pattern, penalty
+            best, lowest = (pattern, rows), penalty
     return best
 
 

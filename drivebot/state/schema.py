@@ -233,6 +233,12 @@ def _m011_products(db: sqlite3.Connection) -> None:
     fill_products(db)
 
 
+def _m012_versions_by_hash(db: sqlite3.Connection) -> None:
+    """Every new input is looked up by its hash among all the versions ever received (is it a
+    resubmission?): indexed, or each lookup reads them all."""
+    _run_script(db, "CREATE INDEX versions_by_sha256 ON versions(sha256)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_ledger", _m002_ledger),
@@ -245,4 +251,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("009_assignee", _m009_assignee),
     ("010_review_notes", _m010_review_notes),
     ("011_products", _m011_products),
+    ("012_versions_by_hash", _m012_versions_by_hash),
 ]
