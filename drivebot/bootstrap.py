@@ -21,6 +21,8 @@ from drivebot.local import LocalDrive, LocalMailbox
 from drivebot.state.store import Store
 
 if TYPE_CHECKING:  # the application (daemon, mail, templates) is imported by app() alone
+    from flask import Flask
+
     from drivebot.app.application import App
 
 
@@ -82,4 +84,43 @@ def app(
         mailbox(config, creds),
         clock,
         on_lock_wait,
+    )
+
+
+def web(config: Config, lang: str, clock: Clock = system_clock) -> Flask:
+    """`drivebot serve`'s site: the verification pages and the dashboard, each serving thread
+    reading through its own read-only connection to the store (no Drive, no mail). Fails at
+    once, before serving, if the workspace's archive cannot be read."""
+    from urllib.parse import urlparse
+
+    from drivebot.app.health import check
+    from drivebot.archive.reader import ArchiveReader
+    from drivebot.web.app import create_app
+    from drivebot.web.dashboard import DashboardSetup, session_key
+
+    def reader() -> ArchiveReader:
+        return ArchiveReader.open(config, store(config, readonly=True))
+
+    def health() -> list[str]:
+        state = store(config, readonly=True)
+        try:
+            return [problem.key for problem in check(config, state, clock)]
+        finally:
+            state.close()
+
+    return create_app(
+        lambda: reader().ledger,
+        reader().public_key,
+        urlparse(config.verify_url_base).path or "/",
+        lang,
+        config.org_name,
+        config.max_attachment_mb,
+        health=health,
+        dashboard=DashboardSetup(
+            open_store=lambda: store(config, clock, readonly=True),
+            config=config,
+            secret_key=session_key(config.workspace),
+            secure_cookies=config.verify_url_base.startswith("https://"),
+            clock=clock,
+        ),
     )

@@ -17,7 +17,6 @@ from drivebot.archive.backlog import Product, read_metadata
 from drivebot.archive.ledger import ProductRecord, ProductStatus
 from drivebot.archive.reader import ArchiveReader
 from drivebot.cli.console import Console, ExitStatus, configured
-from drivebot.clock import system_clock
 from drivebot.config import Config
 from drivebot.errors import NotFound
 from drivebot.flows import ProductType
@@ -144,30 +143,9 @@ def serve(args: argparse.Namespace, console: Console) -> ExitStatus:
     connection to the state store."""
     from waitress.server import create_server
 
-    from drivebot.app.health import check
-    from drivebot.web.app import create_app
-
     config = configured(args, console)
-    reader = _reader(config)  # fails here, before serving, if the workspace is not usable
+    app = bootstrap.web(config, console.lang)  # fails here, before serving, if it cannot work
     path = urlparse(config.verify_url_base).path or "/"
-
-    def health() -> list[str]:
-
-        store = bootstrap.store(config, readonly=True)
-        try:
-            return [problem.key for problem in check(config, store, system_clock)]
-        finally:
-            store.close()
-
-    app = create_app(
-        lambda: _reader(config).ledger,
-        reader.public_key,
-        path,
-        console.lang,
-        config.org_name,
-        config.max_attachment_mb,
-        health=health,
-    )
     # X-Forwarded-* is believed only from the proxy named (waitress drops it from anyone else).
     proxy = (
         {

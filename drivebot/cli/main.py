@@ -39,8 +39,9 @@ class _Lazy:
         return command
 
 
-archive, drafts, records, workspace = (
-    _Lazy(f"drivebot.cli.{name}") for name in ("archive", "drafts", "records", "workspace")
+archive, drafts, records, workspace, accounts = (
+    _Lazy(f"drivebot.cli.{name}")
+    for name in ("archive", "drafts", "records", "workspace", "accounts")
 )
 
 COMMANDS: dict[str, Command] = {
@@ -54,7 +55,7 @@ COMMANDS: dict[str, Command] = {
     "number": records.number, "register": records.register, "withdraw": records.ending,
     "decline": records.ending, "close": records.ending, "reopen": records.ending,
     "assign": records.assign,
-    "presign": records.presign,
+    "presign": records.presign, "user": accounts.user,
 }  # fmt: skip
 
 

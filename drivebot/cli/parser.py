@@ -187,6 +187,13 @@ def build_parser(lang: str = i18n.DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     )
     serve.add_argument("--trust-proxy", metavar=shown["address"], help=words["trust_proxy"])
     command("health")
+    account = command("user")
+    account.add_argument("action", choices=["add", "remove", "list"], help=words["user_action"])
+    account.add_argument("email", nargs="?", metavar=shown["email"], help=words["user_email"])
+    account.add_argument(
+        "--role", choices=["admin", "reviewer"], default="reviewer", help=words["user_role"]
+    )
+    account.add_argument("--password-stdin", action="store_true", help=words["password_stdin"])
     publish = command("publish")
     publish.add_argument(
         "directory", type=Path, metavar=shown["folder"], help=words["publish_directory"]

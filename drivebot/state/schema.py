@@ -239,6 +239,22 @@ def _m012_versions_by_hash(db: sqlite3.Connection) -> None:
     _run_script(db, "CREATE INDEX versions_by_sha256 ON versions(sha256)")
 
 
+def _m013_accounts(db: sqlite3.Connection) -> None:
+    """The dashboard's accounts (drivebot.state.accounts)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE accounts (
+            email TEXT PRIMARY KEY,        -- lower case
+            role TEXT NOT NULL CHECK (role IN ('admin', 'reviewer')),
+            password_hash TEXT,            -- argon2 (none for a Google account)
+            created_at TEXT NOT NULL,
+            removed_at TEXT
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_ledger", _m002_ledger),
@@ -252,4 +268,5 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("010_review_notes", _m010_review_notes),
     ("011_products", _m011_products),
     ("012_versions_by_hash", _m012_versions_by_hash),
+    ("013_accounts", _m013_accounts),
 ]

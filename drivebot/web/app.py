@@ -43,6 +43,8 @@ from flask import Flask, Request, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from drivebot.archive.ledger import Ledger
+from drivebot.web.dashboard import DashboardSetup
+from drivebot.web.dashboard import register as register_dashboard
 from drivebot.web.pages import (
     PUBLIC_KEY_NAME,
     Links,
@@ -111,11 +113,13 @@ def create_app(
     org_name: str = "",
     max_upload_mb: int = 25,
     health: Callable[[], list[str]] | None = None,
+    dashboard: DashboardSetup | None = None,
 ) -> Flask:
     """The verification site: product pages at ``verify_path``, ``/cek``, an index at ``/`` and
     ``/healthz``. `open_ledger` gives each serving thread its own ledger (SQLite connections
     belong to the thread that opened them); `health` lists what is wrong (drivebot.app.health),
-    nothing when drivebot is well."""
+    nothing when drivebot is well. With `dashboard`, the signed-in dashboard is served under
+    /dasbor/ (drivebot.web.dashboard)."""
     check_public_key(public_key_pem)
     local = threading.local()
 
@@ -174,6 +178,8 @@ def create_app(
         # Plain text, so a phone shows it instead of downloading it.
         return Response(public_key_pem, mimetype="text/plain")
 
+    if dashboard is not None:
+        register_dashboard(app, dashboard, lang)
     _register_errors(app, pages, verify_path)
 
     @app.after_request

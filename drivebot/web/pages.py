@@ -97,6 +97,11 @@ def _environment() -> Environment:
     )
 
 
+def render_page(template: str, **context: Any) -> str:
+    """One of drivebot/web/templates (the dashboard's pages use it; Pages renders its own)."""
+    return _environment().get_template(template).render(**context)
+
+
 def type_name(product_type: str, lang: str) -> str:
     """ "Peraturan Bupati" for "perbup"; an unknown type is shown as it was recorded."""
     return i18n.product_name(lang, product_type)
@@ -155,17 +160,14 @@ class Pages:
         self.max_upload_mb = max_upload_mb
 
     def render(self, template: str, links: Links, **context: Any) -> str:
-        return (
-            _environment()
-            .get_template(template)
-            .render(
-                lang=self.lang,
-                w=self.words,
-                org=self.org,
-                links=links,
-                max_upload_mb=self.max_upload_mb,
-                **context,
-            )
+        return render_page(
+            template,
+            lang=self.lang,
+            w=self.words,
+            org=self.org,
+            links=links,
+            max_upload_mb=self.max_upload_mb,
+            **context,
         )
 
     def view(self, record: ProductRecord, links: Links) -> ProductView:

@@ -1,0 +1,204 @@
+"""The dashboard for reviewers and admins, under /dasbor/: signed in, on the same server and
+store as the verification pages (which stay public).
+
+Sign-in is with a local account (`drivebot user add`; drivebot.web.accounts checks the
+password and slows repeated failures). The session is Flask's signed cookie, named for the
+dashboard and sent only under /dasbor/ (never to the verification pages): HttpOnly,
+SameSite=Lax, Secure whenever the site's address is https, ending SESSION_HOURS after sign-in
+or as soon as the account's password or role changes or it is removed (drivebot.web.accounts'
+session stamp is checked on every request). Every form carries the session's CSRF token; a
+POST without it is refused before anything else looks at it.
+
+Reads only: each serving thread has its own read-only connection to the state store.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, g, redirect, request, session, url_for
+from werkzeug.wrappers.response import Response
+
+from drivebot import i18n
+from drivebot.app.clocks import clock_of
+from drivebot.clock import Clock, iso_utc, system_clock
+from drivebot.config import Config
+from drivebot.state.accounts import Account
+from drivebot.state.store import Store
+from drivebot.web import board
+from drivebot.web.accounts import Throttle, password_matches, session_stamp
+from drivebot.web.pages import render_page
+
+PREFIX = "/dasbor"
+SESSION_KEY_NAME = "dashboard_session.key"
+SESSION_HOURS = 8  # a working day; then sign in again
+_OPEN_ENDPOINTS = {"dashboard.sign_in"}  # reachable without a session
+
+
+@dataclass
+class DashboardSetup:
+    open_store: Callable[[], Store]  # read-only; called once per serving thread
+    config: Config
+    secret_key: bytes
+    secure_cookies: bool
+    clock: Clock = system_clock
+    throttle: Throttle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.throttle = Throttle(lambda: self.clock().timestamp())
+
+
+def register(app: Flask, setup: DashboardSetup, lang: str) -> None:
+    app.secret_key = setup.secret_key
+    app.config.update(
+        SESSION_COOKIE_NAME="drivebot_dasbor",
+        SESSION_COOKIE_PATH=PREFIX,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=setup.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+    )
+    app.register_blueprint(_blueprint(setup, lang))
+
+
+def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
+    words = i18n.section(lang, "dashboard")
+    local = threading.local()
+    bp = Blueprint("dashboard", __name__, url_prefix=PREFIX)
+
+    def store() -> Store:
+        if not hasattr(local, "store"):
+            local.store = setup.open_store()
+        opened: Store = local.store
+        return opened
+
+    def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+        account: Account | None = g.get("account")
+        return render_page(
+            f"dashboard/{template}",
+            lang=lang,
+            w=words,
+            org=setup.config.org_name or words["default_org"],
+            account=account,
+            csrf=_csrf_token(),
+            url_for=url_for,
+            longdate=lambda day: i18n.long_date(lang, day),
+            **context,
+        ), status
+
+    @bp.before_request
+    def guard() -> Any:
+        if request.method == "POST" and not _csrf_ok():
+            return page("message.html.j2", 400, heading=words["csrf"], text=words["csrf_text"])
+        if request.endpoint in _OPEN_ENDPOINTS:
+            return None
+        account = _signed_in(store(), setup.clock)
+        if account is None:
+            session.clear()
+            return redirect(url_for("dashboard.sign_in", next=request.full_path.rstrip("?")))
+        g.account = account
+        return None
+
+    @bp.route("/masuk", methods=["GET", "POST"])
+    def sign_in() -> Any:
+        target = _safe_next(request.values.get("next", ""))
+        if request.method == "GET":
+            return page("signin.html.j2", next=target, error=None, email="")
+        email = request.form.get("email", "").strip().lower()[:254]
+        keys = (f"email:{email}", f"client:{request.remote_addr}")
+        wait = setup.throttle.wait(keys)
+        if wait:
+            error = words["wait"].format(seconds=wait)
+            return page("signin.html.j2", 429, next=target, error=error, email=email)
+        account = store().account(email) if email else None
+        if not password_matches(account, request.form.get("password", "")) or account is None:
+            setup.throttle.failed(keys)
+            return page("signin.html.j2", 401, next=target, error=words["wrong"], email=email)
+        setup.throttle.succeeded(keys)
+        session.clear()  # nothing of a session from before signing in carries over
+        session.permanent = True
+        session.update(
+            email=account.email,
+            stamp=session_stamp(account),
+            at=iso_utc(setup.clock()),
+            csrf=secrets.token_urlsafe(32),
+        )
+        return redirect(target)
+
+    @bp.post("/keluar")
+    def sign_out() -> Response:
+        session.clear()
+        return redirect(url_for("dashboard.sign_in"))
+
+    @bp.get("/")
+    def board_page() -> tuple[str, int]:
+        config = setup.config
+        today = setup.clock().astimezone(config.tz).date()
+        filters = board.Filters.of(request.args)
+        built = board.build(
+            store().drafts(),
+            lambda draft: clock_of(config, store(), draft, today),
+            filters,
+            today,
+            lang,
+        )
+        return page("board.html.j2", board=built, filters=filters, today=today)
+
+    return bp
+
+
+def session_key(workspace: Path) -> bytes:
+    """The key the dashboard's session cookies are signed with, made on first use and kept in
+    the workspace (readable by its owner only). Deleting the file signs everyone out."""
+    path = workspace / SESSION_KEY_NAME
+    try:
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(secrets.token_bytes(32))
+    except FileExistsError:
+        pass
+    return path.read_bytes()
+
+
+def _csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    token: str = session["csrf"]
+    return token
+
+
+def _csrf_ok() -> bool:
+    expected = session.get("csrf")
+    given = request.form.get("csrf", "")
+    return bool(expected) and hmac.compare_digest(str(expected), given)
+
+
+def _signed_in(store: Store, clock: Clock) -> Account | None:
+    """The session's account, while the session is young enough and the account unchanged."""
+    email, stamp, at = session.get("email"), session.get("stamp"), session.get("at")
+    if not (isinstance(email, str) and isinstance(stamp, str) and isinstance(at, str)):
+        return None
+    try:
+        started = datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    if not timedelta(0) <= clock() - started < timedelta(hours=SESSION_HOURS):
+        return None
+    account = store.account(email)
+    if account is None or not account.active:
+        return None
+    return account if hmac.compare_digest(session_stamp(account), stamp) else None
+
+
+def _safe_next(target: str) -> str:
+    """Where to go after signing in: a page of the dashboard, never another site."""
+    if target.startswith(PREFIX + "/") and not target.startswith(("//", PREFIX + "//")):
+        return target
+    return PREFIX + "/"

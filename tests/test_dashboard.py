@@ -1,0 +1,226 @@
+"""The dashboard (drivebot.web.dashboard) through Flask's test client, on a workspace whose
+drafts came in through the real loop: signing in, sessions, CSRF, the board and its filters."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from unittest.mock import patch
+
+import pytest
+from builders import draft_docx, write_config
+from flask.testing import FlaskClient
+
+from drivebot import bootstrap
+from drivebot.cli.console import Console
+from drivebot.cli.main import main
+from drivebot.config import load
+from drivebot.web import accounts
+from drivebot.web.dashboard import SESSION_HOURS
+
+PASSWORD = "kata-sandi-panjang"
+ADMIN = "kabag@sbtkab.example"
+
+
+class Moment:
+    """The web's clock, moved by the tests."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def cli(workspace: Path, *args: str, stdin: str = "") -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with patch.object(sys, "stdin", io.StringIO(stdin)):  # what --password-stdin reads
+        code = main([*args, "--workspace", str(workspace)], Console(out, err))
+    return code, out.getvalue() + err.getvalue()
+
+
+def office(tmp_path: Path) -> Path:
+    """Three drafts from two agencies, taken in by the loop; one admin account."""
+    write_config(tmp_path)
+    service = bootstrap.app(load(tmp_path))
+    service.drive.ensure_folders([opd.folder for opd in service.config.opds])
+    inbox = tmp_path / "drive" / "00 Masuk"
+    (inbox / "Dinas Kesehatan" / "Ranperbup Retribusi.docx").write_bytes(
+        draft_docx(subject="Retribusi Pelayanan Kesehatan")
+    )
+    (inbox / "Dinas Kesehatan" / "Ranperbup Puskesmas.docx").write_bytes(
+        draft_docx(subject="Tarif Layanan Puskesmas")
+    )
+    (inbox / "Dinas Pendidikan" / "Ranperbup Sekolah.docx").write_bytes(
+        draft_docx(subject="Bantuan Operasional Sekolah Daerah")
+    )
+    service.cycle()
+    assert len(service.store.drafts()) == 3
+    code, said = cli(tmp_path, "user", "add", ADMIN, "--role", "admin", "--password-stdin",
+                     stdin=PASSWORD + "\n")  # fmt: skip
+    assert code == 0, said
+    return tmp_path
+
+
+@pytest.fixture
+def moment() -> Moment:
+    return Moment()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    return office(tmp_path)
+
+
+@pytest.fixture
+def client(workspace: Path, moment: Moment) -> FlaskClient:
+    app = bootstrap.web(load(workspace), "id", clock=moment)
+    app.testing = True
+    return app.test_client()
+
+
+def csrf_of(page: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert match, page
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, password: str = PASSWORD, email: str = ADMIN):
+    form = client.get("/dasbor/masuk").get_data(as_text=True)
+    return client.post(
+        "/dasbor/masuk",
+        data={"email": email, "password": password, "csrf": csrf_of(form), "next": "/dasbor/"},
+    )
+
+
+def test_nothing_of_the_dashboard_is_reachable_without_signing_in(client: FlaskClient) -> None:
+    for path in ("/dasbor/", "/dasbor/?q=R"):
+        answer = client.get(path)
+        assert answer.status_code == 302, path
+        assert answer.headers["Location"].startswith("/dasbor/masuk?next="), path
+    assert client.get("/").status_code == 200  # the verification pages stay public
+
+
+def test_signing_in_shows_the_board_with_the_drafts_the_loop_took_in(client: FlaskClient) -> None:
+    answer = sign_in(client)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/dasbor/"
+    board = client.get("/dasbor/").get_data(as_text=True)
+    for title in ("Retribusi Pelayanan Kesehatan", "Tarif Layanan Puskesmas", "Sekolah Daerah"):
+        assert title in board
+    column = board[board.index('id="col-pemeriksaan"') : board.index('id="col-perbaikan"')]
+    assert column.count('class="reg"') == 3  # all three wait for review
+    assert "3 rancangan dalam proses, 0 di antaranya melewati batas waktu." in board
+
+
+def test_filters_and_search_narrow_the_board(client: FlaskClient, workspace: Path) -> None:
+    sign_in(client)
+    only_school = client.get("/dasbor/?opd=Dinas+Pendidikan+dan+Kebudayaan").get_data(True)
+    assert "Sekolah Daerah" in only_school and "Puskesmas" not in only_school
+    found = client.get("/dasbor/?q=puskesmas").get_data(as_text=True)
+    assert "Tarif Layanan Puskesmas" in found and "Retribusi Pelayanan" not in found
+    store = bootstrap.store(load(workspace), readonly=True)
+    reg = next(d.reg for d in store.drafts() if "Retribusi" in d.title)
+    by_reg = client.get(f"/dasbor/?q={reg.lower()}").get_data(as_text=True)
+    assert reg in by_reg and by_reg.count('class="reg"') == 1
+    assert client.get("/dasbor/?jenis=perda").get_data(as_text=True).count('class="reg"') == 0
+
+
+def test_a_wrong_password_or_unknown_account_is_refused_alike(client: FlaskClient) -> None:
+    wrong = sign_in(client, password="bukan-kata-sandinya")
+    unknown = sign_in(client, email="siapa@sbtkab.example")
+    for answer in (wrong, unknown):
+        assert answer.status_code == 401
+        assert "Alamat e-mail atau kata sandi salah." in answer.get_data(as_text=True)
+    assert client.get("/dasbor/").status_code == 302
+
+
+def test_repeated_failures_are_slowed_down_even_for_the_right_password(
+    client: FlaskClient, moment: Moment
+) -> None:
+    for _ in range(accounts.FREE_FAILURES):
+        assert sign_in(client, password="salah-salah-salah").status_code == 401
+    refused = sign_in(client)
+    assert refused.status_code == 429
+    assert "Coba lagi dalam 2 detik." in refused.get_data(as_text=True)
+    moment.now += timedelta(seconds=accounts.FIRST_WAIT)
+    assert sign_in(client).status_code == 302
+    assert client.get("/dasbor/").status_code == 200
+
+
+def test_a_post_without_the_csrf_token_is_refused(client: FlaskClient) -> None:
+    client.get("/dasbor/masuk")
+    answer = client.post("/dasbor/masuk", data={"email": ADMIN, "password": PASSWORD})
+    assert answer.status_code == 400
+    assert "Formulir kedaluwarsa" in answer.get_data(as_text=True)
+    assert client.get("/dasbor/").status_code == 302  # not signed in
+    sign_in(client)
+    assert client.post("/dasbor/keluar", data={"csrf": "tebakan"}).status_code == 400
+    assert client.get("/dasbor/").status_code == 200  # still signed in
+
+
+def test_the_session_ends_after_a_working_day_and_on_sign_out(
+    client: FlaskClient, moment: Moment
+) -> None:
+    sign_in(client)
+    moment.now += timedelta(hours=SESSION_HOURS) - timedelta(minutes=1)
+    assert client.get("/dasbor/").status_code == 200
+    moment.now += timedelta(minutes=2)
+    assert client.get("/dasbor/").status_code == 302
+    sign_in(client)
+    board = client.get("/dasbor/").get_data(as_text=True)
+    assert client.post("/dasbor/keluar", data={"csrf": csrf_of(board)}).status_code == 302
+    assert client.get("/dasbor/").status_code == 302
+
+
+def test_a_new_password_or_a_removed_account_ends_its_sessions(
+    client: FlaskClient, workspace: Path
+) -> None:
+    sign_in(client)
+    code, _ = cli(workspace, "user", "add", ADMIN, "--role", "admin", "--password-stdin",
+                  stdin="kata-sandi-yang-baru\n")  # fmt: skip
+    assert code == 0
+    assert client.get("/dasbor/").status_code == 302
+    assert sign_in(client).status_code == 401  # the old password no longer works
+    assert sign_in(client, password="kata-sandi-yang-baru").status_code == 302
+    assert cli(workspace, "user", "remove", ADMIN)[0] == 0
+    assert client.get("/dasbor/").status_code == 302
+
+
+def test_the_session_cookie_is_the_dashboards_own(client: FlaskClient) -> None:
+    answer = sign_in(client)
+    cookie = answer.headers["Set-Cookie"]
+    assert cookie.startswith("drivebot_dasbor=")
+    for flag in ("HttpOnly", "SameSite=Lax", "Path=/dasbor", "Secure"):
+        assert flag in cookie, cookie  # Secure: the sample's address is https
+
+
+def test_after_signing_in_only_a_dashboard_page_is_a_destination(client: FlaskClient) -> None:
+    form = client.get("/dasbor/masuk").get_data(as_text=True)
+    for target, expected in (
+        ("/dasbor/?q=puskesmas", "/dasbor/?q=puskesmas"),
+        ("//evil.example/dasbor/", "/dasbor/"),
+        ("https://evil.example/", "/dasbor/"),
+    ):
+        answer = client.post(
+            "/dasbor/masuk",
+            data={"email": ADMIN, "password": PASSWORD, "csrf": csrf_of(form), "next": target},
+        )
+        assert answer.headers["Location"] == expected
+        form = client.get("/dasbor/masuk").get_data(as_text=True)
+
+
+def test_accounts_from_the_command_line(workspace: Path) -> None:
+    code, said = cli(workspace, "user", "add", "pemeriksa@sbtkab.example", "--password-stdin",
+                     stdin="pendek\n")  # fmt: skip
+    assert code != 0 and "paling sedikit 10 karakter" in said
+    code, said = cli(workspace, "user", "list")
+    assert code == 0 and said.split() == [ADMIN, "admin"]
+    code, said = cli(workspace, "user", "remove", "siapa@sbtkab.example")
+    assert code != 0 and "Tidak ada akun siapa@sbtkab.example." in said
+    store = bootstrap.store(load(workspace), readonly=True)
+    stored = store.account(ADMIN)
+    assert stored is not None and stored.password_hash is not None
+    assert PASSWORD not in stored.password_hash and stored.password_hash.startswith("$argon2id$")
