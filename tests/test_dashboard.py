@@ -11,7 +11,7 @@ from pathlib import Path
 from unittest.mock import patch
 
 import pytest
-from builders import draft_docx, write_config
+from builders import NoteSpec, draft_docx, write_config
 from flask.testing import FlaskClient
 
 from drivebot import bootstrap
@@ -22,6 +22,8 @@ from drivebot.web import accounts
 from drivebot.web.dashboard import SESSION_HOURS
 
 PASSWORD = "kata-sandi-panjang"
+NOTE = "Definisi Daerah belum memuat nama ibu kota kabupaten."
+PUSKESMAS = draft_docx(subject="Tarif Layanan Puskesmas", notes=(NoteSpec("Pasal 1", NOTE),))
 ADMIN = "kabag@sbtkab.example"
 
 
@@ -51,9 +53,7 @@ def office(tmp_path: Path) -> Path:
     (inbox / "Dinas Kesehatan" / "Ranperbup Retribusi.docx").write_bytes(
         draft_docx(subject="Retribusi Pelayanan Kesehatan")
     )
-    (inbox / "Dinas Kesehatan" / "Ranperbup Puskesmas.docx").write_bytes(
-        draft_docx(subject="Tarif Layanan Puskesmas")
-    )
+    (inbox / "Dinas Kesehatan" / "Ranperbup Puskesmas.docx").write_bytes(PUSKESMAS)
     (inbox / "Dinas Pendidikan" / "Ranperbup Sekolah.docx").write_bytes(
         draft_docx(subject="Bantuan Operasional Sekolah Daerah")
     )
@@ -224,3 +224,59 @@ def test_accounts_from_the_command_line(workspace: Path) -> None:
     stored = store.account(ADMIN)
     assert stored is not None and stored.password_hash is not None
     assert PASSWORD not in stored.password_hash and stored.password_hash.startswith("$argon2id$")
+
+
+def reg_of(workspace: Path, title_part: str) -> str:
+    store = bootstrap.store(load(workspace), readonly=True)
+    return next(d.reg for d in store.drafts() if title_part in d.title)
+
+
+def test_a_drafts_page_shows_its_flow_history_versions_and_emails(
+    client: FlaskClient, workspace: Path
+) -> None:
+    sign_in(client)
+    reg = reg_of(workspace, "Puskesmas")
+    board = client.get("/dasbor/").get_data(as_text=True)
+    assert f'href="/dasbor/rancangan/{reg}"' in board  # the card links to the page
+    page = client.get(f"/dasbor/rancangan/{reg}").get_data(as_text=True)
+    assert re.search(r'<li class="current" aria-current="step"><strong>Pemeriksaan', page)
+    assert re.search(r'<li class="done"><strong>Pengajuan', page)
+    history = page[page.index('id="history"') : page.index('id="emails"')]
+    assert "Diajukan: Pengajuan → Pemeriksaan" in history
+    assert "berkas Ranperbup Puskesmas.docx" in history and "OPD Dinas Kesehatan" in history
+    emails = page[page.index('id="emails"') :]
+    # The acknowledgement and the reviewers' notice told of several drafts at once.
+    assert "2 rancangan diterima" in emails and "3 rancangan baru untuk diperiksa" in emails
+    assert emails.count("terkirim") == 2 and "dinkes@sbtkab.example" in emails
+    link = re.search(rf'href="(/dasbor/rancangan/{reg}/versi/draft/1)"', page)
+    assert link, page
+    download = client.get(link.group(1))
+    assert download.status_code == 200 and download.data == PUSKESMAS
+    assert "attachment" in download.headers["Content-Disposition"]
+
+
+def test_notes_sent_back_show_on_the_version_they_were_written_on(
+    client: FlaskClient, workspace: Path
+) -> None:
+    reg = reg_of(workspace, "Puskesmas")
+    code, said = cli(workspace, "revise", reg)
+    assert code == 0, said
+    sign_in(client)
+    page = client.get(f"/dasbor/rancangan/{reg}").get_data(as_text=True)
+    assert re.search(r'aria-current="step"><strong>Perbaikan', page)
+    versions = page[page.index('id="versions"') : page.index('id="history"')]
+    assert "1 catatan pemeriksa" in versions and NOTE in versions
+    emails = page[page.index('id="emails"') :]
+    assert emails.count("terkirim") == 3 and f"[{reg}]" in emails  # the revision request
+
+
+def test_an_unknown_draft_or_version_is_not_found_and_none_is_shown_signed_out(
+    client: FlaskClient, workspace: Path
+) -> None:
+    reg = reg_of(workspace, "Puskesmas")
+    assert client.get(f"/dasbor/rancangan/{reg}").status_code == 302
+    assert client.get(f"/dasbor/rancangan/{reg}/versi/draft/1").status_code == 302
+    sign_in(client)
+    assert client.get("/dasbor/rancangan/HK-2026-9999").status_code == 404
+    assert client.get(f"/dasbor/rancangan/{reg}/versi/draft/7").status_code == 404
+    assert client.get(f"/dasbor/rancangan/{reg}/versi/final/1").status_code == 404

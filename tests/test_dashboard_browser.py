@@ -1,7 +1,7 @@
-"""The dashboard as a person uses it: headless Chromium (Debian's) driven by Playwright, against
-`drivebot serve`'s own site on waitress. Screenshots of each page at phone and desktop widths
-are written to $DRIVEBOT_ARTIFACTS (default: artifacts/screenshots in the checkout), not kept
-in git."""
+"""The dashboard as a person uses it (sign in, the board, a draft's page, sign out): headless
+Chromium (Debian's) driven by Playwright, against `drivebot serve`'s own site on waitress.
+Screenshots of each page at phone and desktop widths are written to $DRIVEBOT_ARTIFACTS
+(default: artifacts/screenshots in the checkout), not kept in git."""
 
 from __future__ import annotations
 
@@ -73,6 +73,14 @@ def test_a_reviewer_signs_in_and_sees_the_board(site: str, browser: Browser, wid
     if width == "phone":  # nothing runs off the side of a phone's screen
         assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]
     shoot(page, f"board-{width}")
+    page.get_by_role(
+        "link", name="Rancangan Peraturan Bupati tentang Tarif Layanan Puskesmas"
+    ).click()
+    assert page.get_by_role("heading", level=1).inner_text().endswith("Tarif Layanan Puskesmas")
+    assert page.locator('[aria-current="step"]').inner_text().startswith("Pemeriksaan")
+    if width == "phone":
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]
+    shoot(page, f"draft-{width}")
     page.get_by_role("button", name="Keluar").click()
     page.goto(f"{site}/dasbor/")
     assert page.url.startswith(f"{site}/dasbor/masuk")

@@ -137,7 +137,9 @@ class Notices:
         for draft in drafts:  # later e-mails about each draft thread under this one
             if draft.thread_root is None:
                 self.store.set_thread_root(draft.reg, message_id)
-        self._enqueue(rendered, list(to), message_id, None, None, template, None, ())
+        queued = self._enqueue(rendered, list(to), message_id, None, None, template, None, ())
+        if queued is not None:
+            self.store.tell_of(queued, [draft.reg for draft in drafts])
 
     def _message_id(self, reg: str | None) -> str:
         number = self.store.next_value("message")

@@ -56,14 +56,23 @@ class OutboxRows:
     def outbox_rows(self, kind: str | None = None) -> list[OutboxRow]:
         """Every outbox row (of one kind), oldest first: what was queued and what became of it."""
         where, params = ("WHERE kind = ?", (kind,)) if kind else ("", ())
-        rows = self._rows(f"SELECT * FROM outbox {where} ORDER BY id", params)
-        return [
-            OutboxRow(
-                **{k: row[k] for k in OutboxRow.__dataclass_fields__}
-                | {"given_up": bool(row["given_up"])}
-            )
-            for row in rows
-        ]
+        return _outbox_rows(self._rows(f"SELECT * FROM outbox {where} ORDER BY id", params))
+
+    def tell_of(self, item_id: int, regs: list[str]) -> None:
+        """Record that the e-mail `item_id` (one to many drafts' OPD or reviewers) is about
+        each of `regs`, for their pages."""
+        for reg in regs:
+            self._write("INSERT OR IGNORE INTO email_drafts VALUES (?, ?)", (reg, item_id))
+
+    def emails_about(self, reg: str) -> list[OutboxRow]:
+        """The e-mails about one draft, oldest first: its own, and those that told of it with
+        other drafts."""
+        rows = self._rows(
+            "SELECT * FROM outbox WHERE kind = 'email' AND (reg = ? OR id IN"
+            " (SELECT outbox_id FROM email_drafts WHERE reg = ?)) ORDER BY id",
+            (reg, reg),
+        )
+        return _outbox_rows(rows)
 
     def outbox_rewrite(self, item_id: int, effect: outbox.Effect) -> None:
         """Record what an item learnt before it started (the Drive ids reserved for it)."""
@@ -124,3 +133,13 @@ class OutboxRows:
             "UPDATE outbox SET last_error = ?, failures = failures + ? WHERE id = ?",
             (error, int(counted), item_id),
         )
+
+
+def _outbox_rows(rows: list[sqlite3.Row]) -> list[OutboxRow]:
+    return [
+        OutboxRow(
+            **{k: row[k] for k in OutboxRow.__dataclass_fields__}
+            | {"given_up": bool(row["given_up"])}
+        )
+        for row in rows
+    ]

@@ -240,10 +240,17 @@ def _m012_versions_by_hash(db: sqlite3.Connection) -> None:
 
 
 def _m013_accounts(db: sqlite3.Connection) -> None:
-    """The dashboard's accounts (drivebot.state.accounts)."""
+    """The dashboard's accounts (drivebot.state.accounts); a draft's e-mails, for its page (the
+    e-mails that told of several drafts at once, each of them)."""
     _run_script(
         db,
         """
+        CREATE INDEX outbox_by_reg ON outbox(reg, kind);
+        CREATE TABLE email_drafts (       -- the drafts one e-mail told of together
+            reg TEXT NOT NULL,
+            outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+            PRIMARY KEY (reg, outbox_id)
+        );
         CREATE TABLE accounts (
             email TEXT PRIMARY KEY,        -- lower case
             role TEXT NOT NULL CHECK (role IN ('admin', 'reviewer')),

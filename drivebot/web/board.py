@@ -106,7 +106,7 @@ def build(
     kept = [draft for draft in open_drafts if filters.keeps(draft)]
     cards: dict[str, list[Card]] = {stage: [] for stage in stage_order()}
     for draft in kept:
-        cards.setdefault(draft.stage, []).append(_card(draft, clock_of(draft), today, lang))
+        cards.setdefault(draft.stage, []).append(card_of(draft, clock_of(draft), today, lang))
     columns = tuple(
         Column(
             stage,
@@ -128,7 +128,7 @@ def build(
     )
 
 
-def _card(draft: Draft, clock: StageClock | None, today: date, lang: str) -> Card:
+def card_of(draft: Draft, clock: StageClock | None, today: date, lang: str) -> Card:
     return Card(
         reg=draft.reg,
         title=draft.title,

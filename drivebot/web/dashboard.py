@@ -9,7 +9,9 @@ or as soon as the account's password or role changes or it is removed (drivebot.
 session stamp is checked on every request). Every form carries the session's CSRF token; a
 POST without it is refused before anything else looks at it.
 
-Reads only: each serving thread has its own read-only connection to the state store.
+Pages: the board (drivebot.web.board), a draft's page (drivebot.web.draft_page) with the
+versions' stored copies as downloads. Reads only: each serving thread has its own read-only
+connection to the state store.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, g, redirect, request, session, url_for
+from flask import Blueprint, Flask, g, redirect, request, send_file, session, url_for
 from werkzeug.wrappers.response import Response
 
 from drivebot import i18n
@@ -33,7 +35,7 @@ from drivebot.clock import Clock, iso_utc, system_clock
 from drivebot.config import Config
 from drivebot.state.accounts import Account
 from drivebot.state.store import Store
-from drivebot.web import board
+from drivebot.web import board, draft_page
 from drivebot.web.accounts import Throttle, password_matches, session_stamp
 from drivebot.web.pages import render_page
 
@@ -151,6 +153,31 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
             lang,
         )
         return page("board.html.j2", board=built, filters=filters, today=today)
+
+    @bp.get("/rancangan/<reg>")
+    def draft(reg: str) -> tuple[str, int]:
+        found = store().draft(reg)
+        if found is None:
+            return page("message.html.j2", 404, heading=words["no_draft"], text=reg)
+        config = setup.config
+        today = setup.clock().astimezone(config.tz).date()
+        shown = draft_page.build(
+            config, store(), found, clock_of(config, store(), found, today), today, lang
+        )
+        return page("draft.html.j2", d=shown)
+
+    @bp.get("/rancangan/<reg>/versi/<kind>/<int:number>")
+    def version_file(reg: str, kind: str, number: int) -> Any:
+        """The copy of a version drivebot keeps in the workspace, as a download."""
+        version = next(
+            (v for v in store().versions(reg) if v.kind.value == kind and v.version == number),
+            None,
+        )
+        root = setup.config.workspace.resolve()
+        path = (root / version.stored_path).resolve() if version else None
+        if version is None or path is None or not path.is_relative_to(root) or not path.is_file():
+            return page("message.html.j2", 404, heading=words["no_file"], text=reg)
+        return send_file(path, as_attachment=True, download_name=version.file_name)
 
     return bp
 
