@@ -280,3 +280,102 @@ def test_an_unknown_draft_or_version_is_not_found_and_none_is_shown_signed_out(
     assert client.get("/dasbor/rancangan/HK-2026-9999").status_code == 404
     assert client.get(f"/dasbor/rancangan/{reg}/versi/draft/7").status_code == 404
     assert client.get(f"/dasbor/rancangan/{reg}/versi/final/1").status_code == 404
+
+
+def sent_about(workspace: Path, reg: str) -> list[tuple[str, str]]:
+    """(subject, recipients) of every e-mail sent about `reg` alone, by the time sent."""
+    from email import message_from_bytes, policy
+
+    sent = workspace / "mail" / "sent"
+    messages = [
+        message_from_bytes(path.read_bytes(), policy=policy.default)
+        for sub in ("new", "cur")
+        if (sent / sub).is_dir()
+        for path in (sent / sub).iterdir()
+    ]
+    messages.sort(key=lambda m: m["Date"].datetime)
+    return [(str(m["Subject"]), str(m["To"])) for m in messages if f"[{reg}]" in str(m["Subject"])]
+
+
+def command(client: FlaskClient, reg: str, **form: str):
+    page = client.get(f"/dasbor/rancangan/{reg}").get_data(as_text=True)
+    return client.post(f"/dasbor/rancangan/{reg}/perintah", data={"csrf": csrf_of(page), **form})
+
+
+def test_approving_from_the_page_does_what_the_command_line_does(
+    client: FlaskClient, workspace: Path
+) -> None:
+    by_page, by_cli = reg_of(workspace, "Retribusi"), reg_of(workspace, "Puskesmas")
+    sign_in(client)
+    answer = command(client, by_page, command="approve")
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == f"/dasbor/rancangan/{by_page}"
+    assert cli(workspace, "approve", by_cli)[0] == 0
+    store = bootstrap.store(load(workspace), readonly=True)
+    assert store.draft(by_page).stage == store.draft(by_cli).stage == "harmonisasi"
+
+    def said(reg: str) -> list[tuple[str, str]]:  # each e-mail, with the draft named "X"
+        title = store.draft(reg).title
+        return sorted(
+            (s.replace(reg, "X").replace(title, "X"), to) for s, to in sent_about(workspace, reg)
+        )
+
+    assert said(by_page) and said(by_page) == said(by_cli)  # the same e-mails to the same people
+    (approved,) = [e for e in store.history(by_page) if e.to_stage == "harmonisasi"]
+    assert approved.actor == f"{ADMIN} (dasbor)"
+    shown = client.get(f"/dasbor/rancangan/{by_page}").get_data(as_text=True)
+    assert "Rancangan disetujui. OPD dan admin telah diberi tahu." in shown
+    assert "kabag@sbtkab.example (dasbor)" in shown  # in the timeline
+
+
+def test_a_command_that_no_longer_applies_is_refused_and_changes_nothing(
+    client: FlaskClient, workspace: Path
+) -> None:
+    reg = reg_of(workspace, "Retribusi")
+    sign_in(client)
+    page = client.get(f"/dasbor/rancangan/{reg}").get_data(as_text=True)
+    token = csrf_of(page)
+    assert 'value="approve"' in page and 'value="reopen"' not in page
+    client.post(f"/dasbor/rancangan/{reg}/perintah", data={"csrf": token, "command": "approve"})
+    before = len(sent_about(workspace, reg))
+    again = client.post(
+        f"/dasbor/rancangan/{reg}/perintah", data={"csrf": token, "command": "approve"}
+    )
+    shown = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "Perintah tidak dijalankan:" in shown
+    assert len(sent_about(workspace, reg)) == before  # nothing sent twice
+    assert 'value="approve"' not in shown  # no longer offered
+
+
+def test_ending_a_draft_is_for_admins_and_needs_a_reason(
+    client: FlaskClient, workspace: Path
+) -> None:
+    reg = reg_of(workspace, "Sekolah")
+    code, _ = cli(workspace, "user", "add", "analis.hukum@sbtkab.example", "--password-stdin",
+                  stdin=PASSWORD + "\n")  # fmt: skip
+    assert code == 0
+    sign_in(client, email="analis.hukum@sbtkab.example")
+    page = client.get(f"/dasbor/rancangan/{reg}").get_data(as_text=True)
+    assert 'value="withdraw"' not in page and 'value="approve"' in page
+    command(client, reg, command="withdraw", reason="OPD menarik rancangan")
+    store = bootstrap.store(load(workspace), readonly=True)
+    assert store.draft(reg).stage == "pemeriksaan"
+    assert "Perintah ini hanya untuk admin." in client.get(f"/dasbor/rancangan/{reg}").get_data(
+        as_text=True
+    )
+    client.post("/dasbor/keluar", data={"csrf": csrf_of(page)})
+    sign_in(client)
+    command(client, reg, command="withdraw", reason="  ")
+    assert store.draft(reg).stage == "pemeriksaan"  # no reason, nothing done
+    command(client, reg, command="withdraw", reason="OPD menarik rancangan untuk dikaji ulang")
+    assert store.draft(reg).stage == "ditarik"
+    assert any("OPD menarik rancangan untuk dikaji ulang" in e.reason for e in store.history(reg))
+
+
+def test_a_command_without_the_csrf_token_is_refused(client: FlaskClient, workspace: Path) -> None:
+    reg = reg_of(workspace, "Retribusi")
+    sign_in(client)
+    answer = client.post(f"/dasbor/rancangan/{reg}/perintah", data={"command": "approve"})
+    assert answer.status_code == 400
+    store = bootstrap.store(load(workspace), readonly=True)
+    assert store.draft(reg).stage == "pemeriksaan"

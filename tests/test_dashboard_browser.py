@@ -98,3 +98,22 @@ def test_a_form_posted_without_its_token_is_refused(site: str, browser: Browser)
     page.goto(f"{site}/dasbor/")
     assert page.url.startswith(f"{site}/dasbor/masuk")  # still not signed in
     context.close()
+
+
+def test_a_reviewer_approves_from_the_drafts_page(site: str, browser: Browser) -> None:
+    page = browser.new_context().new_page()
+    page.goto(f"{site}/dasbor/masuk")
+    page.get_by_label("Alamat e-mail").fill(ADMIN)
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.get_by_role(
+        "link", name="Rancangan Peraturan Bupati tentang Bantuan Operasional Sekolah Daerah"
+    ).click()
+    page.get_by_role("button", name="Setujui").focus()
+    page.keyboard.press("Enter")  # by keyboard, as anyone may
+    assert page.get_by_role("status").inner_text() == (
+        "Rancangan disetujui. OPD dan admin telah diberi tahu."
+    )
+    assert page.locator('[aria-current="step"]').inner_text().startswith("Harmonisasi")
+    shoot(page, "draft-commands-desktop")
+    page.context.close()

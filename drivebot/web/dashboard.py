@@ -10,8 +10,9 @@ session stamp is checked on every request). Every form carries the session's CSR
 POST without it is refused before anything else looks at it.
 
 Pages: the board (drivebot.web.board), a draft's page (drivebot.web.draft_page) with the
-versions' stored copies as downloads. Reads only: each serving thread has its own read-only
-connection to the state store.
+versions' stored copies as downloads and the commands a reviewer or admin may give
+(drivebot.web.draft_commands). The pages read through each serving thread's own read-only
+connection to the state store; a command goes through the application, as the CLI's do.
 """
 
 from __future__ import annotations
@@ -26,16 +27,30 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, g, redirect, request, send_file, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    g,
+    get_flashed_messages,
+    redirect,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from werkzeug.wrappers.response import Response
 
 from drivebot import i18n
 from drivebot.app.clocks import clock_of
+from drivebot.app.commands import Commands
 from drivebot.clock import Clock, iso_utc, system_clock
 from drivebot.config import Config
+from drivebot.errors import Explained
+from drivebot.events import Rejected
 from drivebot.state.accounts import Account
 from drivebot.state.store import Store
-from drivebot.web import board, draft_page
+from drivebot.web import board, draft_commands, draft_page
 from drivebot.web.accounts import Throttle, password_matches, session_stamp
 from drivebot.web.pages import render_page
 
@@ -48,6 +63,9 @@ _OPEN_ENDPOINTS = {"dashboard.sign_in"}  # reachable without a session
 @dataclass
 class DashboardSetup:
     open_store: Callable[[], Store]  # read-only; called once per serving thread
+    # The application's commands (a store that writes, the Drive, the mailbox), for a draft
+    # page's buttons; built on a thread's first command. None: the pages only read.
+    open_commands: Callable[[], Commands] | None
     config: Config
     secret_key: bytes
     secure_cookies: bool
@@ -93,6 +111,7 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
             csrf=_csrf_token(),
             url_for=url_for,
             longdate=lambda day: i18n.long_date(lang, day),
+            label=lambda stage: i18n.stage_label(lang, stage),
             **context,
         ), status
 
@@ -164,7 +183,31 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
         shown = draft_page.build(
             config, store(), found, clock_of(config, store(), found, today), today, lang
         )
-        return page("draft.html.j2", d=shown)
+        offered = draft_commands.offer(config, found, g.account) if setup.open_commands else None
+        return page(
+            "draft.html.j2",
+            d=shown,
+            offer=offered,
+            said=get_flashed_messages(with_categories=True),
+        )
+
+    @bp.post("/rancangan/<reg>/perintah")
+    def command(reg: str) -> Any:
+        """A button of the draft's page: done, then back to the page saying so (or why not)."""
+        if setup.open_commands is None:
+            return page("message.html.j2", 404, heading=words["no_draft"], text=reg)
+        if not hasattr(local, "commands"):
+            local.commands = setup.open_commands()
+        try:
+            draft_commands.give(local.commands, reg, request.form, g.account)
+        except Rejected as refused:
+            why = i18n.text(lang, f"refusal.{refused.reason.value}")
+            flash(words["refused"].format(why=why), "bad")
+        except Explained as refused:
+            flash(refused.text(lang), "bad")
+        else:
+            flash(words[f"done_{request.form['command']}"], "ok")
+        return redirect(url_for("dashboard.draft", reg=reg))
 
     @bp.get("/rancangan/<reg>/versi/<kind>/<int:number>")
     def version_file(reg: str, kind: str, number: int) -> Any:
