@@ -118,6 +118,7 @@ def web(config: Config, lang: str, clock: Clock = system_clock) -> Flask:
         health=health,
         dashboard=DashboardSetup(
             open_store=lambda: store(config, clock, readonly=True),
+            open_sessions=lambda: store(config, clock),
             open_commands=lambda: app(config, clock).commands,
             config=config,
             secret_key=session_key(config.workspace),

@@ -16,6 +16,9 @@ import hashlib
 import re
 import unicodedata
 from pathlib import PurePath
+from typing import Any
+
+from markupsafe import Markup
 
 MAX_NAME_BYTES = 255  # one path component, on every common file system
 
@@ -57,6 +60,14 @@ def shown(text: str) -> str:
         return text
     text = _SURROGATE.sub(lambda m: f"[0x{ord(m.group()) - 0xDC00:02x}]", text)
     return _INVISIBLE.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
+def shown_value(value: Any) -> Any:
+    """What a template prints (jinja2's `finalize`): every string `shown`; escaped HTML stays
+    escaped HTML (shown only adds plain ASCII)."""
+    if isinstance(value, Markup):
+        return Markup(shown(str(value)))
+    return shown(value) if isinstance(value, str) else value
 
 
 def key(name: str) -> str:

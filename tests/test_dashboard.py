@@ -379,3 +379,99 @@ def test_a_command_without_the_csrf_token_is_refused(client: FlaskClient, worksp
     assert answer.status_code == 400
     store = bootstrap.store(load(workspace), readonly=True)
     assert store.draft(reg).stage == "pemeriksaan"
+
+
+def test_a_copied_cookie_is_worth_nothing_after_signing_out(client: FlaskClient) -> None:
+    sign_in(client)
+    board = client.get("/dasbor/").get_data(as_text=True)
+    copied = client.get_cookie("drivebot_dasbor", path="/dasbor")
+    assert copied is not None
+    client.post("/dasbor/keluar", data={"csrf": csrf_of(board)})
+    client.set_cookie("drivebot_dasbor", copied.value, path="/dasbor", secure=True)
+    assert client.get("/dasbor/").status_code == 302
+
+
+def test_failures_from_one_place_do_not_keep_the_account_out_elsewhere(
+    client: FlaskClient,
+) -> None:
+    def from_(address: str, password: str):
+        form = client.get("/dasbor/masuk").get_data(as_text=True)
+        return client.post(
+            "/dasbor/masuk",
+            data={"email": ADMIN, "password": password, "csrf": csrf_of(form)},
+            environ_overrides={"REMOTE_ADDR": address},
+        )
+
+    for _ in range(accounts.FREE_FAILURES):
+        assert from_("203.0.113.9", "tebakan-tebakan").status_code == 401
+    assert from_("203.0.113.9", PASSWORD).status_code == 429  # the guesser waits
+    assert from_("10.20.30.40", PASSWORD).status_code == 302  # the admin, at the office
+
+
+def test_every_attempt_counts_until_it_succeeds() -> None:
+    """Requests sent at once: each is counted when allowed, before its password is checked."""
+    throttle = accounts.Throttle(clock=lambda: 100.0)
+    keys = [("pair:x", 2)]
+    assert [throttle.attempt(keys) for _ in range(3)] == [0, 0, accounts.FIRST_WAIT]
+    throttle.succeeded(keys)
+    assert throttle.attempt(keys) == 0
+
+
+def test_a_role_change_ends_the_accounts_sessions(client: FlaskClient, workspace: Path) -> None:
+    sign_in(client)
+    code, _ = cli(workspace, "user", "add", ADMIN, "--role", "reviewer", "--password-stdin",
+                  stdin=PASSWORD + "\n")  # fmt: skip
+    assert code == 0 and client.get("/dasbor/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "target", ["/dasbor/\r\nSet-Cookie: x=1", "/dasbor/../", "/dasbor//evil.example", "/"]
+)
+def test_an_odd_destination_after_signing_in_leads_to_the_board(
+    client: FlaskClient, target: str
+) -> None:
+    form = client.get("/dasbor/masuk").get_data(as_text=True)
+    answer = client.post(
+        "/dasbor/masuk",
+        data={"email": ADMIN, "password": PASSWORD, "csrf": csrf_of(form), "next": target},
+    )
+    assert answer.status_code == 302 and answer.headers["Location"] == "/dasbor/"
+
+
+def test_a_damaged_session_key_stops_serve_with_a_clear_error(workspace: Path) -> None:
+    from drivebot.errors import ConfigError
+    from drivebot.web.dashboard import SESSION_KEY_NAME
+
+    (workspace / SESSION_KEY_NAME).write_bytes(b"short")
+    with pytest.raises(ConfigError, match="too short"):
+        bootstrap.web(load(workspace), "id")
+
+
+def test_the_board_counts_years_in_the_offices_time_zone(workspace: Path) -> None:
+    """Seram Bagian Timur keeps WIT (UTC+9): a draft received at 03:00 on New Year's Day is
+    of the new year, as its registration number is."""
+    from dataclasses import replace
+    from zoneinfo import ZoneInfo
+
+    from drivebot.web.board import Filters, received_year
+
+    draft = bootstrap.store(load(workspace), readonly=True).drafts()[0]
+    new_year = replace(draft, created_at="2026-12-31T18:00:00+00:00")
+    wit = ZoneInfo("Asia/Jayapura")
+    assert received_year(new_year, wit) == "2027"
+    assert Filters(year="2027").keeps(new_year, wit) and not Filters(year="2026").keeps(
+        new_year, wit
+    )
+
+
+def test_hidden_characters_in_a_title_are_shown_on_the_board(
+    client: FlaskClient, workspace: Path
+) -> None:
+    """A right-to-left override in a file's name could make "fdp.exe" read as "exe.pdf"."""
+    inbox = workspace / "drive" / "00 Masuk" / "BPKAD"
+    (inbox / "Ranperbup Pajak\u202efdp.docx").write_bytes(draft_docx(subject="", articles=()))
+    service = bootstrap.app(load(workspace))
+    service.cycle()
+    sign_in(client)
+    board = client.get("/dasbor/").get_data(as_text=True)
+    assert "\u202e" not in board and "[U+202E]" in board

@@ -10,7 +10,7 @@ import json
 import os
 import re
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -543,3 +543,36 @@ def test_what_a_killed_run_left_is_cleared_at_the_next_start(tmp_path):
     quarantine = tmp_path / "drive" / app.config.folders[Folder.QUARANTINE]
     assert not quarantine.exists() or list(quarantine.iterdir()) == []
     assert [p for p in whole if not p.exists() and p.name != ".drivebot.lock"] == []
+
+
+class ReserveFails(LocalDrive):
+    """Reserving Drive ids for the next outbox item times out, once."""
+
+    failed = False
+
+    def reserve_ids(self, count):
+        if not self.failed:
+            self.failed = True
+            raise TransientError("timed out")
+        return super().reserve_ids(count)
+
+
+def test_an_item_carried_out_is_marked_done_even_when_the_next_one_cannot_start(tmp_path):
+    """An item is marked done in the transaction that starts the next (drivebot.app.effects):
+    when the next cannot start, the mark must still be written, or the item is done again."""
+    write_config(tmp_path)
+    config = load(tmp_path)
+    now = [datetime.now(UTC)]
+    drive = ReserveFails(tmp_path / "drive", config.folders, 0)
+    app = service(tmp_path, drive=drive, clock=lambda: now[0])
+    drop(tmp_path, "Ranperbup.docx", draft_docx())
+    app.cycle()
+    rows = app.store.outbox_rows()
+    assert [row.kind for row in rows if row.last_error] == ["review_copy"]
+    carried = [row for row in rows if row.attempts and row.last_error is None]
+    assert carried and all(row.done_at for row in carried)  # none left open behind the failure
+    now[0] += timedelta(minutes=5)  # past the failed item's backoff
+    app.cycle()
+    assert app.store.pending() == []
+    ids = [m["Message-ID"] for m in sent(tmp_path)]
+    assert len(ids) == len(set(ids)) == 2

@@ -16,7 +16,7 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined, pass_context
 from markupsafe import Markup, escape
 
 from drivebot import i18n
-from drivebot.naming import shown
+from drivebot.naming import shown_value
 
 
 def _template_root() -> Traversable:
@@ -42,7 +42,9 @@ def message_names(lang: str) -> set[str]:
 def environment(fmt: str) -> Environment:
     # StrictUndefined: a missing value is a bug to see in tests, not a blank in a sent e-mail.
     env = Environment(
-        finalize=_shown,
+        # Names and notes written by others may hold invisible or direction-changing
+        # characters (a right-to-left override disguises a file's extension).
+        finalize=shown_value,
         loader=FunctionLoader(_load),
         autoescape=fmt == "html",
         undefined=StrictUndefined,
@@ -59,14 +61,6 @@ def environment(fmt: str) -> Environment:
         paras=_html_paras if fmt == "html" else _text_paras, nl2br=_nl2br, longdate=_long_date
     )
     return env
-
-
-def _shown(value: Any) -> Any:
-    """Every value a template prints: names and notes written by others may hold invisible or
-    direction-changing characters (a right-to-left override disguises a file's extension)."""
-    if isinstance(value, Markup):
-        return Markup(shown(str(value)))  # shown only adds plain ASCII: still safe HTML
-    return shown(value) if isinstance(value, str) else value
 
 
 @pass_context

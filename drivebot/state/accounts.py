@@ -1,12 +1,14 @@
 """The state store's dashboard accounts (drivebot.web.accounts signs people in with them).
 
-On the local backend a reviewer or admin signs in with a password set by `drivebot user add`;
-only its argon2 hash is kept. On Google they sign in with their Workspace account, and the row
-holds no password. A removed account's row stays (the audit log names it) with `removed_at`.
+A reviewer or admin signs in with a password set by `drivebot user add`; only its argon2 hash is
+kept (the column may be empty, for an account that signs in another way). A removed account's
+row stays (the audit log names it) with `removed_at`. A signed-in session is a row too, so
+signing out ends it on the server: a copied cookie is worth nothing after.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
@@ -63,6 +65,38 @@ class AccountRows:
 
     def accounts(self) -> list[Account]:
         return [_account(row) for row in self._rows("SELECT * FROM accounts ORDER BY email")]
+
+    # --- sessions: the cookie holds a random token; only its hash is kept -----------------
+
+    def start_session(self, token: str, email: str, stamp: str, started_at: str) -> None:
+        self._write(
+            "INSERT INTO sessions VALUES (?, ?, ?, ?, NULL)",
+            (_digest(token), email.lower(), stamp, started_at),
+        )
+
+    def session(self, token: str) -> Session | None:
+        row = self._row(
+            "SELECT * FROM sessions WHERE token_sha256 = ? AND ended_at IS NULL", (_digest(token),)
+        )
+        if row is None:
+            return None
+        return Session(row["email"], row["stamp"], row["started_at"])
+
+    def end_session(self, token: str) -> None:
+        self._write(
+            "UPDATE sessions SET ended_at = ? WHERE token_sha256 = ?", (self.now(), _digest(token))
+        )
+
+
+@dataclass(frozen=True)
+class Session:
+    email: str
+    stamp: str
+    started_at: str
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _account(row: sqlite3.Row) -> Account:

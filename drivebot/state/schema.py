@@ -257,6 +257,13 @@ def _m013_accounts(db: sqlite3.Connection) -> None:
             password_hash TEXT,            -- argon2 (none for a Google account)
             created_at TEXT NOT NULL,
             removed_at TEXT
+        );
+        CREATE TABLE sessions (            -- signed-in dashboard sessions
+            token_sha256 TEXT PRIMARY KEY,  -- the cookie holds the token, the store its hash
+            email TEXT NOT NULL REFERENCES accounts(email),
+            stamp TEXT NOT NULL,           -- drivebot.web.accounts.session_stamp at sign-in
+            started_at TEXT NOT NULL,
+            ended_at TEXT
         )
         """,
     )

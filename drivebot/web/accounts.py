@@ -5,11 +5,13 @@ its RFC 9106 defaults): a stolen state file does not give the passwords away. An
 removed account is checked against a stand-in hash, so the time taken does not tell which
 e-mail addresses have accounts.
 
-Failures are counted per e-mail address and per client address, in the server's memory (a
-restart forgets them, as it forgets nothing else that matters): the first FREE_FAILURES in
-WINDOW seconds cost nothing, then each further attempt must wait, twice as long as the last,
-up to MOST_WAIT. A correct password given while waiting is refused too, or guessing would only
-be slowed for wrong ones.
+Failures are counted in the server's memory (a restart forgets them, as it forgets nothing
+else that matters) per e-mail address and client together, and per client alone: the first
+FREE_FAILURES (CLIENT_FREE_FAILURES for a client, which may be a whole office behind one
+address) in WINDOW seconds cost nothing, then each further attempt must wait, twice as long as
+the last, up to MOST_WAIT. A correct password given while waiting is refused too, or guessing
+would only be slowed for wrong ones. Not per address alone: then anyone who knows an admin's
+address could keep the admin out.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import cache
 
@@ -28,6 +31,7 @@ from drivebot.state.accounts import Account
 
 MIN_PASSWORD = 10  # characters; NIST SP 800-63B asks for at least 8
 FREE_FAILURES = 5
+CLIENT_FREE_FAILURES = 20
 WINDOW = 15 * 60  # seconds
 FIRST_WAIT, MOST_WAIT = 2, 15 * 60  # seconds
 _KEYS_KEPT = 10_000
@@ -64,38 +68,41 @@ def session_stamp(account: Account) -> str:
 
 
 class Throttle:
-    """Failed sign-ins per key (an e-mail address, a client address), thread-safe."""
+    """Sign-in attempts per key, thread-safe. An attempt counts as a failure from the moment it
+    is allowed until it succeeds, so requests sent at once cannot all slip through while the
+    first one's password is still being checked."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic):
         self._clock = clock
-        self._failures: dict[str, list[float]] = {}
+        self._failures: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def wait(self, keys: Iterable[str]) -> int:
-        """Seconds before any of `keys` may try again (0: now)."""
+    def attempt(self, keys: Iterable[tuple[str, int]]) -> int:
+        """Seconds before any of `keys` (each with the failures it may have for free) may try
+        again; 0 when it may now, and then the attempt is counted."""
         now = self._clock()
         with self._lock:
-            return max((self._wait(key, now) for key in keys), default=0)
+            keys = list(keys)
+            wait = max((self._wait(key, free, now) for key, free in keys), default=0)
+            if not wait:
+                for key, _ in keys:
+                    self._failures[key] = [*self._recent(key, now), now]
+                    self._failures.move_to_end(key)
+                while len(self._failures) > _KEYS_KEPT:  # addresses sprayed by a script
+                    self._failures.popitem(last=False)
+            return wait
 
-    def failed(self, keys: Iterable[str]) -> None:
-        now = self._clock()
+    def succeeded(self, keys: Iterable[tuple[str, int]]) -> None:
         with self._lock:
-            if len(self._failures) > _KEYS_KEPT:  # addresses sprayed by a script: forget old
-                self._failures = {
-                    key: times for key, times in self._failures.items() if now - times[-1] < WINDOW
-                }
-            for key in keys:
-                recent = [at for at in self._failures.get(key, []) if now - at < WINDOW]
-                self._failures[key] = [*recent, now]
-
-    def succeeded(self, keys: Iterable[str]) -> None:
-        with self._lock:
-            for key in keys:
+            for key, _ in keys:
                 self._failures.pop(key, None)
 
-    def _wait(self, key: str, now: float) -> int:
-        recent = [at for at in self._failures.get(key, []) if now - at < WINDOW]
-        over = len(recent) - FREE_FAILURES
+    def _recent(self, key: str, now: float) -> list[float]:
+        return [at for at in self._failures.get(key, []) if now - at < WINDOW]
+
+    def _wait(self, key: str, free: int, now: float) -> int:
+        recent = self._recent(key, now)
+        over = len(recent) - free
         if over < 0:
             return 0
         wait = min(FIRST_WAIT * 2**over, MOST_WAIT)

@@ -1,8 +1,9 @@
 """The dashboard's board: every open draft as a card in its stage's column, the flowchart's
-stages as columns, filtered and searched as the request asks.
+stages as columns, filtered and searched as the request asks. Dates are the office's (its time
+zone), as the registration numbers' years are.
 
 Pure over what it is given (the drafts, their stage clocks, the day): drivebot.web.dashboard
-reads the store and renders. A column shows at most COLUMN_SHOWN cards, the latest first (then
+reads the store and renders. A column shows at most COLUMN_SHOWN cards, the most overdue first (then
 the longest waiting); the rest are counted, and the filters narrow them down.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, tzinfo
 
 from drivebot import i18n
 from drivebot.deadlines import StageClock
@@ -35,13 +36,13 @@ class Filters:
 
         return cls(arg("opd"), arg("jenis"), arg("pemeriksa"), arg("tahun"), arg("q"))
 
-    def keeps(self, draft: Draft) -> bool:
+    def keeps(self, draft: Draft, tz: tzinfo | None) -> bool:
         query = self.query.casefold()
         return (
             (not self.opd or draft.opd == self.opd)
             and (not self.product_type or draft.product_type.value == self.product_type)
             and (not self.reviewer or (draft.assignee or "") == self.reviewer)
-            and (not self.year or draft.created_at[:4] == self.year)
+            and (not self.year or received_year(draft, tz) == self.year)
             and (not query or query in draft.reg.casefold() or query in draft.title.casefold())
         )
 
@@ -101,12 +102,13 @@ def build(
     filters: Filters,
     today: date,
     lang: str,
+    tz: tzinfo | None,
 ) -> Board:
     open_drafts = [draft for draft in drafts if is_open(draft.stage)]
-    kept = [draft for draft in open_drafts if filters.keeps(draft)]
+    kept = [draft for draft in open_drafts if filters.keeps(draft, tz)]
     cards: dict[str, list[Card]] = {stage: [] for stage in stage_order()}
     for draft in kept:
-        cards.setdefault(draft.stage, []).append(card_of(draft, clock_of(draft), today, lang))
+        cards.setdefault(draft.stage, []).append(card_of(draft, clock_of(draft), today, lang, tz))
     columns = tuple(
         Column(
             stage,
@@ -123,24 +125,31 @@ def build(
         late=sum(1 for stacked in cards.values() for card in stacked if card.late),
         opds=tuple(sorted({d.opd for d in open_drafts})),
         reviewers=tuple(sorted({d.assignee for d in open_drafts if d.assignee})),
-        years=tuple(sorted({d.created_at[:4] for d in open_drafts}, reverse=True)),
+        years=tuple(sorted({received_year(d, tz) for d in open_drafts}, reverse=True)),
         types=tuple((t.value, i18n.product_name(lang, t)) for t in ProductType),
     )
 
 
-def card_of(draft: Draft, clock: StageClock | None, today: date, lang: str) -> Card:
+def card_of(
+    draft: Draft, clock: StageClock | None, today: date, lang: str, tz: tzinfo | None
+) -> Card:
     return Card(
         reg=draft.reg,
         title=draft.title,
         opd=draft.opd,
         type_name=i18n.product_name(lang, draft.product_type),
         version=draft.version,
-        days_in_stage=clock.days_in_stage if clock else _calendar_days(draft.stage_since, today),
+        days_in_stage=clock.days_in_stage if clock else _days_since(draft.stage_since, today, tz),
         late=clock.late if clock else 0,
         due=clock.due if clock else None,
         assignee=draft.assignee,
     )
 
 
-def _calendar_days(since: str, today: date) -> int:
-    return max(0, (today - date.fromisoformat(since[:10])).days)
+def received_year(draft: Draft, tz: tzinfo | None) -> str:
+    """The year the office received the draft, in its time zone (as its number says)."""
+    return str(datetime.fromisoformat(draft.created_at).astimezone(tz).year)
+
+
+def _days_since(since: str, today: date, tz: tzinfo | None) -> int:
+    return max(0, (today - datetime.fromisoformat(since).astimezone(tz).date()).days)

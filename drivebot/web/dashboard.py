@@ -17,8 +17,10 @@ connection to the state store; a command goes through the application, as the CL
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import os
+import posixpath
 import secrets
 import threading
 from collections.abc import Callable
@@ -46,23 +48,33 @@ from drivebot.app.clocks import clock_of
 from drivebot.app.commands import Commands
 from drivebot.clock import Clock, iso_utc, system_clock
 from drivebot.config import Config
-from drivebot.errors import Explained
+from drivebot.errors import ConfigError, Explained
 from drivebot.events import Rejected
 from drivebot.state.accounts import Account
 from drivebot.state.store import Store
 from drivebot.web import board, draft_commands, draft_page
-from drivebot.web.accounts import Throttle, password_matches, session_stamp
+from drivebot.web.accounts import (
+    CLIENT_FREE_FAILURES,
+    FREE_FAILURES,
+    Throttle,
+    password_matches,
+    session_stamp,
+)
 from drivebot.web.pages import render_page
 
 PREFIX = "/dasbor"
 SESSION_KEY_NAME = "dashboard_session.key"
+_KEY_BYTES = 32
 SESSION_HOURS = 8  # a working day; then sign in again
+_LIFETIME = timedelta(hours=SESSION_HOURS)
+CLIENT_FREE = CLIENT_FREE_FAILURES
 _OPEN_ENDPOINTS = {"dashboard.sign_in"}  # reachable without a session
 
 
 @dataclass
 class DashboardSetup:
     open_store: Callable[[], Store]  # read-only; called once per serving thread
+    open_sessions: Callable[[], Store]  # one that writes: signing in and out, nothing else
     # The application's commands (a store that writes, the Drive, the mailbox), for a draft
     # page's buttons; built on a thread's first command. None: the pages only read.
     open_commands: Callable[[], Commands] | None
@@ -100,6 +112,12 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
         opened: Store = local.store
         return opened
 
+    def sessions() -> Store:
+        if not hasattr(local, "sessions"):
+            local.sessions = setup.open_sessions()
+        opened: Store = local.sessions
+        return opened
+
     def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
         account: Account | None = g.get("account")
         return render_page(
@@ -134,28 +152,32 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
         if request.method == "GET":
             return page("signin.html.j2", next=target, error=None, email="")
         email = request.form.get("email", "").strip().lower()[:254]
-        keys = (f"email:{email}", f"client:{request.remote_addr}")
-        wait = setup.throttle.wait(keys)
+        client = request.remote_addr or "-"
+        keys = ((f"pair:{email}\n{client}", FREE_FAILURES), (f"client:{client}", CLIENT_FREE))
+        wait = setup.throttle.attempt(keys)
         if wait:
-            error = words["wait"].format(seconds=wait)
+            error = _wait_words(words, wait)
             return page("signin.html.j2", 429, next=target, error=error, email=email)
         account = store().account(email) if email else None
+        # `account is None` can only be true where the password did not match (for mypy).
         if not password_matches(account, request.form.get("password", "")) or account is None:
-            setup.throttle.failed(keys)
             return page("signin.html.j2", 401, next=target, error=words["wrong"], email=email)
         setup.throttle.succeeded(keys)
+        token = secrets.token_urlsafe(32)
+        with sessions().transaction():
+            sessions().start_session(
+                token, account.email, session_stamp(account), iso_utc(setup.clock())
+            )
         session.clear()  # nothing of a session from before signing in carries over
         session.permanent = True
-        session.update(
-            email=account.email,
-            stamp=session_stamp(account),
-            at=iso_utc(setup.clock()),
-            csrf=secrets.token_urlsafe(32),
-        )
+        session.update(sid=token, csrf=secrets.token_urlsafe(32))
         return redirect(target)
 
     @bp.post("/keluar")
     def sign_out() -> Response:
+        """Ends the session on the server too: a copy of the cookie is worth nothing after."""
+        with sessions().transaction():
+            sessions().end_session(str(session.get("sid", "")))
         session.clear()
         return redirect(url_for("dashboard.sign_in"))
 
@@ -170,6 +192,7 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
             filters,
             today,
             lang,
+            config.tz,
         )
         return page("board.html.j2", board=built, filters=filters, today=today)
 
@@ -229,12 +252,19 @@ def session_key(workspace: Path) -> bytes:
     """The key the dashboard's session cookies are signed with, made on first use and kept in
     the workspace (readable by its owner only). Deleting the file signs everyone out."""
     path = workspace / SESSION_KEY_NAME
-    try:
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
-            out.write(secrets.token_bytes(32))
-    except FileExistsError:
-        pass
-    return path.read_bytes()
+    if not path.exists():
+        # Written whole under another name, then linked: a second `serve` starting at the same
+        # moment, or a crash, never leaves a short key behind.
+        spare = workspace / f".{SESSION_KEY_NAME}.{secrets.token_hex(4)}"
+        with os.fdopen(os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(secrets.token_bytes(_KEY_BYTES))
+        with contextlib.suppress(FileExistsError):
+            os.link(spare, path)
+        spare.unlink()
+    key = path.read_bytes()
+    if len(key) < _KEY_BYTES:
+        raise ConfigError("session_key_short", path=path)
+    return key
 
 
 def _csrf_token() -> str:
@@ -251,24 +281,34 @@ def _csrf_ok() -> bool:
 
 
 def _signed_in(store: Store, clock: Clock) -> Account | None:
-    """The session's account, while the session is young enough and the account unchanged."""
-    email, stamp, at = session.get("email"), session.get("stamp"), session.get("at")
-    if not (isinstance(email, str) and isinstance(stamp, str) and isinstance(at, str)):
+    """The session's account, while the session is open and young enough and the account is
+    unchanged since signing in."""
+    token = session.get("sid")
+    found = store.session(token) if isinstance(token, str) else None
+    if found is None:
         return None
-    try:
-        started = datetime.fromisoformat(at)
-    except ValueError:
+    if not timedelta(0) <= clock() - datetime.fromisoformat(found.started_at) < _LIFETIME:
         return None
-    if not timedelta(0) <= clock() - started < timedelta(hours=SESSION_HOURS):
-        return None
-    account = store.account(email)
+    account = store.account(found.email)
     if account is None or not account.active:
         return None
-    return account if hmac.compare_digest(session_stamp(account), stamp) else None
+    return account if hmac.compare_digest(session_stamp(account), found.stamp) else None
+
+
+def _wait_words(words: dict[str, str], seconds: int) -> str:
+    if seconds >= 120:
+        return words["wait_minutes"].format(minutes=(seconds + 59) // 60)
+    return words["wait"].format(seconds=seconds)
 
 
 def _safe_next(target: str) -> str:
     """Where to go after signing in: a page of the dashboard, never another site."""
-    if target.startswith(PREFIX + "/") and not target.startswith(("//", PREFIX + "//")):
+    path = posixpath.normpath(target) + ("/" if target.endswith("/") else "")
+    if (
+        target == path
+        and target.isprintable()
+        and target.startswith(PREFIX + "/")
+        and not target.startswith("//")
+    ):
         return target
     return PREFIX + "/"

@@ -84,7 +84,7 @@ def build(
         else None
     )
     return DraftPage(
-        card=card_of(draft, clock, today, lang),
+        card=card_of(draft, clock, today, lang, tz),
         stage=draft.stage,
         stage_label=i18n.stage_label(lang, draft.stage),
         ended=draft.stage in ENDED,

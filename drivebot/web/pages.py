@@ -19,6 +19,7 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined
 from drivebot import i18n
 from drivebot.archive.ledger import ProductRecord, ProductStatus
 from drivebot.archive.signing import verify_signature
+from drivebot.naming import shown_value
 
 LANGUAGES = i18n.LANGUAGES
 PUBLIC_KEY_NAME = "public_key.pem"  # where the archive's public key is served or published
@@ -91,6 +92,7 @@ def _environment() -> Environment:
     return Environment(
         loader=FunctionLoader(_load),
         autoescape=True,
+        finalize=shown_value,  # titles, names and notes come from files and e-mails
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
