@@ -48,7 +48,7 @@ if [ "$start" = yes ]; then
 fi
 cat <<MSG
 drivebot is installed in $prefix, its workspace is $workspace.
-Next: edit $workspace/drivebot.toml (OPDs, reviewers, admins, [stamp] verify_url_base), then
+Next: edit $workspace/drivebot.toml (OPDs, reviewers, admins, [web] base_url), then
   systemctl reload drivebot        # the daemon reads the configuration again
   systemctl restart drivebot-web
 and put the reverse proxy in front of the page (deploy/Caddyfile or deploy/nginx.conf).

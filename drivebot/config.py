@@ -82,6 +82,8 @@ class Config:
     mail_domain: str
     watermark: str
     verify_url_base: str
+    # The web app's public address ([web] base_url): tracking and dashboard links start with it.
+    base_url: str
     qr_mm: float
     # Who authenticates the copies ("Salinan sesuai dengan aslinya"): [stamp] authenticator_*.
     authenticator: tuple[str, str, str, str]  # title, name, rank, NIP; empty where not given
@@ -126,7 +128,9 @@ class Config:
 # Every setting drivebot reads, table by table ("" is the top level): a name not listed is a
 # typo, and is refused with the nearest listed name, since a misspelt [[reviewer]] would
 # otherwise leave the reviewers untold without a word.
-TABLES = ("organization", "stamp", "numbering", "folders", "google", "deadlines", "calendar")
+TABLES = (
+    "organization", "stamp", "web", "numbering", "folders", "google", "deadlines", "calendar"
+)
 ARRAYS = ("opd", "reviewer", "admin")
 SETTINGS: dict[str, frozenset[str]] = {
     "": frozenset({
@@ -140,6 +144,7 @@ SETTINGS: dict[str, frozenset[str]] = {
         {"watermark", "verify_url_base", "qr_mm", "authenticator_title", "authenticator_name",
          "authenticator_rank", "authenticator_nip"}
     ),
+    "web": frozenset({"base_url"}),
     "numbering": frozenset(t.value for t in ProductType),
     "folders": frozenset(f.value for f in Folder),
     "google": frozenset({
@@ -300,6 +305,31 @@ def _google(root: _Reader) -> GoogleSettings:
     )
 
 
+def _web_addresses(web: _Reader, stamp: _Reader) -> tuple[str, str]:
+    """([web] base_url, the verification links' base). The verification pages are at
+    base_url + "verifikasi/" unless [stamp] verify_url_base says otherwise: it came first, QR
+    codes already printed carry it, and without base_url its site's root is the base."""
+    base = web.get("base_url", str)
+    verify = stamp.get("verify_url_base", str)
+    for reader, key, url in ((web, "base_url", base), (stamp, "verify_url_base", verify)):
+        if url is not None and _site(url) is None:
+            raise reader.fail("config_url", key, value=repr(url))
+    if base is None and verify is None:
+        raise web.fail("config_missing", "base_url")
+    base = base or _site(verify or "") or ""
+    base = base.rstrip("/") + "/"
+    verify = (verify or base + "verifikasi/").rstrip("/") + "/"
+    if not verify.startswith(base):
+        raise stamp.fail("config_outside", "verify_url_base", value=verify, base=base)
+    return base, verify
+
+
+def _site(url: str) -> str | None:
+    """ "https://jdih.example.go.id" of a URL, or None when it is not an http(s) URL."""
+    found = re.match(r"^https?://[^/\s]+", url)
+    return found.group() if found else None
+
+
 def parse(data: dict[str, Any], workspace: Path) -> Config:
     root = _Reader(data, "", "")
     org = root.table_of("organization")
@@ -311,9 +341,7 @@ def parse(data: dict[str, Any], workspace: Path) -> Config:
     prefix = root.get("registration_prefix", str, "HK")
     if not re.fullmatch(r"[A-Z0-9]{1,8}", prefix):
         raise root.fail("config_prefix", "registration_prefix")
-    verify = stamp.get("verify_url_base", str, required=True)
-    if not re.match(r"^https?://", verify):
-        raise stamp.fail("config_url", "verify_url_base", value=repr(verify))
+    base_url, verify = _web_addresses(root.table_of("web"), stamp)
     qr_mm = stamp.positive("qr_mm", float, 25.0)
     if qr_mm < 25:
         raise stamp.fail("config_qr", "qr_mm")
@@ -340,7 +368,8 @@ def parse(data: dict[str, Any], workspace: Path) -> Config:
         org_email=email,
         mail_domain=email.split("@", 1)[1],
         watermark=stamp.get("watermark", str, "SALINAN SAH"),
-        verify_url_base=verify.rstrip("/") + "/",
+        verify_url_base=verify,
+        base_url=base_url,
         qr_mm=qr_mm,
         authenticator=(
             stamp.get("authenticator_title", str, "Kepala Bagian Hukum"),

@@ -27,8 +27,14 @@ from drivebot.errors import ConfigError
             "[organization] email: 'bukan-alamat' is not an e-mail address",
         ),
         ({"stamp": {"verify_url_base": "jdih.example/v"}}, "[stamp] verify_url_base: "),
+        ({"web": {"base_url": "jdih.sbtkab.example"}}, "[web] base_url: "),
         (
-            {"stamp": {"verify_url_base": "https://jdih.example/v/", "qr_mm": 15}},
+            {"stamp": {"verify_url_base": "https://jdih.lain.example/verifikasi/"}},
+            "[stamp] verify_url_base: https://jdih.lain.example/verifikasi/ must lie under [web]"
+            " base_url (https://jdih.sbtkab.example/)",
+        ),
+        (
+            {"stamp": {"verify_url_base": "https://jdih.sbtkab.example/v/", "qr_mm": 15}},
             "[stamp] qr_mm: must be at least 25",
         ),
         (
@@ -160,3 +166,30 @@ def test_a_missing_workspace_is_not_called_a_configuration_error(tmp_path):
     assert run.returncode == 2
     assert run.stderr.startswith("Tidak ada ruang kerja drivebot di ")
     assert "drivebot init" in run.stderr and "Konfigurasi" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("web", "stamp", "base", "verify"),
+    [
+        # The shipped layout: the verification pages under the site's address.
+        ({"base_url": "https://jdih.sbtkab.example"}, {}, "https://jdih.sbtkab.example/",
+         "https://jdih.sbtkab.example/verifikasi/"),
+        # A configuration from before [web]: its verification address keeps working (QR codes
+        # already printed carry it), and the site is that address's root.
+        ({}, {"verify_url_base": "https://jdih.sbtkab.example/cek-produk"},
+         "https://jdih.sbtkab.example/", "https://jdih.sbtkab.example/cek-produk/"),
+        ({"base_url": "https://sbtkab.example/hukum/"},
+         {"verify_url_base": "https://sbtkab.example/hukum/qr/"},
+         "https://sbtkab.example/hukum/", "https://sbtkab.example/hukum/qr/"),
+    ],
+)  # fmt: skip
+def test_the_sites_address_and_the_verification_address(tmp_path, web, stamp, base, verify):
+    write_config(tmp_path, {"web": web, "stamp": {"watermark": "SALINAN SAH", **stamp}})
+    config = load(tmp_path)
+    assert (config.base_url, config.verify_url_base) == (base, verify)
+
+
+def test_without_any_address_the_site_is_asked_for(tmp_path):
+    write_config(tmp_path, {"web": {}, "stamp": {"watermark": "SALINAN SAH"}})
+    with pytest.raises(ConfigError, match=r"\[web\] base_url"):
+        load(tmp_path)
