@@ -84,6 +84,7 @@ class Config:
     verify_url_base: str
     # The web app's public address ([web] base_url): tracking and dashboard links start with it.
     base_url: str
+    show_reviewer_names: bool  # on the OPDs' tracking pages ([web]; off: "Pemeriksa")
     qr_mm: float
     # Who authenticates the copies ("Salinan sesuai dengan aslinya"): [stamp] authenticator_*.
     authenticator: tuple[str, str, str, str]  # title, name, rank, NIP; empty where not given
@@ -128,9 +129,7 @@ class Config:
 # Every setting drivebot reads, table by table ("" is the top level): a name not listed is a
 # typo, and is refused with the nearest listed name, since a misspelt [[reviewer]] would
 # otherwise leave the reviewers untold without a word.
-TABLES = (
-    "organization", "stamp", "web", "numbering", "folders", "google", "deadlines", "calendar"
-)
+TABLES = ("organization", "stamp", "web", "numbering", "folders", "google", "deadlines", "calendar")
 ARRAYS = ("opd", "reviewer", "admin")
 SETTINGS: dict[str, frozenset[str]] = {
     "": frozenset({
@@ -144,7 +143,7 @@ SETTINGS: dict[str, frozenset[str]] = {
         {"watermark", "verify_url_base", "qr_mm", "authenticator_title", "authenticator_name",
          "authenticator_rank", "authenticator_nip"}
     ),
-    "web": frozenset({"base_url"}),
+    "web": frozenset({"base_url", "show_reviewer_names"}),
     "numbering": frozenset(t.value for t in ProductType),
     "folders": frozenset(f.value for f in Folder),
     "google": frozenset({
@@ -341,7 +340,8 @@ def parse(data: dict[str, Any], workspace: Path) -> Config:
     prefix = root.get("registration_prefix", str, "HK")
     if not re.fullmatch(r"[A-Z0-9]{1,8}", prefix):
         raise root.fail("config_prefix", "registration_prefix")
-    base_url, verify = _web_addresses(root.table_of("web"), stamp)
+    web = root.table_of("web")
+    base_url, verify = _web_addresses(web, stamp)
     qr_mm = stamp.positive("qr_mm", float, 25.0)
     if qr_mm < 25:
         raise stamp.fail("config_qr", "qr_mm")
@@ -370,6 +370,7 @@ def parse(data: dict[str, Any], workspace: Path) -> Config:
         watermark=stamp.get("watermark", str, "SALINAN SAH"),
         verify_url_base=verify,
         base_url=base_url,
+        show_reviewer_names=web.get("show_reviewer_names", bool, False),
         qr_mm=qr_mm,
         authenticator=(
             stamp.get("authenticator_title", str, "Kepala Bagian Hukum"),

@@ -1,13 +1,19 @@
-"""Small file helpers every part uses: checksums, and copies that appear whole or not at all."""
+"""Small file helpers every part uses: checksums, copies that appear whole or not at all, and
+the workspace's own secret keys."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import secrets
 import shutil
 from pathlib import Path
 
+from drivebot.errors import ConfigError
 from drivebot.naming import fit
+
+KEY_BYTES = 32
 
 
 def sha256_of(path: Path, limit: int | None = None) -> str:
@@ -48,3 +54,21 @@ def stored_path(sha: str, suffix: str) -> str:
     """Where the workspace's version store keeps these bytes (content-addressed), relative to
     the workspace: "versions/ab/ab12....pdf"."""
     return str(Path("versions") / sha[:2] / f"{sha}{suffix}")
+
+
+def workspace_key(workspace: Path, name: str) -> bytes:
+    """The secret key kept in the workspace file `name` (readable by its owner only), made on
+    first use. Written whole under another name, then linked: two processes starting at once,
+    or a crash, never leave a short key behind; a damaged one is refused, not used."""
+    path = workspace / name
+    if not path.exists():
+        spare = workspace / f".{name}.{secrets.token_hex(4)}"
+        with os.fdopen(os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(secrets.token_bytes(KEY_BYTES))
+        with contextlib.suppress(FileExistsError):
+            os.link(spare, path)
+        spare.unlink()
+    key = path.read_bytes()
+    if len(key) < KEY_BYTES:
+        raise ConfigError("key_short", path=path)
+    return key

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from test_dashboard import ADMIN, PASSWORD, office
+from test_tracking import tracking_links
 from waitress.server import create_server
 
 from drivebot import bootstrap
@@ -29,9 +30,13 @@ WIDTHS = {"phone": 360, "desktop": 1280}
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return office(tmp_path_factory.mktemp("office"))
+
+
+@pytest.fixture(scope="module")
+def site(workspace: Path) -> Iterator[str]:
     """A workspace driven through the loop, served as `drivebot serve` serves it."""
-    workspace = office(tmp_path_factory.mktemp("office"))
     server = create_server(bootstrap.web(load(workspace), "id"), host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -116,4 +121,22 @@ def test_a_reviewer_approves_from_the_drafts_page(site: str, browser: Browser) -
     )
     assert page.locator('[aria-current="step"]').inner_text().startswith("Harmonisasi")
     shoot(page, "draft-commands-desktop")
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_tracking_link_of_a_sent_email_opens_in_the_browser(
+    site: str, workspace: Path, browser: Browser, width: str
+) -> None:
+    link = tracking_links(workspace, "dikbud@sbtkab.example")[-1]  # the latest e-mail's
+    page = browser.new_context(viewport={"width": WIDTHS[width], "height": 800}).new_page()
+    page.goto(site + "/" + link.split("/", 3)[3])  # the e-mail's path, on this server
+    assert page.get_by_role("heading", level=1).inner_text().endswith("Sekolah Daerah")
+    assert page.get_by_role("link").count() == 0  # nothing leads elsewhere
+    assert page.locator('[aria-current="step"]').count() == 1
+    if width == "phone":
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]
+    shoot(page, f"tracking-{width}")
+    page.goto(site + "/" + link.split("/", 3)[3][:-2] + "xx")
+    assert page.get_by_role("alert").inner_text().startswith("Tidak ditemukan")
     page.context.close()

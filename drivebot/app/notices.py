@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Any
 
-from drivebot import i18n
+from drivebot import i18n, tracking
 from drivebot.app.clocks import clock_of
 from drivebot.clock import Clock, days_since
 from drivebot.config import Config
 from drivebot.events import Notice
+from drivebot.files import workspace_key
 from drivebot.flows import Audience, Folder
 from drivebot.notify.emails import (
     BATCH_TEMPLATES,
@@ -42,6 +44,11 @@ class Notices:
         self.clock = clock
         self.verify_url = verify_url  # the archived product's verification link, if any
         self.sender = Sender(config.org_short_name, config.org_email, config.org_name)
+
+    @cached_property
+    def tracking_key(self) -> bytes:
+        """The key of the OPDs' tracking links, read (or made) for the first e-mail."""
+        return workspace_key(self.config.workspace, tracking.KEY_NAME)
 
     def recipients(self, audience: Audience, draft: Draft | None) -> list[str]:
         if audience is Audience.REVIEWERS:
@@ -79,7 +86,12 @@ class Notices:
             due=None if stage is None else stage.due,
             days_left=None if stage is None else max(stage.days_left, 0),
             calendar_days=stage is not None and stage.limit.calendar,
-        )
+            tracking_url=tracking.link(
+                self.config.base_url, self.tracking_key, draft.reg,
+                self.store.link_generation(draft.reg),
+            ),
+            dashboard_url=f"{self.config.base_url}dasbor/rancangan/{draft.reg}",
+        )  # fmt: skip
 
     def report_error(self, summary: str, detail: str, dedupe_key: str | None = None) -> int | None:
         """Tell the admins of a problem drivebot cannot solve itself (inside a transaction);

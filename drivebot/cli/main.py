@@ -39,9 +39,9 @@ class _Lazy:
         return command
 
 
-archive, drafts, records, workspace, accounts = (
+archive, drafts, records, workspace, accounts, links = (
     _Lazy(f"drivebot.cli.{name}")
-    for name in ("archive", "drafts", "records", "workspace", "accounts")
+    for name in ("archive", "drafts", "records", "workspace", "accounts", "links")
 )
 
 COMMANDS: dict[str, Command] = {
@@ -55,7 +55,7 @@ COMMANDS: dict[str, Command] = {
     "number": records.number, "register": records.register, "withdraw": records.ending,
     "decline": records.ending, "close": records.ending, "reopen": records.ending,
     "assign": records.assign,
-    "presign": records.presign, "user": accounts.user,
+    "presign": records.presign, "user": accounts.user, "link": links.link,
 }  # fmt: skip
 
 

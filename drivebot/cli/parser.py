@@ -11,6 +11,7 @@ from pathlib import Path
 
 from drivebot import __version__, i18n
 from drivebot.flows import STAGES, ProductType
+from drivebot.state.accounts import Role
 
 
 @contextmanager
@@ -187,11 +188,14 @@ def build_parser(lang: str = i18n.DEFAULT_LANGUAGE) -> argparse.ArgumentParser:
     )
     serve.add_argument("--trust-proxy", metavar=shown["address"], help=words["trust_proxy"])
     command("health")
+    tracked_link = command("link")
+    tracked_link.add_argument("reg", metavar=shown["reg"], help=words["reg"])
+    tracked_link.add_argument("--renew", action="store_true", help=words["renew"])
     account = command("user")
     account.add_argument("action", choices=["add", "remove", "list"], help=words["user_action"])
     account.add_argument("email", nargs="?", metavar=shown["email"], help=words["user_email"])
     account.add_argument(
-        "--role", choices=["admin", "reviewer"], default="reviewer", help=words["user_role"]
+        "--role", choices=[role.value for role in Role], default="reviewer", help=words["user_role"]
     )
     account.add_argument("--password-stdin", action="store_true", help=words["password_stdin"])
     publish = command("publish")

@@ -153,6 +153,8 @@ class DraftView:
     due: date | None = None  # the stage's deadline, when it has a time limit
     days_left: int | None = None
     calendar_days: bool = False  # the limit counts every day, not working days
+    tracking_url: str | None = None  # the OPD's tracking page (drivebot.tracking)
+    dashboard_url: str | None = None  # the draft's page on the dashboard
 
     @property
     def late(self) -> bool:
@@ -269,7 +271,7 @@ def _context(
         greeting=_greeting(words, audience, draft, context.get("opd_name")),
     )
     if draft is not None:
-        context.update(_draft_context(draft, lang, words))
+        context.update(_draft_context(draft, lang, words, audience))
     if "drafts" in extra:
         context.update(_digest_context(extra["drafts"]))
     return context
@@ -285,7 +287,9 @@ def _greeting(
     return greetings[audience.value]
 
 
-def _draft_context(draft: DraftView, lang: str, words: dict[str, Any]) -> dict[str, Any]:
+def _draft_context(
+    draft: DraftView, lang: str, words: dict[str, Any], audience: Audience
+) -> dict[str, Any]:
     # An ended draft stands at no stage of its flow: no flowchart.
     flow = [] if draft.stage in ENDED else _flow_rows(draft, lang)
     return {
@@ -296,7 +300,7 @@ def _draft_context(draft: DraftView, lang: str, words: dict[str, Any]) -> dict[s
         ),
         "flow": flow,
         "ahead": [row for row in flow if row.state != "done"],
-        "facts": _facts(draft, lang, words),
+        "facts": _facts(draft, lang, words, audience),
         # What the draft is called, said once: the product's full title once it has a number.
         "name": _name(draft),
     }
@@ -318,7 +322,7 @@ def _flow_rows(draft: DraftView, lang: str) -> list[_FlowRow]:
     ]
 
 
-def _facts(draft: DraftView, lang: str, words: dict[str, Any]) -> list[_Fact]:
+def _facts(draft: DraftView, lang: str, words: dict[str, Any], audience: Audience) -> list[_Fact]:
     labels = words["facts"]
     # Indonesian readers know the draft's short name; English readers get the Indonesian one.
     native = i18n.product_name("id", draft.product_type)
@@ -342,6 +346,11 @@ def _facts(draft: DraftView, lang: str, words: dict[str, Any]) -> list[_Fact]:
         facts.append(_link_fact(labels["link"], draft.link, words["open_file"]))
     if draft.verify_url:
         facts.append(_link_fact(labels["verify_url"], draft.verify_url, words["open_verify"]))
+    # The OPD follows its draft on its tracking page; the division on the dashboard.
+    page = draft.tracking_url if audience is Audience.OPD else draft.dashboard_url
+    if page:
+        key = "tracking" if audience is Audience.OPD else "dashboard"
+        facts.append(_link_fact(labels[key], page, words[f"open_{key}"]))
     return facts
 
 

@@ -240,8 +240,9 @@ def _m012_versions_by_hash(db: sqlite3.Connection) -> None:
 
 
 def _m013_accounts(db: sqlite3.Connection) -> None:
-    """The dashboard's accounts (drivebot.state.accounts); a draft's e-mails, for its page (the
-    e-mails that told of several drafts at once, each of them)."""
+    """The web views: the dashboard's accounts and sessions (drivebot.state.accounts), the
+    e-mails about a draft for its page (those that told of several drafts at once, each of
+    them), and the OPDs' renewed tracking links (drivebot.state.links)."""
     _run_script(
         db,
         """
@@ -257,6 +258,11 @@ def _m013_accounts(db: sqlite3.Connection) -> None:
             password_hash TEXT,            -- argon2 (none for a Google account)
             created_at TEXT NOT NULL,
             removed_at TEXT
+        );
+        CREATE TABLE tracking_links (      -- drivebot.tracking: renewed links
+            reg TEXT PRIMARY KEY REFERENCES drafts(reg),
+            generation INTEGER NOT NULL,
+            renewed_at TEXT NOT NULL
         );
         CREATE TABLE sessions (            -- signed-in dashboard sessions
             token_sha256 TEXT PRIMARY KEY,  -- the cookie holds the token, the store its hash

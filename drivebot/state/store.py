@@ -24,6 +24,7 @@ from drivebot.errors import ConfigError
 from drivebot.events import DraftState
 from drivebot.flows import ProductType
 from drivebot.state.accounts import AccountRows
+from drivebot.state.links import LinkRows
 from drivebot.state.outbox_rows import OutboxRows
 from drivebot.state.products import ProductRows
 from drivebot.state.records import RecordRows
@@ -42,7 +43,7 @@ from drivebot.state.rows import (
 from drivebot.state.schema import MIGRATIONS
 
 
-class Store(RecordRows, ReviewRows, ProductRows, OutboxRows, AccountRows):
+class Store(RecordRows, ReviewRows, ProductRows, OutboxRows, AccountRows, LinkRows):
     def __init__(self, path: Path | str, clock: Clock = system_clock, readonly: bool = False):
         self.clock = clock
         self.path = Path(path)

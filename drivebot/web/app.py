@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import threading
 from collections.abc import Callable
 from typing import IO
 
@@ -43,6 +42,7 @@ from flask import Flask, Request, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from drivebot.archive.ledger import Ledger
+from drivebot.web import tracking_page
 from drivebot.web.dashboard import DashboardSetup
 from drivebot.web.dashboard import register as register_dashboard
 from drivebot.web.pages import (
@@ -54,6 +54,7 @@ from drivebot.web.pages import (
     sha256_stream,
     valid_id,
 )
+from drivebot.web.threads import per_thread
 
 UPLOAD_FIELD = "berkas"
 INDEX_SHOWN = 100  # products listed on the index page (the rest: by QR code or /cek)
@@ -119,16 +120,9 @@ def create_app(
     ``/healthz``. `open_ledger` gives each serving thread its own ledger (SQLite connections
     belong to the thread that opened them); `health` lists what is wrong (drivebot.app.health),
     nothing when drivebot is well. With `dashboard`, the signed-in dashboard is served under
-    /dasbor/ (drivebot.web.dashboard)."""
+    /dasbor/ (drivebot.web.dashboard), and the OPDs' tracking pages under /lacak/."""
     check_public_key(public_key_pem)
-    local = threading.local()
-
-    def ledger() -> Ledger:
-        if not hasattr(local, "ledger"):
-            local.ledger = open_ledger()
-        opened: Ledger = local.ledger
-        return opened
-
+    ledger = per_thread(open_ledger)
     pages = Pages(lang, org_name, max_upload_mb)
     verify_path = _normalise_path(verify_path)
     # No template or static folder: pages render from drivebot/web/templates, not Flask's.
@@ -180,6 +174,7 @@ def create_app(
 
     if dashboard is not None:
         register_dashboard(app, dashboard, lang)
+        tracking_page.register(app, dashboard.config, dashboard.open_store, dashboard.clock, lang)
     _register_errors(app, pages, verify_path)
 
     @app.after_request

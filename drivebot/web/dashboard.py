@@ -17,12 +17,9 @@ connection to the state store; a command goes through the application, as the CL
 
 from __future__ import annotations
 
-import contextlib
 import hmac
-import os
 import posixpath
 import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,8 +45,9 @@ from drivebot.app.clocks import clock_of
 from drivebot.app.commands import Commands
 from drivebot.clock import Clock, iso_utc, system_clock
 from drivebot.config import Config
-from drivebot.errors import ConfigError, Explained
+from drivebot.errors import Explained
 from drivebot.events import Rejected
+from drivebot.files import workspace_key
 from drivebot.state.accounts import Account
 from drivebot.state.store import Store
 from drivebot.web import board, draft_commands, draft_page
@@ -61,10 +59,10 @@ from drivebot.web.accounts import (
     session_stamp,
 )
 from drivebot.web.pages import render_page
+from drivebot.web.threads import per_thread
 
 PREFIX = "/dasbor"
 SESSION_KEY_NAME = "dashboard_session.key"
-_KEY_BYTES = 32
 SESSION_HOURS = 8  # a working day; then sign in again
 _LIFETIME = timedelta(hours=SESSION_HOURS)
 CLIENT_FREE = CLIENT_FREE_FAILURES
@@ -103,20 +101,11 @@ def register(app: Flask, setup: DashboardSetup, lang: str) -> None:
 
 def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
     words = i18n.section(lang, "dashboard")
-    local = threading.local()
     bp = Blueprint("dashboard", __name__, url_prefix=PREFIX)
 
-    def store() -> Store:
-        if not hasattr(local, "store"):
-            local.store = setup.open_store()
-        opened: Store = local.store
-        return opened
-
-    def sessions() -> Store:
-        if not hasattr(local, "sessions"):
-            local.sessions = setup.open_sessions()
-        opened: Store = local.sessions
-        return opened
+    store = per_thread(setup.open_store)
+    sessions = per_thread(setup.open_sessions)
+    commands = per_thread(setup.open_commands) if setup.open_commands else None
 
     def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
         account: Account | None = g.get("account")
@@ -217,12 +206,10 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
     @bp.post("/rancangan/<reg>/perintah")
     def command(reg: str) -> Any:
         """A button of the draft's page: done, then back to the page saying so (or why not)."""
-        if setup.open_commands is None:
+        if commands is None:
             return page("message.html.j2", 404, heading=words["no_draft"], text=reg)
-        if not hasattr(local, "commands"):
-            local.commands = setup.open_commands()
         try:
-            draft_commands.give(local.commands, reg, request.form, g.account)
+            draft_commands.give(commands(), reg, request.form, g.account)
         except Rejected as refused:
             why = i18n.text(lang, f"refusal.{refused.reason.value}")
             flash(words["refused"].format(why=why), "bad")
@@ -249,22 +236,9 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
 
 
 def session_key(workspace: Path) -> bytes:
-    """The key the dashboard's session cookies are signed with, made on first use and kept in
-    the workspace (readable by its owner only). Deleting the file signs everyone out."""
-    path = workspace / SESSION_KEY_NAME
-    if not path.exists():
-        # Written whole under another name, then linked: a second `serve` starting at the same
-        # moment, or a crash, never leaves a short key behind.
-        spare = workspace / f".{SESSION_KEY_NAME}.{secrets.token_hex(4)}"
-        with os.fdopen(os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
-            out.write(secrets.token_bytes(_KEY_BYTES))
-        with contextlib.suppress(FileExistsError):
-            os.link(spare, path)
-        spare.unlink()
-    key = path.read_bytes()
-    if len(key) < _KEY_BYTES:
-        raise ConfigError("session_key_short", path=path)
-    return key
+    """The key the dashboard's session cookies are signed with (deleting the file signs
+    everyone out)."""
+    return workspace_key(workspace, SESSION_KEY_NAME)
 
 
 def _csrf_token() -> str:
