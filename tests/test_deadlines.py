@@ -3,7 +3,7 @@ cuti bersama day; one reminder and escalations on the right working days, across
 
 import re
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from builders import NoteSpec, draft_docx
@@ -38,6 +38,29 @@ def test_working_days_skip_weekends_holidays_and_configured_days_off():
     assert not CALENDAR.is_working_day(date(2026, 12, 24))
     worked = WorkCalendar(days_on=[date(2026, 12, 24)])  # the regency works that day
     assert worked.add(date(2026, 12, 23), 1) == date(2026, 12, 24)
+
+
+def test_working_days_between_are_counted_as_walking_them_would():
+    """`between` counts by arithmetic (a draft years old costs the board as little as one from
+    yesterday); walking day by day is the definition it must agree with."""
+    import random
+
+    rng = random.Random(3)
+    calendar = WorkCalendar(
+        days_off=[date(2026, 12, 31), date(2025, 6, 2), date(2027, 3, 6)],  # one a Saturday
+        days_on=[date(2026, 12, 24), date(2025, 8, 16), date(2026, 4, 4)],  # two weekend days
+    )
+
+    def walked(start: date, end: date) -> int:
+        if end < start:
+            return -walked(end, start)
+        days = (start + timedelta(days=n) for n in range(1, (end - start).days + 1))
+        return sum(calendar.is_working_day(day) for day in days)
+
+    for _ in range(300):
+        start = date(2024, 1, 1) + timedelta(days=rng.randrange(1500))
+        end = start + timedelta(days=rng.randrange(-400, 900))
+        assert calendar.between(start, end) == walked(start, end), (start, end)
 
 
 def test_a_calendar_day_limit_counts_every_day():

@@ -233,10 +233,17 @@ def _m011_products(db: sqlite3.Connection) -> None:
     fill_products(db)
 
 
-def _m012_versions_by_hash(db: sqlite3.Connection) -> None:
-    """Every new input is looked up by its hash among all the versions ever received (is it a
-    resubmission?): indexed, or each lookup reads them all."""
-    _run_script(db, "CREATE INDEX versions_by_sha256 ON versions(sha256)")
+def _m012_lookup_indexes(db: sqlite3.Connection) -> None:
+    """Lookups made for every draft, indexed (or each reads the whole table): is a new input a
+    resubmission (its hash among all versions ever received), and a draft's history (the
+    reminders' daily pass, the board's stage clocks, status)."""
+    _run_script(
+        db,
+        """
+        CREATE INDEX versions_by_sha256 ON versions(sha256);
+        CREATE INDEX audit_by_reg ON audit(reg, id)
+        """,
+    )
 
 
 def _m013_accounts(db: sqlite3.Connection) -> None:
@@ -287,6 +294,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("009_assignee", _m009_assignee),
     ("010_review_notes", _m010_review_notes),
     ("011_products", _m011_products),
-    ("012_versions_by_hash", _m012_versions_by_hash),
+    ("012_lookup_indexes", _m012_lookup_indexes),
     ("013_accounts", _m013_accounts),
 ]
