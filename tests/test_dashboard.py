@@ -475,3 +475,53 @@ def test_hidden_characters_in_a_title_are_shown_on_the_board(
     sign_in(client)
     board = client.get("/dasbor/").get_data(as_text=True)
     assert "\u202e" not in board and "[U+202E]" in board
+
+
+def test_the_draft_list_and_the_registers_download_as_csv_and_xlsx(
+    client: FlaskClient, workspace: Path
+) -> None:
+    import csv
+    from io import BytesIO, StringIO
+
+    from openpyxl import load_workbook
+
+    sign_in(client)
+    as_csv = client.get("/dasbor/ekspor/rancangan.csv?opd=Dinas+Kesehatan")
+    assert as_csv.status_code == 200 and "attachment" in as_csv.headers["Content-Disposition"]
+    rows = list(csv.reader(StringIO(as_csv.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Nomor registrasi", "Judul", "Perangkat Daerah"]
+    assert sorted(row[1].split(" tentang ")[1] for row in rows[1:]) == [
+        "Retribusi Pelayanan Kesehatan",
+        "Tarif Layanan Puskesmas",
+    ]  # the filter kept Dinas Kesehatan's two
+    as_xlsx = client.get("/dasbor/ekspor/rancangan.xlsx")
+    sheet = load_workbook(BytesIO(as_xlsx.data)).active
+    assert sheet.max_row == 4 and sheet["E2"].value == "Pemeriksaan"
+    reg = reg_of(workspace, "Sekolah")
+    assert cli(workspace, "approve", reg)[0] == 0
+    assert cli(workspace, "number", reg)[0] == 0
+    year = bootstrap.store(load(workspace), readonly=True).draft(reg).number_year
+    register = client.get(f"/dasbor/ekspor/register-{year}.csv").data.decode("utf-8-sig")
+    assert reg in register and "dicadangkan" in register
+    assert client.get("/dasbor/ekspor/rancangan.pdf").status_code == 404
+    assert (
+        bootstrap.web(load(workspace), "id")
+        .test_client()
+        .get("/dasbor/ekspor/rancangan.csv")
+        .status_code
+        == 302
+    )  # signed out: nothing
+
+
+def test_a_title_that_looks_like_a_formula_is_exported_as_text() -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from drivebot.web.exports import as_csv, as_xlsx
+
+    rows = [["Judul"], ['=HYPERLINK("http://evil.example","klik")'], ["-2+3"]]
+    assert as_csv(rows).decode("utf-8-sig").splitlines()[1].startswith("\"'=HYPERLINK")
+    sheet = load_workbook(BytesIO(as_xlsx(rows, "x"))).active
+    assert sheet["A2"].data_type == "s" and sheet["A2"].value.startswith("=HYPERLINK")
+    assert sheet["A3"].data_type == "s"

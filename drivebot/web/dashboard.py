@@ -29,6 +29,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
+    abort,
     flash,
     g,
     get_flashed_messages,
@@ -43,6 +44,7 @@ from werkzeug.wrappers.response import Response
 from drivebot import i18n
 from drivebot.app.clocks import clock_of
 from drivebot.app.commands import Commands
+from drivebot.app.register import registers
 from drivebot.clock import Clock, iso_utc, system_clock
 from drivebot.config import Config
 from drivebot.errors import Explained
@@ -50,7 +52,7 @@ from drivebot.events import Rejected
 from drivebot.files import workspace_key
 from drivebot.state.accounts import Account
 from drivebot.state.store import Store
-from drivebot.web import board, draft_commands, draft_page
+from drivebot.web import board, draft_commands, draft_page, exports
 from drivebot.web.accounts import (
     CLIENT_FREE_FAILURES,
     FREE_FAILURES,
@@ -183,7 +185,31 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
             lang,
             config.tz,
         )
-        return page("board.html.j2", board=built, filters=filters, today=today)
+        query = request.query_string.decode("ascii", "replace")
+        return page(
+            "board.html.j2",
+            board=built,
+            filters=filters,
+            today=today,
+            request_query=f"?{query}" if query else "",
+        )
+
+    @bp.get("/ekspor/rancangan.<fmt>")
+    def export_drafts(fmt: str) -> Any:
+        """Every draft the board's filters keep (closed ones too), for reports."""
+        config = setup.config
+        today = setup.clock().astimezone(config.tz).date()
+        filters = board.Filters.of(request.args)
+        kept = [d for d in store().drafts() if filters.keeps(d, config.tz)]
+        rows = exports.drafts_table(
+            kept, lambda d: clock_of(config, store(), d, today), lang, config.tz
+        )
+        return _download(rows, fmt, f"{words['export_drafts']}-{today.isoformat()}")
+
+    @bp.get("/ekspor/register-<int:year>.<fmt>")
+    def export_register(year: int, fmt: str) -> Any:
+        rows = exports.register_table(registers(store(), setup.config, year), lang)
+        return _download(rows, fmt, f"{words['export_register']}-{year}")
 
     @bp.get("/rancangan/<reg>")
     def draft(reg: str) -> tuple[str, int]:
@@ -239,6 +265,17 @@ def session_key(workspace: Path) -> bytes:
     """The key the dashboard's session cookies are signed with (deleting the file signs
     everyone out)."""
     return workspace_key(workspace, SESSION_KEY_NAME)
+
+
+def _download(rows: exports.Table, fmt: str, name: str) -> Response:
+    if fmt not in exports.FORMATS:
+        abort(404)
+    data = exports.as_csv(rows) if fmt == "csv" else exports.as_xlsx(rows, name)
+    return Response(
+        data,
+        mimetype=exports.FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
 
 
 def _csrf_token() -> str:
