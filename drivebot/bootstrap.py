@@ -122,7 +122,7 @@ def web(config: Config, lang: str, clock: Clock = system_clock) -> Flask:
             open_commands=lambda: app(config, clock).commands,
             config=config,
             secret_key=session_key(config.workspace),
-            secure_cookies=config.base_url.startswith("https://"),
+            secure_cookies=(config.base_url or config.verify_url_base).startswith("https://"),
             clock=clock,
         ),
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from drivebot import config_deadlines
+from drivebot import config_deadlines, config_web
 from drivebot.checks.limits import Limits
 from drivebot.deadlines import Settings, default_limits
 from drivebot.errors import ConfigError, Term
@@ -82,8 +82,9 @@ class Config:
     mail_domain: str
     watermark: str
     verify_url_base: str
-    # The web app's public address ([web] base_url): tracking and dashboard links start with it.
-    base_url: str
+    # The web app's public address ([web] base_url): tracking and dashboard links start with
+    # it; None (a configuration from before [web]): e-mails carry neither (drivebot.config_web).
+    base_url: str | None
     show_reviewer_names: bool  # on the OPDs' tracking pages ([web]; off: "Pemeriksa")
     qr_mm: float
     # Who authenticates the copies ("Salinan sesuai dengan aslinya"): [stamp] authenticator_*.
@@ -304,31 +305,6 @@ def _google(root: _Reader) -> GoogleSettings:
     )
 
 
-def _web_addresses(web: _Reader, stamp: _Reader) -> tuple[str, str]:
-    """([web] base_url, the verification links' base). The verification pages are at
-    base_url + "verifikasi/" unless [stamp] verify_url_base says otherwise: it came first, QR
-    codes already printed carry it, and without base_url its site's root is the base."""
-    base = web.get("base_url", str)
-    verify = stamp.get("verify_url_base", str)
-    for reader, key, url in ((web, "base_url", base), (stamp, "verify_url_base", verify)):
-        if url is not None and _site(url) is None:
-            raise reader.fail("config_url", key, value=repr(url))
-    if base is None and verify is None:
-        raise web.fail("config_missing", "base_url")
-    base = base or _site(verify or "") or ""
-    base = base.rstrip("/") + "/"
-    verify = (verify or base + "verifikasi/").rstrip("/") + "/"
-    if not verify.startswith(base):
-        raise stamp.fail("config_outside", "verify_url_base", value=verify, base=base)
-    return base, verify
-
-
-def _site(url: str) -> str | None:
-    """ "https://jdih.example.go.id" of a URL, or None when it is not an http(s) URL."""
-    found = re.match(r"^https?://[^/\s]+", url)
-    return found.group() if found else None
-
-
 def parse(data: dict[str, Any], workspace: Path) -> Config:
     root = _Reader(data, "", "")
     org = root.table_of("organization")
@@ -341,7 +317,7 @@ def parse(data: dict[str, Any], workspace: Path) -> Config:
     if not re.fullmatch(r"[A-Z0-9]{1,8}", prefix):
         raise root.fail("config_prefix", "registration_prefix")
     web = root.table_of("web")
-    base_url, verify = _web_addresses(web, stamp)
+    base_url, verify = config_web.addresses(web, stamp)
     qr_mm = stamp.positive("qr_mm", float, 25.0)
     if qr_mm < 25:
         raise stamp.fail("config_qr", "qr_mm")

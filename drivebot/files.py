@@ -62,7 +62,8 @@ def workspace_key(workspace: Path, name: str) -> bytes:
     or a crash, never leave a short key behind; a damaged one is refused, not used."""
     path = workspace / name
     if not path.exists():
-        spare = workspace / f".{name}.{secrets.token_hex(4)}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        spare = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
         with os.fdopen(os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
             out.write(secrets.token_bytes(KEY_BYTES))
         with contextlib.suppress(FileExistsError):

@@ -1,4 +1,5 @@
-"""An OPD's tracking link to one draft: `<[web] base_url>lacak/<token>`.
+"""An OPD's tracking link to one draft: `<[web] base_url>lacak/<token>`; and the dashboard's
+page of a draft, which the division's e-mails link.
 
 The token is "<registration number>.<generation>.<MAC>": the MAC is 128 bits of HMAC-SHA256
 under the workspace's tracking key (KEY_NAME) over the other two parts, so a link cannot be
@@ -15,9 +16,9 @@ import hashlib
 import hmac
 import re
 
-KEY_NAME = "tracking.key"
+KEY_NAME = "keys/tracking.key"  # under keys/, kept by `drivebot backup` with the signing key
 PATH = "lacak/"
-_TOKEN = re.compile(r"([A-Z0-9]{1,8}-\d{4}-\d{1,8})\.(\d{1,6})\.([A-Za-z0-9_-]{22})")
+_TOKEN = re.compile(r"([A-Z0-9]{1,8}-\d{4}-\d{1,8})\.(0|[1-9]\d{0,5})\.([A-Za-z0-9_-]{22})")
 
 
 def token(key: bytes, reg: str, generation: int) -> str:
@@ -26,6 +27,11 @@ def token(key: bytes, reg: str, generation: int) -> str:
 
 def link(base_url: str, key: bytes, reg: str, generation: int) -> str:
     return f"{base_url}{PATH}{token(key, reg, generation)}"
+
+
+def dashboard_link(base_url: str, reg: str) -> str:
+    """The draft's page on the dashboard (drivebot.web.dashboard serves it)."""
+    return f"{base_url}dasbor/rancangan/{reg}"
 
 
 def read(key: bytes, given: str) -> tuple[str, int] | None:

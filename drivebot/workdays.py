@@ -5,11 +5,12 @@ National holidays and cuti bersama come from the `holidays` library's Indonesian
 "public" and "government" categories: the joint decree's cuti bersama days are in the latter).
 Cuti bersama is set each year by a joint ministerial decree, and a regency may close on a day
 of its own, so the configuration adds days off and removes listed ones (`[calendar]`).
-Pure: no clock and no I/O; the caller says what "today" is.
+Pure: no clock and no I/O; the caller says what "today" is. Safe to share between threads.
 """
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -24,6 +25,7 @@ class WorkCalendar:
         self.days_on = frozenset(days_on)  # listed as holidays, worked anyway
         self._closed_years: dict[int, list[date]] = {}
         self._added: dict[tuple[date, int], date] = {}
+        self._lock = threading.Lock()
 
     @cached_property
     def _national(self) -> holidays.HolidayBase:
@@ -33,7 +35,10 @@ class WorkCalendar:
     def is_working_day(self, day: date) -> bool:
         if day in self.days_on:
             return True
-        return day.weekday() < 5 and day not in self.days_off and day not in self._national
+        if day.weekday() >= 5 or day in self.days_off:
+            return False
+        with self._lock:  # a lookup may load a year into the shared calendar
+            return day not in self._national
 
     def add(self, start: date, days: int) -> date:
         """The `days`-th working day after `start` (`start` itself not counted). Remembered:
@@ -64,8 +69,9 @@ class WorkCalendar:
     def _closed(self, year: int) -> list[date]:
         """The weekdays of `year` that are not working days, in order."""
         if year not in self._closed_years:
-            self._national.get(date(year, 1, 1))  # a lookup loads the year's holidays
-            days = {d for d in self._national if d.year == year}
+            with self._lock:  # the web app's threads share one calendar
+                self._national.get(date(year, 1, 1))  # a lookup loads the year's holidays
+                days = {d for d in self._national if d.year == year}
             days |= {d for d in self.days_off if d.year == year}
             self._closed_years[year] = sorted(
                 d for d in days if d.weekday() < 5 and d not in self.days_on

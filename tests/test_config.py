@@ -29,9 +29,8 @@ from drivebot.errors import ConfigError
         ({"stamp": {"verify_url_base": "jdih.example/v"}}, "[stamp] verify_url_base: "),
         ({"web": {"base_url": "jdih.sbtkab.example"}}, "[web] base_url: "),
         (
-            {"stamp": {"verify_url_base": "https://jdih.lain.example/verifikasi/"}},
-            "[stamp] verify_url_base: https://jdih.lain.example/verifikasi/ must lie under [web]"
-            " base_url (https://jdih.sbtkab.example/)",
+            {"web": {"base_url": "https://sbtkab.example/hukum/"}},
+            "[web] base_url: 'https://sbtkab.example/hukum/' must be a site's root",
         ),
         (
             {"stamp": {"verify_url_base": "https://jdih.sbtkab.example/v/", "qr_mm": 15}},
@@ -175,12 +174,13 @@ def test_a_missing_workspace_is_not_called_a_configuration_error(tmp_path):
         ({"base_url": "https://jdih.sbtkab.example"}, {}, "https://jdih.sbtkab.example/",
          "https://jdih.sbtkab.example/verifikasi/"),
         # A configuration from before [web]: its verification address keeps working (QR codes
-        # already printed carry it), and the site is that address's root.
+        # already printed carry it); no site address is guessed, so e-mails link no pages.
         ({}, {"verify_url_base": "https://jdih.sbtkab.example/cek-produk"},
-         "https://jdih.sbtkab.example/", "https://jdih.sbtkab.example/cek-produk/"),
-        ({"base_url": "https://sbtkab.example/hukum/"},
-         {"verify_url_base": "https://sbtkab.example/hukum/qr/"},
-         "https://sbtkab.example/hukum/", "https://sbtkab.example/hukum/qr/"),
+         None, "https://jdih.sbtkab.example/cek-produk/"),
+        # The pages `drivebot publish` writes, served by the regency's own JDIH server.
+        ({"base_url": "https://drivebot.sbtkab.example/"},
+         {"verify_url_base": "https://jdih.sbtkab.example/v"},
+         "https://drivebot.sbtkab.example/", "https://jdih.sbtkab.example/v/"),
     ],
 )  # fmt: skip
 def test_the_sites_address_and_the_verification_address(tmp_path, web, stamp, base, verify):

@@ -44,9 +44,9 @@ def cli(workspace: Path, *args: str, stdin: str = "") -> tuple[int, str]:
     return code, out.getvalue() + err.getvalue()
 
 
-def office(tmp_path: Path) -> Path:
+def office(tmp_path: Path, settings: dict | None = None) -> Path:
     """Three drafts from two agencies, taken in by the loop; one admin account."""
-    write_config(tmp_path)
+    write_config(tmp_path, settings)
     service = bootstrap.app(load(tmp_path))
     service.drive.ensure_folders([opd.folder for opd in service.config.opds])
     inbox = tmp_path / "drive" / "00 Masuk"

@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 from test_dashboard import NOTE, cli, office, reg_of
 
-from drivebot import bootstrap
+from drivebot import bootstrap, tracking
 from drivebot.config import load
 
 BASE = "https://jdih.sbtkab.example/"
@@ -61,6 +61,7 @@ def test_the_link_in_the_opds_email_opens_its_drafts_page(
     client: FlaskClient, workspace: Path
 ) -> None:
     reg = reg_of(workspace, "Sekolah")
+    assert cli(workspace, "assign", reg, "analis.hukum@sbtkab.example")[0] == 0
     (link,) = tracking_links(workspace, "dikbud@sbtkab.example")  # one draft, one e-mail
     assert link.startswith(f"{BASE}lacak/{reg}.0.")
     page = client.get(path_of(link))
@@ -69,7 +70,7 @@ def test_the_link_in_the_opds_email_opens_its_drafts_page(
     assert "Bantuan Operasional Sekolah Daerah" in text and reg in text
     assert re.search(r'aria-current="step"><strong>Pemeriksaan', text)
     assert "Puskesmas" not in text and "Retribusi" not in text  # no other draft
-    assert "analis.hukum" not in text  # no reviewer's address or name
+    assert "analis.hukum" not in text and "Analis Hukum" not in text  # not whom it is assigned to
 
 
 def test_a_changed_foreign_or_made_up_token_is_not_found(
@@ -83,8 +84,9 @@ def test_a_changed_foreign_or_made_up_token_is_not_found(
         f"{reg}.{generation}.{flipped}",  # one character changed
         f"{other}.{generation}.{mac}",  # another draft's number under this MAC
         f"{reg}.1.{mac}",  # another generation
+        f"{reg}.00.{mac}",  # the same generation, written otherwise
+        tracking.token(b"another workspace's key" * 2, reg, int(generation)),
         "HK-2026-0001",
-        "../dasbor/",
     ):
         answer = client.get(f"/lacak/{token}")
         assert answer.status_code == 404, token
@@ -97,6 +99,8 @@ def test_renewing_revokes_the_links_sent_before(client: FlaskClient, workspace: 
     code, said = cli(workspace, "link", reg, "--renew")
     assert code == 0
     (new,) = re.findall(re.escape(BASE) + r"lacak/\S+", said)
+    store = bootstrap.store(load(workspace), readonly=True)
+    assert [e.event for e in store.history(reg)][-1] == "link_renewed"
     assert new != old and new.startswith(f"{BASE}lacak/{reg}.1.")
     assert client.get(path_of(old)).status_code == 404
     assert client.get(path_of(new)).status_code == 200
@@ -129,6 +133,20 @@ def test_the_divisions_emails_link_the_dashboard_and_the_opds_do_not(workspace: 
     assert to_admins and to_opd
     for message in to_admins:
         assert links_in(message, BASE + "dasbor/") == [f"{BASE}dasbor/rancangan/{reg}"]
+        opened = bootstrap.web(load(workspace), "id").test_client().get(f"/dasbor/rancangan/{reg}")
+        assert opened.headers["Location"].startswith("/dasbor/masuk")  # the page, signed in
         assert not links_in(message, BASE + "lacak/")
     for message in to_opd:
         assert not links_in(message, BASE + "dasbor/") and links_in(message, BASE + "lacak/")
+
+
+def test_without_a_site_address_no_links_are_sent(tmp_path: Path) -> None:
+    """A configuration from before [web] names only where the QR codes lead, maybe another
+    server: no page is guessed for the e-mails."""
+    workspace = office(tmp_path, {"web": {}, "stamp": {"verify_url_base": BASE + "verifikasi/"}})
+    assert all(
+        not links_in(m, BASE + "lacak/") and not links_in(m, BASE + "dasbor/")
+        for m in mails(workspace)
+    )
+    code, said = cli(workspace, "link", reg_of(workspace, "Sekolah"))
+    assert code != 0 and "[web] base_url" in said

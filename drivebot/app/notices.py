@@ -86,12 +86,19 @@ class Notices:
             due=None if stage is None else stage.due,
             days_left=None if stage is None else max(stage.days_left, 0),
             calendar_days=stage is not None and stage.limit.calendar,
-            tracking_url=tracking.link(
-                self.config.base_url, self.tracking_key, draft.reg,
-                self.store.link_generation(draft.reg),
-            ),
-            dashboard_url=f"{self.config.base_url}dasbor/rancangan/{draft.reg}",
-        )  # fmt: skip
+            **self._pages(draft.reg),
+        )
+
+    def _pages(self, reg: str) -> dict[str, str]:
+        """The draft's tracking page and dashboard page, where the site's address is known."""
+        base = self.config.base_url
+        if base is None:
+            return {}
+        generation = self.store.link_generation(reg)
+        return {
+            "tracking_url": tracking.link(base, self.tracking_key, reg, generation),
+            "dashboard_url": tracking.dashboard_link(base, reg),
+        }
 
     def report_error(self, summary: str, detail: str, dedupe_key: str | None = None) -> int | None:
         """Tell the admins of a problem drivebot cannot solve itself (inside a transaction);

@@ -64,7 +64,7 @@ from drivebot.web.pages import render_page
 from drivebot.web.threads import per_thread
 
 PREFIX = "/dasbor"
-SESSION_KEY_NAME = "dashboard_session.key"
+SESSION_KEY_NAME = "keys/dashboard_session.key"  # kept by `drivebot backup`
 SESSION_HOURS = 8  # a working day; then sign in again
 _LIFETIME = timedelta(hours=SESSION_HOURS)
 CLIENT_FREE = CLIENT_FREE_FAILURES
