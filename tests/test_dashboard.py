@@ -453,15 +453,14 @@ def test_the_board_counts_years_in_the_offices_time_zone(workspace: Path) -> Non
     from dataclasses import replace
     from zoneinfo import ZoneInfo
 
-    from drivebot.web.board import Filters, received_year
+    from drivebot.web.board import Filters, received_year, standing
 
     draft = bootstrap.store(load(workspace), readonly=True).drafts()[0]
     new_year = replace(draft, created_at="2026-12-31T18:00:00+00:00")
     wit = ZoneInfo("Asia/Jayapura")
     assert received_year(new_year, wit) == "2027"
-    assert Filters(year="2027").keeps(new_year, wit) and not Filters(year="2026").keeps(
-        new_year, wit
-    )
+    one = standing(new_year, None, datetime(2027, 1, 4).date(), wit)
+    assert Filters(year="2027").keeps(one) and not Filters(year="2026").keeps(one)
 
 
 def test_hidden_characters_in_a_title_are_shown_on_the_board(
@@ -525,3 +524,32 @@ def test_a_title_that_looks_like_a_formula_is_exported_as_text() -> None:
     sheet = load_workbook(BytesIO(as_xlsx(rows, "x"))).active
     assert sheet["A2"].data_type == "s" and sheet["A2"].value.startswith("=HYPERLINK")
     assert sheet["A3"].data_type == "s"
+
+
+def test_the_board_shows_what_changed_since_it_was_last_read(
+    client: FlaskClient, workspace: Path, moment: Moment
+) -> None:
+    """The board keeps the drafts' standings while the store is unchanged; a change made by
+    another process (the daemon, the CLI) or a new day is read again."""
+    sign_in(client)
+
+    def column(name: str) -> str:
+        page = client.get("/dasbor/").get_data(as_text=True)
+        start = page.index(f'id="col-{name}"')
+        return page[start : page.index("</section>", start)]
+
+    assert column("pemeriksaan").count('class="reg"') == 3
+    assert cli(workspace, "approve", reg_of(workspace, "Sekolah"))[0] == 0
+    assert column("pemeriksaan").count('class="reg"') == 2
+    assert "Sekolah Daerah" in column("harmonisasi")
+    assert "0 hari di tahap ini" in column("pemeriksaan")
+    reg = reg_of(workspace, "Retribusi")
+    assert cli(workspace, "withdraw", reg, "--reason", "Ditarik OPD")[0] == 0
+    assert reg not in client.get("/dasbor/").get_data(as_text=True)  # ended: off the board
+    inbox = workspace / "drive" / "00 Masuk" / "BPKAD"
+    (inbox / "Ranperbup Pajak Reklame.docx").write_bytes(draft_docx(subject="Pajak Reklame"))
+    bootstrap.app(load(workspace)).cycle()
+    assert "Pajak Reklame" in column("pemeriksaan")  # registered by the daemon: on it
+    moment.now += timedelta(days=3)  # Thursday to Sunday: one working day, Friday
+    sign_in(client)  # the session of three days ago has ended
+    assert "1 hari di tahap ini" in column("pemeriksaan")

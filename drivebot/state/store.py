@@ -22,8 +22,9 @@ from typing import Any
 from drivebot.clock import Clock, iso_utc, system_clock
 from drivebot.errors import ConfigError
 from drivebot.events import DraftState
-from drivebot.flows import ProductType
+from drivebot.flows import ENDED, ProductType
 from drivebot.state.accounts import AccountRows
+from drivebot.state.changes import ChangeRows
 from drivebot.state.links import LinkRows
 from drivebot.state.outbox_rows import OutboxRows
 from drivebot.state.products import ProductRows
@@ -43,7 +44,7 @@ from drivebot.state.rows import (
 from drivebot.state.schema import MIGRATIONS
 
 
-class Store(RecordRows, ReviewRows, ProductRows, OutboxRows, AccountRows, LinkRows):
+class Store(RecordRows, ReviewRows, ProductRows, OutboxRows, AccountRows, LinkRows, ChangeRows):
     def __init__(self, path: Path | str, clock: Clock = system_clock, readonly: bool = False):
         self.clock = clock
         self.path = Path(path)
@@ -151,6 +152,17 @@ class Store(RecordRows, ReviewRows, ProductRows, OutboxRows, AccountRows, LinkRo
 
     def drafts(self) -> list[Draft]:
         return [_draft(row) for row in self._rows("SELECT * FROM drafts ORDER BY reg")]
+
+    def open_drafts(self) -> list[Draft]:
+        """The drafts still in the flow (not archived, not ended), oldest first."""
+        return self.drafts_where(
+            "stage NOT IN (?, ?, ?, ?) ORDER BY created_at, reg", ("arsip", *ENDED)
+        )
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits (SQLite's PRAGMA data_version)."""
+        row = self._row("PRAGMA data_version")
+        return int(row[0]) if row else 0
 
     def drafts_where(self, sql: str, params: tuple[Any, ...]) -> list[Draft]:
         """The drafts matching a WHERE clause (`sql`, with its ORDER BY) of the module's own."""

@@ -2,14 +2,16 @@
 stages as columns, filtered and searched as the request asks. Dates are the office's (its time
 zone), as the registration numbers' years are.
 
-Pure over what it is given (the drafts, their stage clocks, the day): drivebot.web.dashboard
-reads the store and renders. A column shows at most COLUMN_SHOWN cards, the most overdue first (then
+Pure over what it is given (each open draft's Standing: its stage clock and days as of a
+day): drivebot.web.dashboard reads the store, keeps the standings while the store is unchanged,
+and renders. A column shows at most COLUMN_SHOWN cards, the most overdue first (then
 the longest waiting); the rest are counted, and the filters narrow them down.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import heapq
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
@@ -18,7 +20,7 @@ from drivebot.deadlines import StageClock
 from drivebot.flows import FLOWS, ProductType, is_open
 from drivebot.state.rows import Draft
 
-COLUMN_SHOWN = 50
+COLUMN_SHOWN = 25
 
 
 @dataclass(frozen=True)
@@ -36,15 +38,36 @@ class Filters:
 
         return cls(arg("opd"), arg("jenis"), arg("pemeriksa"), arg("tahun"), arg("q"))
 
-    def keeps(self, draft: Draft, tz: tzinfo | None) -> bool:
-        query = self.query.casefold()
+    def keeps(self, standing: Standing) -> bool:
+        draft, query = standing.draft, self.query.casefold()
         return (
             (not self.opd or draft.opd == self.opd)
             and (not self.product_type or draft.product_type.value == self.product_type)
             and (not self.reviewer or (draft.assignee or "") == self.reviewer)
-            and (not self.year or received_year(draft, tz) == self.year)
+            and (not self.year or standing.year == self.year)
             and (not query or query in draft.reg.casefold() or query in draft.title.casefold())
         )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A draft and where it stands today: what the board filters, sorts and shows."""
+
+    draft: Draft
+    clock: StageClock | None
+    days_in_stage: int
+    late: int  # days past the stage's limit (0: on time, or no limit)
+    year: str  # the year it was received, in the office's time zone
+
+    @property
+    def urgency(self) -> tuple[int, int, str]:
+        """Most overdue first, then the longest waiting."""
+        return -self.late, -self.days_in_stage, self.draft.reg
+
+
+def standing(draft: Draft, clock: StageClock | None, today: date, tz: tzinfo | None) -> Standing:
+    days = clock.days_in_stage if clock else _days_since(draft.stage_since, today, tz)
+    return Standing(draft, clock, days, clock.late if clock else 0, received_year(draft, tz))
 
 
 @dataclass(frozen=True)
@@ -96,51 +119,47 @@ def stage_order() -> list[str]:
     return order
 
 
-def build(
-    drafts: Iterable[Draft],
-    clock_of: Callable[[Draft], StageClock | None],
-    filters: Filters,
-    today: date,
-    lang: str,
-    tz: tzinfo | None,
-) -> Board:
-    open_drafts = [draft for draft in drafts if is_open(draft.stage)]
-    kept = [draft for draft in open_drafts if filters.keeps(draft, tz)]
-    cards: dict[str, list[Card]] = {stage: [] for stage in stage_order()}
-    for draft in kept:
-        cards.setdefault(draft.stage, []).append(card_of(draft, clock_of(draft), today, lang, tz))
+def build(standings: Sequence[Standing], filters: Filters, lang: str) -> Board:
+    """The board of the open drafts among `standings`; cards only for the ones it shows."""
+    open_ones = [one for one in standings if is_open(one.draft.stage)]
+    kept = [one for one in open_ones if filters.keeps(one)]
+    stacks: dict[str, list[Standing]] = {stage: [] for stage in stage_order()}
+    for one in kept:
+        stacks.setdefault(one.draft.stage, []).append(one)
     columns = tuple(
         Column(
             stage,
             i18n.stage_label(lang, stage),
             i18n.stage_actor(lang, stage),
-            tuple(sorted(stacked, key=lambda c: (-c.late, -c.days_in_stage))[:COLUMN_SHOWN]),
+            tuple(
+                card_of(one, lang)
+                for one in heapq.nsmallest(COLUMN_SHOWN, stacked, key=lambda s: s.urgency)
+            ),
             len(stacked),
         )
-        for stage, stacked in cards.items()
+        for stage, stacked in stacks.items()
     )
     return Board(
         columns=columns,
         total=len(kept),
-        late=sum(1 for stacked in cards.values() for card in stacked if card.late),
-        opds=tuple(sorted({d.opd for d in open_drafts})),
-        reviewers=tuple(sorted({d.assignee for d in open_drafts if d.assignee})),
-        years=tuple(sorted({received_year(d, tz) for d in open_drafts}, reverse=True)),
+        late=sum(1 for one in kept if one.late),
+        opds=tuple(sorted({one.draft.opd for one in open_ones})),
+        reviewers=tuple(sorted({d.assignee for one in open_ones if (d := one.draft).assignee})),
+        years=tuple(sorted({one.year for one in open_ones}, reverse=True)),
         types=tuple((t.value, i18n.product_name(lang, t)) for t in ProductType),
     )
 
 
-def card_of(
-    draft: Draft, clock: StageClock | None, today: date, lang: str, tz: tzinfo | None
-) -> Card:
+def card_of(one: Standing, lang: str) -> Card:
+    draft, clock = one.draft, one.clock
     return Card(
         reg=draft.reg,
         title=draft.title,
         opd=draft.opd,
         type_name=i18n.product_name(lang, draft.product_type),
         version=draft.version,
-        days_in_stage=clock.days_in_stage if clock else _days_since(draft.stage_since, today, tz),
-        late=clock.late if clock else 0,
+        days_in_stage=one.days_in_stage,
+        late=one.late,
         due=clock.due if clock else None,
         assignee=draft.assignee,
     )

@@ -20,9 +20,10 @@ from __future__ import annotations
 import hmac
 import posixpath
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,9 @@ from drivebot.config import Config
 from drivebot.errors import Explained
 from drivebot.events import Rejected
 from drivebot.files import workspace_key
+from drivebot.flows import is_open
 from drivebot.state.accounts import Account
+from drivebot.state.rows import Draft
 from drivebot.state.store import Store
 from drivebot.web import board, draft_commands, draft_page, exports
 from drivebot.web.accounts import (
@@ -108,6 +111,39 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
     store = per_thread(setup.open_store)
     sessions = per_thread(setup.open_sessions)
     commands = per_thread(setup.open_commands) if setup.open_commands else None
+
+    def standing_of(draft: Draft, today: date) -> board.Standing:
+        clock = clock_of(setup.config, store(), draft, today)
+        return board.standing(draft, clock, today, setup.config.tz)
+
+    snapshot = per_thread(lambda: _Snapshot(-1, date.min, 0.0, 0, {}, {}))
+
+    def board_of(filters: board.Filters, today: date) -> board.Board:
+        """The board, from the open drafts' standings as last read. While the store is
+        unchanged (no other process committed) they are used as they are; after a commit only
+        the drafts with new audit entries are read again; on a new day, or FULL_READ seconds
+        after the last full reading, all of them (at 10,000 drafts, a full reading is most of
+        a board's time). The boards of the last filters asked for are kept too."""
+        kept, version = snapshot(), store().data_version()
+        if version == kept.version and today == kept.today:
+            pass
+        elif today != kept.today or time.monotonic() - kept.read_at > FULL_READ:
+            mark = store().last_audit_id()  # before reading: a change in between is read again
+            kept.standings = {d.reg: standing_of(d, today) for d in store().open_drafts()}
+            kept.audit_id, kept.read_at, kept.boards = mark, time.monotonic(), {}
+        else:
+            mark = store().last_audit_id()
+            for draft in store().changed_after(kept.audit_id):
+                kept.standings.pop(draft.reg, None)
+                if is_open(draft.stage):
+                    kept.standings[draft.reg] = standing_of(draft, today)
+            kept.audit_id, kept.boards = mark, {}
+        kept.version, kept.today = version, today
+        if filters not in kept.boards:
+            if len(kept.boards) >= _BOARDS_KEPT:
+                kept.boards.pop(next(iter(kept.boards)))
+            kept.boards[filters] = board.build(list(kept.standings.values()), filters, lang)
+        return kept.boards[filters]
 
     def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
         account: Account | None = g.get("account")
@@ -174,17 +210,9 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
 
     @bp.get("/")
     def board_page() -> tuple[str, int]:
-        config = setup.config
-        today = setup.clock().astimezone(config.tz).date()
+        today = setup.clock().astimezone(setup.config.tz).date()
         filters = board.Filters.of(request.args)
-        built = board.build(
-            store().drafts(),
-            lambda draft: clock_of(config, store(), draft, today),
-            filters,
-            today,
-            lang,
-            config.tz,
-        )
+        built = board_of(filters, today)
         query = request.query_string.decode("ascii", "replace")
         return page(
             "board.html.j2",
@@ -200,10 +228,8 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
         config = setup.config
         today = setup.clock().astimezone(config.tz).date()
         filters = board.Filters.of(request.args)
-        kept = [d for d in store().drafts() if filters.keeps(d, config.tz)]
-        rows = exports.drafts_table(
-            kept, lambda d: clock_of(config, store(), d, today), lang, config.tz
-        )
+        every = [standing_of(draft, today) for draft in store().drafts()]
+        rows = exports.drafts_table([one for one in every if filters.keeps(one)], lang, config.tz)
         return _download(rows, fmt, f"{words['export_drafts']}-{today.isoformat()}")
 
     @bp.get("/ekspor/register-<int:year>.<fmt>")
@@ -265,6 +291,20 @@ def session_key(workspace: Path) -> bytes:
     """The key the dashboard's session cookies are signed with (deleting the file signs
     everyone out)."""
     return workspace_key(workspace, SESSION_KEY_NAME)
+
+
+@dataclass
+class _Snapshot:
+    version: int  # the store's data_version when last looked at
+    today: date
+    read_at: float  # time.monotonic() of the last full reading
+    audit_id: int  # the last audit entry read
+    standings: dict[str, board.Standing]  # by registration number
+    boards: dict[board.Filters, board.Board]
+
+
+_BOARDS_KEPT = 16
+FULL_READ = 600  # seconds: what an entry-less change could hide is shown within this
 
 
 def _download(rows: exports.Table, fmt: str, name: str) -> Response:

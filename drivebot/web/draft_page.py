@@ -19,7 +19,7 @@ from drivebot.i18n.history import cause, size, when
 from drivebot.state.outbox import SendEmail, load
 from drivebot.state.rows import AuditEntry, Draft, FileRole, OutboxRow
 from drivebot.state.store import Store
-from drivebot.web.board import Card, card_of
+from drivebot.web.board import Card, card_of, standing
 
 # The files whose Drive links the page shows (on Google; the local backend has none).
 _LINKED = (FileRole.WORKING, FileRole.REVIEW, FileRole.FINAL, FileRole.ARCHIVE)
@@ -84,7 +84,7 @@ def build(
         else None
     )
     return DraftPage(
-        card=card_of(draft, clock, today, lang, tz),
+        card=card_of(standing(draft, clock, today, tz), lang),
         stage=draft.stage,
         stage_label=i18n.stage_label(lang, draft.stage),
         ended=draft.stage in ENDED,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 
 from openpyxl import Workbook
@@ -18,8 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from drivebot import i18n
 from drivebot.app.register import Register, series_name
-from drivebot.deadlines import StageClock
-from drivebot.state.rows import Draft
+from drivebot.web.board import Standing
 
 Table = list[list[str | int]]
 FORMATS = {
@@ -29,16 +28,11 @@ FORMATS = {
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def drafts_table(
-    drafts: Iterable[Draft],
-    clock_of: Callable[[Draft], StageClock | None],
-    lang: str,
-    tz: tzinfo | None,
-) -> Table:
+def drafts_table(standings: Iterable[Standing], lang: str, tz: tzinfo | None) -> Table:
     words = i18n.section(lang, "export")
     rows: Table = [[words[column] for column in _DRAFT_COLUMNS]]
-    for draft in drafts:
-        clock = clock_of(draft)
+    for one in standings:
+        draft, clock = one.draft, one.clock
         rows.append([
             draft.reg,
             draft.title,

@@ -21,7 +21,7 @@ from drivebot.files import workspace_key
 from drivebot.flows import ENDED, flowchart
 from drivebot.i18n.history import when
 from drivebot.state.store import Store
-from drivebot.web.board import Card, card_of
+from drivebot.web.board import Card, card_of, standing
 from drivebot.web.draft_page import Step
 from drivebot.web.pages import render_page
 from drivebot.web.threads import per_thread
@@ -57,7 +57,9 @@ def register(
         today = clock().astimezone(config.tz).date()
         notes = store().notes_on(draft.reg, draft.version) if draft.stage == "perbaikan" else []
         shown = Tracked(
-            card=card_of(draft, clock_of(config, store(), draft, today), today, lang, config.tz),
+            card=card_of(
+                standing(draft, clock_of(config, store(), draft, today), today, config.tz), lang
+            ),
             stage_label=i18n.stage_label(lang, draft.stage),
             ended=draft.stage in ENDED,
             received=when(lang, draft.created_at, config.tz),
