@@ -553,3 +553,46 @@ def test_the_board_shows_what_changed_since_it_was_last_read(
     moment.now += timedelta(days=3)  # Thursday to Sunday: one working day, Friday
     sign_in(client)  # the session of three days ago has ended
     assert "1 hari di tahap ini" in column("pemeriksaan")
+
+
+def test_the_figures_page_counts_what_the_loop_recorded(
+    client: FlaskClient, workspace: Path, moment: Moment
+) -> None:
+    assert cli(workspace, "revise", reg_of(workspace, "Puskesmas"))[0] == 0
+    assert cli(workspace, "approve", reg_of(workspace, "Sekolah"))[0] == 0
+    sign_in(client)
+    page = client.get("/dasbor/angka").get_data(as_text=True)
+
+    def table(key: str) -> dict[str, str]:
+        start = page.index(f'id="h-{key}"')
+        section = page[start : page.index("</section>", start)]
+        return dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', section))
+
+    assert page.count('role="img"') == 5  # no late drafts: that chart says so instead
+    assert list(table("in").items())[-1] == ("Des 2026", "3")  # this month, last of twelve
+    assert len(table("in")) == 12 and table("archived")["Des 2026"] == "0"
+    assert table("rounds") == {
+        "tanpa perbaikan": "2", "1 kali": "1", "2 kali": "0", "3 kali atau lebih": "0"
+    }  # fmt: skip
+    assert set(table("median")) == {"Pengajuan", "Pemeriksaan"}  # the stages drafts have left
+    late = page[page.index('id="h-late"') :]
+    assert "Belum ada data." in late[: late.index("</section>")]
+
+
+def test_days_per_stage_are_measured_from_entering_to_leaving() -> None:
+    from drivebot.web.figures import months_back, stage_days
+
+    created = {"A": "2026-01-01T00:00:00+00:00", "B": "2026-01-01T00:00:00+00:00"}
+    changes = [
+        ("A", "2026-01-02T00:00:00+00:00", "pengajuan", "pemeriksaan"),
+        ("A", "2026-01-06T00:00:00+00:00", "pemeriksaan", "perbaikan"),
+        ("A", "2026-01-08T00:00:00+00:00", "perbaikan", "pemeriksaan"),
+        ("A", "2026-01-09T00:00:00+00:00", "pemeriksaan", "harmonisasi"),
+        ("B", "2026-01-01T12:00:00+00:00", "pengajuan", "pemeriksaan"),
+    ]
+    medians, p90s = stage_days(changes, created, "id")
+    assert [(bar.label, bar.shown) for bar in medians] == [
+        ("Pengajuan", "0,8"), ("Pemeriksaan", "2,5"), ("Perbaikan", "2,0")
+    ]  # fmt: skip
+    assert [bar.shown for bar in p90s][1] == "3,7"  # of 4 and 1 days
+    assert months_back(datetime(2027, 2, 5).date(), 3) == [(2026, 11), (2027, 0), (2027, 1)]

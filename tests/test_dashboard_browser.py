@@ -86,6 +86,11 @@ def test_a_reviewer_signs_in_and_sees_the_board(site: str, browser: Browser, wid
     if width == "phone":
         assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]
     shoot(page, f"draft-{width}")
+    page.get_by_role("link", name="Angka dan grafik").click()
+    assert page.get_by_role("img", name="Rancangan masuk per bulan").count() == 1
+    if width == "phone":
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]
+    shoot(page, f"figures-{width}")
     page.get_by_role("button", name="Keluar").click()
     page.goto(f"{site}/dasbor/")
     assert page.url.startswith(f"{site}/dasbor/masuk")

@@ -55,7 +55,7 @@ from drivebot.flows import is_open
 from drivebot.state.accounts import Account
 from drivebot.state.rows import Draft
 from drivebot.state.store import Store
-from drivebot.web import board, draft_commands, draft_page, exports
+from drivebot.web import board, draft_commands, draft_page, exports, figures
 from drivebot.web.accounts import (
     CLIENT_FREE_FAILURES,
     FREE_FAILURES,
@@ -64,6 +64,7 @@ from drivebot.web.accounts import (
     session_stamp,
 )
 from drivebot.web.pages import render_page
+from drivebot.web.svg import bar_chart
 from drivebot.web.threads import per_thread
 
 PREFIX = "/dasbor"
@@ -118,27 +119,30 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
 
     snapshot = per_thread(lambda: _Snapshot(-1, date.min, 0.0, 0, {}, {}))
 
-    def board_of(filters: board.Filters, today: date) -> board.Board:
-        """The board, from the open drafts' standings as last read. While the store is
-        unchanged (no other process committed) they are used as they are; after a commit only
-        the drafts with new audit entries are read again; on a new day, or FULL_READ seconds
-        after the last full reading, all of them (at 10,000 drafts, a full reading is most of
-        a board's time). The boards of the last filters asked for are kept too."""
+    def current(today: date) -> _Snapshot:
+        """The open drafts' standings as last read. While the store is unchanged (no other
+        process committed) they are used as they are; after a commit only the drafts with new
+        audit entries are read again; on a new day, or FULL_READ seconds after the last full
+        reading, all of them (at 10,000 drafts, a full reading is most of a board's time)."""
         kept, version = snapshot(), store().data_version()
         if version == kept.version and today == kept.today:
-            pass
-        elif today != kept.today or time.monotonic() - kept.read_at > FULL_READ:
+            return kept
+        if today != kept.today or time.monotonic() - kept.read_at > FULL_READ:
             mark = store().last_audit_id()  # before reading: a change in between is read again
             kept.standings = {d.reg: standing_of(d, today) for d in store().open_drafts()}
-            kept.audit_id, kept.read_at, kept.boards = mark, time.monotonic(), {}
+            kept.read_at = time.monotonic()
         else:
             mark = store().last_audit_id()
             for draft in store().changed_after(kept.audit_id):
                 kept.standings.pop(draft.reg, None)
                 if is_open(draft.stage):
                     kept.standings[draft.reg] = standing_of(draft, today)
-            kept.audit_id, kept.boards = mark, {}
-        kept.version, kept.today = version, today
+        kept.audit_id, kept.boards, kept.version, kept.today = mark, {}, version, today
+        return kept
+
+    def board_of(filters: board.Filters, today: date) -> board.Board:
+        """The board of the current standings; those of the last filters asked for are kept."""
+        kept = current(today)
         if filters not in kept.boards:
             if len(kept.boards) >= _BOARDS_KEPT:
                 kept.boards.pop(next(iter(kept.boards)))
@@ -221,6 +225,27 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
             today=today,
             request_query=f"?{query}" if query else "",
         )
+
+    @bp.get("/angka")
+    def figures_page() -> tuple[str, int]:
+        tz = setup.config.tz
+        today = setup.clock().astimezone(tz).date()
+        drafts = store().drafts()
+        changes = store().stage_changes()
+        archived = [at for _, at, _, after in changes if after == "arsip"]
+        medians, p90s = figures.stage_days(changes, {d.reg: d.created_at for d in drafts}, lang)
+        charts = (
+            figures.Chart("in", figures.per_month(
+                figures.office_days((d.created_at for d in drafts), tz), today, lang)),
+            figures.Chart("archived", figures.per_month(
+                figures.office_days(archived, tz), today, lang)),
+            figures.Chart("median", medians),
+            figures.Chart("p90", p90s),
+            figures.Chart("rounds", figures.rounds(drafts, store().revision_rounds(), words)),
+            figures.Chart("late", figures.late_per_opd(current(today).standings.values())),
+        )  # fmt: skip
+        drawn = [(chart, bar_chart(chart, words[f"chart_{chart.key}"])) for chart in charts]
+        return page("figures.html.j2", charts=drawn)
 
     @bp.get("/ekspor/rancangan.<fmt>")
     def export_drafts(fmt: str) -> Any:
