@@ -282,19 +282,27 @@ def test_an_unknown_draft_or_version_is_not_found_and_none_is_shown_signed_out(
     assert client.get(f"/dasbor/rancangan/{reg}/versi/final/1").status_code == 404
 
 
-def sent_about(workspace: Path, reg: str) -> list[tuple[str, str]]:
-    """(subject, recipients) of every e-mail sent about `reg` alone, by the time sent."""
+def sent_mails(workspace: Path) -> list:
+    """Every e-mail in the local sent mailbox, by the time sent."""
     from email import message_from_bytes, policy
 
     sent = workspace / "mail" / "sent"
-    messages = [
+    found = [
         message_from_bytes(path.read_bytes(), policy=policy.default)
         for sub in ("new", "cur")
         if (sent / sub).is_dir()
         for path in (sent / sub).iterdir()
     ]
-    messages.sort(key=lambda m: m["Date"].datetime)
-    return [(str(m["Subject"]), str(m["To"])) for m in messages if f"[{reg}]" in str(m["Subject"])]
+    return sorted(found, key=lambda m: m["Date"].datetime)
+
+
+def sent_about(workspace: Path, reg: str) -> list[tuple[str, str]]:
+    """(subject, recipients) of every e-mail sent about `reg` alone, by the time sent."""
+    return [
+        (str(m["Subject"]), str(m["To"]))
+        for m in sent_mails(workspace)
+        if f"[{reg}]" in str(m["Subject"])
+    ]
 
 
 def command(client: FlaskClient, reg: str, **form: str):

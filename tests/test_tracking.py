@@ -5,28 +5,16 @@ the division's e-mails link the dashboard instead."""
 from __future__ import annotations
 
 import re
-from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from test_dashboard import NOTE, cli, office, reg_of
+from test_dashboard import NOTE, cli, office, reg_of, sent_mails
 
 from drivebot import bootstrap, tracking
 from drivebot.config import load
 
 BASE = "https://jdih.sbtkab.example/"
-
-
-def mails(workspace: Path) -> list:
-    sent = workspace / "mail" / "sent"
-    found = [
-        message_from_bytes(path.read_bytes(), policy=policy.default)
-        for sub in ("new", "cur")
-        if (sent / sub).is_dir()
-        for path in (sent / sub).iterdir()
-    ]
-    return sorted(found, key=lambda m: m["Date"].datetime)
 
 
 def links_in(message, prefix: str) -> list[str]:
@@ -37,7 +25,7 @@ def links_in(message, prefix: str) -> list[str]:
 def tracking_links(workspace: Path, to: str) -> list[str]:
     return [
         link
-        for message in mails(workspace)
+        for message in sent_mails(workspace)
         if to in str(message["To"])
         for link in links_in(message, BASE + "lacak/")
     ]
@@ -127,7 +115,7 @@ def test_the_notes_to_address_show_without_the_reviewers_names(workspace: Path) 
 def test_the_divisions_emails_link_the_dashboard_and_the_opds_do_not(workspace: Path) -> None:
     reg = reg_of(workspace, "Sekolah")
     assert cli(workspace, "approve", reg)[0] == 0
-    about = [m for m in mails(workspace) if f"[{reg}]" in str(m["Subject"])]
+    about = [m for m in sent_mails(workspace) if f"[{reg}]" in str(m["Subject"])]
     to_admins = [m for m in about if "kabag.hukum@sbtkab.example" in str(m["To"])]
     to_opd = [m for m in about if "dikbud@sbtkab.example" in str(m["To"])]
     assert to_admins and to_opd
@@ -146,7 +134,7 @@ def test_without_a_site_address_no_links_are_sent(tmp_path: Path) -> None:
     workspace = office(tmp_path, {"web": {}, "stamp": {"verify_url_base": BASE + "verifikasi/"}})
     assert all(
         not links_in(m, BASE + "lacak/") and not links_in(m, BASE + "dasbor/")
-        for m in mails(workspace)
+        for m in sent_mails(workspace)
     )
     code, said = cli(workspace, "link", reg_of(workspace, "Sekolah"))
     assert code != 0 and "[web] base_url" in said

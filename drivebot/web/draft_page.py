@@ -74,6 +74,14 @@ class DraftPage:
     links: tuple[tuple[str, str], ...]  # (file name, Drive link) of the files drivebot tracks
 
 
+def steps_of(draft: Draft, lang: str) -> tuple[Step, ...]:
+    """The draft's flowchart, each stage with its state (drivebot.flows.flowchart)."""
+    return tuple(
+        Step(i18n.stage_label(lang, stage.key), i18n.stage_actor(lang, stage.key), state)
+        for stage, state in flowchart(draft.product_type, draft.stage, draft.done)
+    )
+
+
 def build(
     config: Config, store: Store, draft: Draft, clock: StageClock | None, today: date, lang: str
 ) -> DraftPage:
@@ -89,10 +97,7 @@ def build(
         stage_label=i18n.stage_label(lang, draft.stage),
         ended=draft.stage in ENDED,
         number=number,
-        steps=tuple(
-            Step(i18n.stage_label(lang, stage.key), i18n.stage_actor(lang, stage.key), state)
-            for stage, state in flowchart(draft.product_type, draft.stage, draft.done)
-        ),
+        steps=steps_of(draft, lang),
         history=tuple(_entry(entry, lang, tz) for entry in reversed(store.history(draft.reg))),
         versions=tuple(
             VersionLine(

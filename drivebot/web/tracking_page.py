@@ -18,11 +18,11 @@ from drivebot.clock import Clock
 from drivebot.config import Config
 from drivebot.events import Note
 from drivebot.files import workspace_key
-from drivebot.flows import ENDED, flowchart
+from drivebot.flows import ENDED
 from drivebot.i18n.history import when
 from drivebot.state.store import Store
 from drivebot.web.board import Card, card_of, standing
-from drivebot.web.draft_page import Step
+from drivebot.web.draft_page import Step, steps_of
 from drivebot.web.pages import render_page
 from drivebot.web.threads import per_thread
 
@@ -64,10 +64,7 @@ def register(
             ended=draft.stage in ENDED,
             received=when(lang, draft.created_at, config.tz),
             since=when(lang, draft.stage_since, config.tz),
-            steps=tuple(
-                Step(i18n.stage_label(lang, stage.key), i18n.stage_actor(lang, stage.key), state)
-                for stage, state in flowchart(draft.product_type, draft.stage, draft.done)
-            ),
+            steps=steps_of(draft, lang),
             notes=tuple(notes),
         )
         return render_page(
