@@ -20,8 +20,17 @@ from itertools import pairwise
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, IndirectObject, NameObject, NumberObject, PdfObject
+from pypdf.generic import (
+    ArrayObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    PdfObject,
+    StreamObject,
+    read_object,
+)
 
+from drivebot.pdf import xrefstream
 from drivebot.pdf.read import (
     Buffer,
     endobj_at,
@@ -68,6 +77,36 @@ class FastReader(PdfReader):
             if value is not None:
                 return self.cache_indirect_object(generation, number, value)
         return super().get_object(indirect_reference)
+
+    def _read_pdf15_xref_stream(self, stream: Any) -> StreamObject:
+        """pypdf's reading of an xref stream, with a regular stream's entries decoded in bulk
+        (xrefstream); pypdf reads anything else, and the lenient reader everything."""
+        if not self.strict:
+            return super()._read_pdf15_xref_stream(stream)
+        position = stream.tell()
+        stream.seek(-1, 1)
+        number, generation = self.read_object_header(stream)
+        xref = read_object(stream, self)
+        limit = self._xref_stream_maximum_entries - self._xref_stream_entry_count
+        found = xrefstream.entries(xref, limit)
+        if found is None or not set(found.types) <= {0, 1, 2}:
+            stream.seek(position)
+            return super()._read_pdf15_xref_stream(stream)
+        assert isinstance(xref, StreamObject)  # entries() checked it
+        self.cache_indirect_object(generation, number, xref)
+        self._xref_stream_entry_count += len(found.numbers)
+        # As pypdf: sections are read newest first, and an entry already known stays.
+        known, in_streams = self.xref, self.xref_objStm
+        for number, kind, second, third in zip(
+            found.numbers, found.types, found.second, found.third, strict=True
+        ):
+            if kind == 1:
+                offsets = known.setdefault(third, {})
+                if number not in offsets and number not in in_streams:
+                    offsets[number] = second
+            elif kind == 2 and number not in known.get(0, ()) and number not in in_streams:
+                in_streams[number] = (second, third)
+        return xref
 
     def tokens(self, ref: IndirectObject) -> list[bytes] | None:
         """The tokens of the object's body (read.tokenize), without building any objects; None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import accumulate, repeat
+from operator import itemgetter
 
 from pypdf.generic import IndirectObject, PdfObject
 
@@ -70,59 +71,94 @@ class RawPage:
         return (*own, id(self.inherited))
 
 
-class Structure:
-    """A dictionary's tokens with, per token, the nesting depth after it; built only when the
-    brackets pair up properly (so every value's end is where its depth is left again)."""
+class Shape:
+    """The bracket structure of a dictionary's tokens, shared by every dictionary whose tokens
+    have the same first bytes (a file's pages mostly do): checked, and each nested
+    dictionary's layout worked out, once per shape rather than once per page.
 
-    __slots__ = ("depths", "tokens")
+    The first byte tells the brackets apart (the tokenizer yields "<<" and ">>" only whole,
+    and an empty token, checked for before, for anything it does not know) and names (/).
+    """
 
-    def __init__(self, tokens: list[bytes], depths: list[int]) -> None:
-        self.tokens = tokens
-        self.depths = depths
+    __slots__ = ("depths", "first", "layouts")
+
+    def __init__(self, first: bytes, depths: list[int]) -> None:
+        self.first = first
+        self.depths = depths  # per token, the nesting depth after it
+        self.layouts: dict[int, tuple[tuple[int, ...], tuple[Span, ...]] | None] = {}
 
     @classmethod
-    def of(cls, tokens: list[bytes]) -> Structure | None:
-        brackets = b"".join(tokens).translate(None, _NOT_BRACKETS)
+    def of(cls, first: bytes) -> Shape | None:
+        """None unless the brackets pair up and the tokens make exactly one dictionary."""
+        brackets = first.translate(None, _NOT_BRACKETS)
         while True:  # strip innermost pairs until nothing or a mismatch is left
-            inner = brackets.replace(b"[]", b"").replace(b"<<>>", b"")
+            inner = brackets.replace(b"[]", b"").replace(b"<>", b"")
             if inner == brackets:
                 break
             brackets = inner
         if brackets:
             return None
-        depths = list(accumulate(map(_DEPTH.get, tokens, repeat(0))))
-        if not depths or tokens[0] != b"<<" or depths.index(0) != len(tokens) - 1:
+        depths = list(accumulate(map(_DEPTH.get, first, repeat(0))))
+        if not depths or first[0] != _OPEN or depths.index(0) != len(first) - 1:
             return None  # not one dictionary
-        return cls(tokens, depths)
+        return cls(first, depths)
+
+    def layout(self, start: int, end: int) -> tuple[tuple[int, ...], tuple[Span, ...]] | None:
+        """For the dictionary at tokens [start, end): its keys' token indices and their
+        values' spans; None unless it is a dictionary of name keys, each with a value."""
+        if start not in self.layouts:
+            self.layouts[start] = self._layout(start, end)
+        return self.layouts[start]
+
+    def _layout(self, start: int, end: int) -> tuple[tuple[int, ...], tuple[Span, ...]] | None:
+        first, depths = self.first, self.depths
+        if first[start] != _OPEN:
+            return None
+        level = depths[start]  # the depth after each of this dictionary's values
+        keys: list[int] = []
+        spans: list[Span] = []
+        index, stop = start + 1, end - 1
+        while index < stop:
+            if first[index] != _SLASH or index + 1 == stop:
+                return None
+            value_end = depths.index(level, index + 1, stop) + 1
+            keys.append(index)
+            spans.append((index + 1, value_end))
+            index = value_end
+        return tuple(keys), tuple(spans)
+
+
+class Structure:
+    """A dictionary's tokens with their Shape."""
+
+    __slots__ = ("shape", "tokens")
+
+    def __init__(self, tokens: list[bytes], shape: Shape) -> None:
+        self.tokens = tokens
+        self.shape = shape
 
     def entries(self, span: Span) -> dict[bytes, Span] | None:
         """The entries of the dictionary at `span`, key -> span of its value; None unless it
         is a dictionary whose keys are names, each once, each with a value."""
-        start, end = span
-        tokens, depths = self.tokens, self.depths
-        if tokens[start] != b"<<":
+        layout = self.shape.layout(*span)
+        if layout is None:
             return None
-        level = depths[start]  # the depth after each of this dictionary's values
-        entries: dict[bytes, Span] = {}
-        index, stop = start + 1, end - 1
-        while index < stop:
-            key = tokens[index]
-            if key[:1] != b"/" or key in entries or index + 1 == stop:
-                return None
-            value_end = depths.index(level, index + 1, stop) + 1
-            entries[key] = (index + 1, value_end)
-            index = value_end
-        return entries
+        keys, spans = layout
+        entries = dict(zip(map(self.tokens.__getitem__, keys), spans, strict=True))
+        return entries if len(entries) == len(keys) else None  # a key twice: pypdf decides
 
 
-_DEPTH = {b"<<": 1, b"[": 1, b">>": -1, b"]": -1}
+_OPEN, _SLASH = ord("<"), ord("/")
+_DEPTH = {ord("<"): 1, ord("["): 1, ord(">"): -1, ord("]"): -1}
 _NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"<>[]")))
+_FIRST_BYTE = itemgetter(0)
 
 
 def leaf_reader(reader: FastReader) -> LeafReader:
     """collect_pages' hook: page dictionaries as RawPages, None for nodes and anything odd."""
     # Pages repeat their boxes and /Rotate; their values are built once (and never changed).
     built: dict[tuple[bytes, ...], PdfObject | None] = {}
+    shapes: dict[bytes, Shape | None] = {}
 
     def value(tokens: list[bytes]) -> PdfObject | None:
         if len(tokens) == 1 and tokens[0][-1:] == b"R":  # a reference, the usual /Contents
@@ -137,7 +173,11 @@ def leaf_reader(reader: FastReader) -> LeafReader:
         tokens = reader.tokens(ref)
         if not tokens or b"" in tokens:  # an empty token: syntax the tokenizer does not know
             return None
-        structure = Structure.of(tokens)
+        first = bytes(map(_FIRST_BYTE, tokens))
+        if first not in shapes:
+            shapes[first] = Shape.of(first)
+        shape = shapes[first]
+        structure = Structure(tokens, shape) if shape is not None else None
         entries = structure.entries((0, len(tokens))) if structure is not None else None
         if structure is None or entries is None or b"/Kids" in entries:
             return None
