@@ -231,6 +231,64 @@ def inherited_pdf(path: Path, *, version: str = "1.7", final_eol: bool = True) -
     return path
 
 
+def look_alike_pdf(path: Path) -> Path:
+    """Five pages whose dictionaries have the same token shape (brackets, names and numbers in
+    the same places) but differ in what the names say: an own or an inherited media box, an
+    /XObject or a /Pattern dictionary in /Resources, the stamp's name taken, another node's
+    inherited media box."""
+    b = PdfBuilder()
+    image = b.stream(b"q Q", "/Type /XObject /Subtype /Form /BBox [0 0 1 1]")
+    contents = b.stream(_text_ops(["Look-alike page"], 40, 200))
+    top = b.reserve()
+    middle = b.reserve()
+    shape = "<< /Type {kind} /Parent {parent} 0 R {box} [0 0 300 300] /Resources << {dictionary} "
+    shape += "<< {name} {image} 0 R >> >> /Contents {contents} 0 R >>"
+    looks = [
+        ("/Page", "/MediaBox", "/XObject", "/Im1"),
+        ("/Page", "/CropBox", "/XObject", "/Im1"),
+        ("/Page", "/MediaBox", "/Pattern", "/Im1"),
+        ("/Page", "/MediaBox", "/XObject", "/DrivebotStamp"),
+    ]
+    kids = [
+        b.add(
+            shape.format(
+                kind=kind,
+                parent=top,
+                box=box,
+                dictionary=dictionary,
+                name=name,
+                image=image,
+                contents=contents,
+            )
+        )
+        for kind, box, dictionary, name in looks
+    ]
+    leaf = b.add(
+        shape.format(
+            kind="/Page",
+            parent=middle,
+            box="/MediaBox",
+            dictionary="/XObject",
+            name="/Im2",
+            image=image,
+            contents=contents,
+        )
+    )
+    b.add(
+        f"<< /Type /Pages /Parent {top} 0 R /MediaBox [0 0 400 400] /Kids [{leaf} 0 R] /Count 1 >>",
+        middle,
+    )
+    b.add(
+        "<< /Type /Pages /MediaBox [0 0 500 500] /Kids ["
+        + " ".join(f"{k} 0 R" for k in kids)
+        + f" {middle} 0 R] /Count 5 >>",
+        top,
+    )
+    root = b.add(f"<< /Type /Catalog /Pages {top} 0 R >>")
+    path.write_bytes(b.build(root))
+    return path
+
+
 def unusual_syntax_pdf(path: Path) -> Path:
     """Legal but less common syntax in the page dictionaries: literal strings with nested and
     escaped parentheses, hex strings, a name with a #20 escape, comments, tight delimiters,

@@ -140,6 +140,7 @@ SHAPES: dict[str, Maker] = {
     ),
     "unusual_syntax": lambda d: fx.unusual_syntax_pdf(d / "unusual.pdf"),
     "odd_dictionaries": lambda d: fx.odd_dictionaries_pdf(d / "odd.pdf"),
+    "look_alike_dictionaries": lambda d: fx.look_alike_pdf(d / "alike.pdf"),
 }
 
 

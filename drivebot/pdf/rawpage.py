@@ -26,7 +26,7 @@ from drivebot.pdf.read import LeafReader, build
 # Entries read as pypdf objects up front, so that a value that does not build sends the whole
 # page to pypdf instead of failing later.
 _BUILT = tuple((key, key.encode()) for key in ("/MediaBox", "/CropBox", "/Rotate", "/Contents"))
-_GEOMETRY = (b"/MediaBox", b"/CropBox", b"/Rotate")
+_GEOMETRY = ("/MediaBox", "/CropBox", "/Rotate")
 _STAMP = STAMP_NAME.encode("ascii")
 
 Span = tuple[int, int]  # token indices [start, end) of a value
@@ -61,14 +61,12 @@ class RawPage:
     def own(self, key: str) -> PdfObject | None:
         return self.values.get(key)
 
-    def geometry(self) -> tuple[object, ...]:
-        """What decides the placement: the own boxes and /Rotate as written, and the inherited
-        scope (one dictionary per /Pages node, alive as long as its pages)."""
-        own = tuple(
-            b" ".join(self.tokens[span[0] : span[1]]) if span else None
-            for span in map(self.entries.get, _GEOMETRY)
-        )
-        return (*own, id(self.inherited))
+    def geometry(self) -> tuple[int, ...]:
+        """What decides the placement: the own boxes and /Rotate as written (leaf() builds one
+        object per distinct text of a value, shared by the pages that write it so) and the
+        inherited scope (one dictionary per /Pages node); all alive as long as the pages."""
+        values = self.values
+        return (*(id(values.get(key)) for key in _GEOMETRY), id(self.inherited))
 
 
 class Shape:
@@ -80,12 +78,26 @@ class Shape:
     and an empty token, checked for before, for anything it does not know) and names (/).
     """
 
-    __slots__ = ("depths", "first", "layouts")
+    __slots__ = ("depths", "first", "keys", "layouts")
 
     def __init__(self, first: bytes, depths: list[int]) -> None:
         self.first = first
         self.depths = depths  # per token, the nesting depth after it
         self.layouts: dict[int, tuple[tuple[int, ...], tuple[Span, ...]] | None] = {}
+        self.keys = self._keys()
+
+    def _keys(self) -> tuple[int, ...]:
+        """The token indices of every key of the dictionary and of the dictionaries in it
+        (their names and these positions decide everything leaf() works out from them)."""
+        found: list[int] = []
+        pending = [(0, len(self.first))]
+        while pending:
+            layout = self.layout(*pending.pop())
+            if layout is not None:
+                keys, spans = layout
+                found += keys
+                pending += [span for span in spans if self.first[span[0]] == _OPEN]
+        return tuple(found)
 
     @classmethod
     def of(cls, first: bytes) -> Shape | None:
@@ -159,6 +171,8 @@ def leaf_reader(reader: FastReader) -> LeafReader:
     # Pages repeat their boxes and /Rotate; their values are built once (and never changed).
     built: dict[tuple[bytes, ...], PdfObject | None] = {}
     shapes: dict[bytes, Shape | None] = {}
+    # Per shape and the names of its keys: the page's entries and where the stamp goes.
+    plans: dict[tuple[bytes, tuple[bytes, ...]], _Plan | None] = {}
 
     def value(tokens: list[bytes]) -> PdfObject | None:
         if len(tokens) == 1 and tokens[0][-1:] == b"R":  # a reference, the usual /Contents
@@ -177,15 +191,18 @@ def leaf_reader(reader: FastReader) -> LeafReader:
         if first not in shapes:
             shapes[first] = Shape.of(first)
         shape = shapes[first]
-        structure = Structure(tokens, shape) if shape is not None else None
-        entries = structure.entries((0, len(tokens))) if structure is not None else None
-        if structure is None or entries is None or b"/Kids" in entries:
+        if shape is None:
             return None
+        signature = (first, tuple(map(tokens.__getitem__, shape.keys)))
+        if signature not in plans:
+            plans[signature] = _plan(Structure(tokens, shape))
+        plan = plans[signature]
+        if plan is None:
+            return None
+        entries, slot = plan
         kind = entries.get(b"/Type")
-        if kind is not None and (
-            kind[1] - kind[0] != 1 or tokens[kind[0]][:1] != b"/" or tokens[kind[0]] == b"/Pages"
-        ):
-            return None  # a node, or a /Type only pypdf can judge
+        if kind is not None and tokens[kind[0]] == b"/Pages":
+            return None  # a node
         page = RawPage(ref, tokens, entries, inherited)
         for key, raw_key in _BUILT:
             span = entries.get(raw_key)
@@ -196,8 +213,8 @@ def leaf_reader(reader: FastReader) -> LeafReader:
                 page.values[key] = built_value
         span = entries.get(b"/Resources")
         if span is not None:
-            page.resources = _stamp_slot(structure, span)
-            if page.resources is None:  # indirect, or unusual: the Stamper copies it
+            page.resources = slot
+            if slot is None:  # indirect, or unusual: the Stamper copies it
                 resources = build(tokens[span[0] : span[1]], reader)
                 if resources is None:
                     return None
@@ -205,6 +222,24 @@ def leaf_reader(reader: FastReader) -> LeafReader:
         return page
 
     return leaf
+
+
+# A page dictionary's entries (shared by the pages of one plan, never changed) and where the
+# stamp's reference goes in its /Resources (see _stamp_slot).
+_Plan = tuple[dict[bytes, Span], tuple[int, bool] | None]
+
+
+def _plan(structure: Structure) -> _Plan | None:
+    """What leaf() needs of a page dictionary that only its shape and key names decide; None
+    for anything but a plain page dictionary."""
+    entries = structure.entries((0, len(structure.tokens)))
+    if entries is None or b"/Kids" in entries:
+        return None
+    kind = entries.get(b"/Type")
+    if kind is not None and (kind[1] - kind[0] != 1 or structure.shape.first[kind[0]] != _SLASH):
+        return None  # a /Type only pypdf can judge
+    span = entries.get(b"/Resources")
+    return entries, _stamp_slot(structure, span) if span is not None else None
 
 
 def _stamp_slot(structure: Structure, span: Span) -> tuple[int, bool] | None:
@@ -222,6 +257,19 @@ def _stamp_slot(structure: Structure, span: Span) -> tuple[int, bool] | None:
     return xobjects[1] - 1, True
 
 
+class _Placed:
+    """Per geometry: the stamp form, its matrix, its /XObject entry and, once needed, the
+    stream that closes a page's content under the usual name (pages of one size share all)."""
+
+    __slots__ = ("closer", "entry", "form", "matrix")
+
+    def __init__(self, form: IndirectObject, matrix: Matrix) -> None:
+        self.form = form
+        self.matrix = matrix
+        self.entry = b"%s %d %d R" % (_STAMP, form.idnum, form.generation)
+        self.closer: IndirectObject | None = None
+
+
 class PageWriter:
     """Writes stamped RawPages through the Stamper's objects (forms, closers, resources)."""
 
@@ -234,27 +282,27 @@ class PageWriter:
         self._stamper = stamper
         self._is_stream = is_stream
         self._serialize = serialize
-        self._placed: dict[tuple[object, ...], tuple[IndirectObject, Matrix]] = {}
+        self._placed: dict[tuple[int, ...], _Placed] = {}
 
     def page_bytes(self, page: RawPage) -> bytes:
         """The page dictionary with the stamp: the original tokens, new /Resources, /Contents."""
         geometry = page.geometry()
         placed = self._placed.get(geometry)
         if placed is None:
-            placed = self._placed[geometry] = self._stamper.place(page)
-        form, matrix = placed
+            placed = self._placed[geometry] = _Placed(*self._stamper.place(page))
         tokens = page.tokens
         span = page.entries.get(b"/Resources")
         if span is not None and page.resources is not None:
             slot, has_xobjects = page.resources
-            entry = b"%s %d %d R" % (_STAMP, form.idnum, form.generation)
-            added = entry if has_xobjects else b"/XObject << " + entry + b" >>"
+            added = placed.entry if has_xobjects else b"/XObject << " + placed.entry + b" >>"
             resources = b" ".join([*tokens[span[0] : slot], added, *tokens[slot : span[1]]])
-            name = STAMP_NAME
+            if placed.closer is None:
+                placed.closer = self._stamper.closer(placed.matrix, STAMP_NAME)
+            closer = placed.closer
         else:
-            value, name = self._stamper.resources_with_stamp(page, form)
+            value, name = self._stamper.resources_with_stamp(page, placed.form)
             resources = self._serialize(value)
-        closer = self._stamper.closer(matrix, name)
+            closer = self._stamper.closer(placed.matrix, name)
         opener = self._stamper.opener
         contents = page.values.get("/Contents")
         if type(contents) is IndirectObject and self._is_stream(contents):
