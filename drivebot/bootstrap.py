@@ -16,6 +16,7 @@ from drivebot.archive.archiver import Archiver
 from drivebot.clock import Clock, system_clock
 from drivebot.config import Config
 from drivebot.drive import DrivePort
+from drivebot.errors import ConfigError
 from drivebot.gmail import MailboxPort
 from drivebot.local import LocalDrive, LocalMailbox
 from drivebot.state.store import Store
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # the application (daemon, mail, templates) is imported by ap
     from flask import Flask
 
     from drivebot.app.application import App
+    from drivebot.web.dashboard import GoogleSetup
 
 
 def store(config: Config, clock: Clock = system_clock, readonly: bool = False) -> Store:
@@ -124,5 +126,35 @@ def web(config: Config, lang: str, clock: Clock = system_clock) -> Flask:
             secret_key=session_key(config.workspace),
             secure_cookies=(config.base_url or config.verify_url_base).startswith("https://"),
             clock=clock,
+            google=_google_sign_in(config),
         ),
+    )
+
+
+def _google_sign_in(config: Config) -> GoogleSetup | None:
+    """On the Google backend with a web client file in the workspace: the dashboard's sign-in
+    with Google (else local accounts sign in with passwords)."""
+    from drivebot.state.accounts import Role
+    from drivebot.web import google_signin
+    from drivebot.web.dashboard import GoogleSetup
+
+    path = config.workspace / config.google.web_client_file
+    if config.backend != "google" or not path.is_file():
+        return None
+    if config.base_url is None:
+        raise ConfigError("web_client_needs_base_url")
+    roles = {p.email.lower(): Role.REVIEWER for p in config.reviewers}
+    roles.update({p.email.lower(): Role.ADMIN for p in config.admins})
+
+    def http() -> google_signin.Http:
+        import google_auth_httplib2
+        import httplib2
+
+        return google_auth_httplib2.Request(httplib2.Http(timeout=20))
+
+    return GoogleSetup(
+        client=google_signin.load_client(path),
+        redirect_uri=f"{config.base_url}dasbor/{google_signin.CALLBACK}",
+        http=http,
+        role_of=lambda email: roles.get(email.lower()),
     )

@@ -57,6 +57,7 @@ class GoogleSettings:
     folder_ids: dict[str, str] = field(default_factory=dict)
     token_file: str = "google-token.json"
     client_secrets_file: str = "credentials.json"
+    web_client_file: str = "web-client.json"  # the dashboard's Google sign-in (web.google_signin)
     service_account_file: str = ""
     subject: str = ""
     api_endpoint: str = ""  # tests and benchmarks point the client at a local server...
@@ -149,7 +150,7 @@ SETTINGS: dict[str, frozenset[str]] = {
     "folders": frozenset(f.value for f in Folder),
     "google": frozenset({
         "root_folder_id", "shared_drive_id", "folder_ids", "token_file", "client_secrets_file",
-        "service_account_file", "subject", "api_endpoint", "token_uri",
+        "service_account_file", "subject", "api_endpoint", "token_uri", "web_client_file",
     }),
     "opd": frozenset({"name", "emails", "folder"}),
     "reviewer": frozenset({"name", "email"}),
@@ -298,6 +299,7 @@ def _google(root: _Reader) -> GoogleSettings:
         folder_ids={str(k): str(v) for k, v in ids.items()},
         token_file=table.get("token_file", str, "google-token.json"),
         client_secrets_file=table.get("client_secrets_file", str, "credentials.json"),
+        web_client_file=table.get("web_client_file", str, "web-client.json"),
         service_account_file=table.get("service_account_file", str, ""),
         subject=table.get("subject", str, ""),
         api_endpoint=table.get("api_endpoint", str, ""),

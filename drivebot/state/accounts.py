@@ -51,6 +51,18 @@ class AccountRows:
             (email.lower(), role.value, password_hash, self.now()),
         )
 
+    def admit_account(self, email: str, role: Role) -> Account | None:
+        """The account of someone Google signed in: added without a password, or given the
+        configuration's role (a password stays); None if it was removed (`drivebot user
+        remove` keeps a person out even while the configuration still lists them)."""
+        self._write(
+            "INSERT INTO accounts VALUES (?, ?, NULL, ?, NULL) ON CONFLICT(email) DO UPDATE SET"
+            " role = excluded.role WHERE removed_at IS NULL",
+            (email.lower(), role.value, self.now()),
+        )
+        account = self.account(email)
+        return account if account is not None and account.active else None
+
     def remove_account(self, email: str) -> bool:
         cursor = self._write(
             "UPDATE accounts SET removed_at = ?, password_hash = NULL"

@@ -17,13 +17,11 @@ connection to the state store; a command goes through the application, as the CL
 
 from __future__ import annotations
 
-import hmac
-import posixpath
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +50,10 @@ from drivebot.errors import Explained
 from drivebot.events import Rejected
 from drivebot.files import workspace_key
 from drivebot.flows import is_open
-from drivebot.state.accounts import Account
+from drivebot.state.accounts import Account, Role
 from drivebot.state.rows import Draft
 from drivebot.state.store import Store
-from drivebot.web import board, draft_commands, draft_page, exports, figures
+from drivebot.web import board, draft_commands, draft_page, exports, figures, google_signin
 from drivebot.web.accounts import (
     CLIENT_FREE_FAILURES,
     FREE_FAILURES,
@@ -64,15 +62,33 @@ from drivebot.web.accounts import (
     session_stamp,
 )
 from drivebot.web.pages import render_page
+from drivebot.web.sessions import (
+    PREFIX,
+    csrf_ok,
+    csrf_token,
+    safe_next,
+    signed_in,
+    wait_words,
+)
 from drivebot.web.svg import bar_chart
 from drivebot.web.threads import per_thread
 
-PREFIX = "/dasbor"
 SESSION_KEY_NAME = "keys/dashboard_session.key"  # kept by `drivebot backup`
 SESSION_HOURS = 8  # a working day; then sign in again
 _LIFETIME = timedelta(hours=SESSION_HOURS)
 CLIENT_FREE = CLIENT_FREE_FAILURES
-_OPEN_ENDPOINTS = {"dashboard.sign_in"}  # reachable without a session
+# reachable without a session
+_OPEN_ENDPOINTS = {"dashboard.sign_in", "dashboard.google_start", "dashboard.google_back"}
+
+
+@dataclass(frozen=True)
+class GoogleSetup:
+    """Signing in with Google (drivebot.web.google_signin), on the Google backend."""
+
+    client: google_signin.WebClient
+    redirect_uri: str  # base_url + "dasbor/" + google_signin.CALLBACK
+    http: Callable[[], google_signin.Http]  # a new google-auth transport request per sign-in
+    role_of: Callable[[str], Role | None]  # from drivebot.toml's [[admin]] and [[reviewer]]
 
 
 @dataclass
@@ -86,6 +102,7 @@ class DashboardSetup:
     secret_key: bytes
     secure_cookies: bool
     clock: Clock = system_clock
+    google: GoogleSetup | None = None  # then the password form gives way to Google's
     throttle: Throttle = field(init=False)
 
     def __post_init__(self) -> None:
@@ -157,7 +174,7 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
             w=words,
             org=setup.config.org_name or words["default_org"],
             account=account,
-            csrf=_csrf_token(),
+            csrf=csrf_token(),
             url_for=url_for,
             longdate=lambda day: i18n.long_date(lang, day),
             label=lambda stage: i18n.stage_label(lang, stage),
@@ -166,11 +183,11 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
 
     @bp.before_request
     def guard() -> Any:
-        if request.method == "POST" and not _csrf_ok():
+        if request.method == "POST" and not csrf_ok():
             return page("message.html.j2", 400, heading=words["csrf"], text=words["csrf_text"])
         if request.endpoint in _OPEN_ENDPOINTS:
             return None
-        account = _signed_in(store(), setup.clock)
+        account = signed_in(store(), setup.clock, _LIFETIME)
         if account is None:
             session.clear()
             return redirect(url_for("dashboard.sign_in", next=request.full_path.rstrip("?")))
@@ -179,21 +196,28 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
 
     @bp.route("/masuk", methods=["GET", "POST"])
     def sign_in() -> Any:
-        target = _safe_next(request.values.get("next", ""))
-        if request.method == "GET":
-            return page("signin.html.j2", next=target, error=None, email="")
+        target = safe_next(request.values.get("next", ""))
+        if request.method == "GET" or setup.google is not None:
+            return signin_page(target, None)
         email = request.form.get("email", "").strip().lower()[:254]
         client = request.remote_addr or "-"
         keys = ((f"pair:{email}\n{client}", FREE_FAILURES), (f"client:{client}", CLIENT_FREE))
         wait = setup.throttle.attempt(keys)
         if wait:
-            error = _wait_words(words, wait)
-            return page("signin.html.j2", 429, next=target, error=error, email=email)
+            error = wait_words(words, wait)
+            return signin_page(target, error, 429, email)
         account = store().account(email) if email else None
         # `account is None` can only be true where the password did not match (for mypy).
         if not password_matches(account, request.form.get("password", "")) or account is None:
-            return page("signin.html.j2", 401, next=target, error=words["wrong"], email=email)
+            return signin_page(target, words["wrong"], 401, email)
         setup.throttle.succeeded(keys)
+        return signed_in_as(account, target)
+
+    def signin_page(target: str, error: str | None, status: int = 200, email: str = "") -> Any:
+        google = setup.google is not None
+        return page("signin.html.j2", status, next=target, error=error, email=email, google=google)
+
+    def signed_in_as(account: Account, target: str) -> Response:
         token = secrets.token_urlsafe(32)
         with sessions().transaction():
             sessions().start_session(
@@ -203,6 +227,45 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
         session.permanent = True
         session.update(sid=token, csrf=secrets.token_urlsafe(32))
         return redirect(target)
+
+    @bp.get("/masuk/google")
+    def google_start() -> Any:
+        if setup.google is None:
+            abort(404)
+        target = safe_next(request.args.get("next", ""))
+        now = setup.clock().timestamp()
+        url, pending = google_signin.begin(
+            setup.google.client, setup.google.redirect_uri, target, now
+        )
+        session["google"] = pending.as_dict()
+        return redirect(url)
+
+    @bp.get("/" + google_signin.CALLBACK)
+    def google_back() -> Any:
+        google = setup.google
+        if google is None:
+            abort(404)
+        pending = google_signin.Pending.of(session.pop("google", None))
+        target = pending.next if pending is not None else safe_next("")
+        try:
+            email = google_signin.finish(
+                google.client,
+                google.redirect_uri,
+                pending,
+                request.args.to_dict(),
+                google.http(),
+                setup.clock().timestamp(),
+            )
+        except google_signin.SignInRefused as refused:
+            return signin_page(target, words[refused.reason], 401)
+        role = google.role_of(email)
+        if role is None:
+            return signin_page(target, words["google_not_listed"].format(email=email), 403)
+        with sessions().transaction():
+            account = sessions().admit_account(email, role)
+        if account is None:
+            return signin_page(target, words["google_removed"].format(email=email), 403)
+        return signed_in_as(account, target)
 
     @bp.post("/keluar")
     def sign_out() -> Response:
@@ -341,50 +404,3 @@ def _download(rows: exports.Table, fmt: str, name: str) -> Response:
         mimetype=exports.FORMATS[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
     )
-
-
-def _csrf_token() -> str:
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    token: str = session["csrf"]
-    return token
-
-
-def _csrf_ok() -> bool:
-    expected = session.get("csrf")
-    given = request.form.get("csrf", "")
-    return bool(expected) and hmac.compare_digest(str(expected), given)
-
-
-def _signed_in(store: Store, clock: Clock) -> Account | None:
-    """The session's account, while the session is open and young enough and the account is
-    unchanged since signing in."""
-    token = session.get("sid")
-    found = store.session(token) if isinstance(token, str) else None
-    if found is None:
-        return None
-    if not timedelta(0) <= clock() - datetime.fromisoformat(found.started_at) < _LIFETIME:
-        return None
-    account = store.account(found.email)
-    if account is None or not account.active:
-        return None
-    return account if hmac.compare_digest(session_stamp(account), found.stamp) else None
-
-
-def _wait_words(words: dict[str, str], seconds: int) -> str:
-    if seconds >= 120:
-        return words["wait_minutes"].format(minutes=(seconds + 59) // 60)
-    return words["wait"].format(seconds=seconds)
-
-
-def _safe_next(target: str) -> str:
-    """Where to go after signing in: a page of the dashboard, never another site."""
-    path = posixpath.normpath(target) + ("/" if target.endswith("/") else "")
-    if (
-        target == path
-        and target.isprintable()
-        and target.startswith(PREFIX + "/")
-        and not target.startswith("//")
-    ):
-        return target
-    return PREFIX + "/"

@@ -296,6 +296,8 @@ class Auth:
                 answer = self._refresh(form)
             elif grant_type == JWT_GRANT:
                 answer = self._jwt(form)
+            elif grant_type == "authorization_code":
+                answer = self.google.openid.exchange(form)
             else:
                 raise OAuthError(400, "unsupported_grant_type", f"Invalid grant_type: {grant_type}")
             status = 200

@@ -37,6 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from fakegoogle.discovery import ApiError, Discovery, Method, apply_selector, bad_request
 from fakegoogle.faults import _FAULT_ERRORS, Fault, Faults
+from fakegoogle.openid import OpenId
 
 __all__ = ["FakeGoogle", "Fault", "Faults", "Reply", "Request", "parse_multipart"]
 
@@ -146,6 +147,7 @@ class FakeGoogle:
         self.counts: Counter[str] = Counter()
         self.faults = Faults(seed)
         self.auth = Auth(self)
+        self.openid = OpenId(self)
         self.quotas = Quotas(
             self,
             quotas,
@@ -256,6 +258,10 @@ class FakeGoogle:
         with self.lock:
             if url.path == "/token":
                 return self._token(http_method, headers, data)
+            if url.path == "/o/oauth2/v2/auth":
+                return self.openid.authorize({k: v[0] for k, v in query.items()})
+            if url.path == "/oauth2/v1/certs":
+                return self.openid.certs()
             if "upload_id" in query:
                 return self._continue_upload(query["upload_id"][0], headers, data)
             method, path_params = self.discovery.route(http_method, url.path)
