@@ -170,3 +170,13 @@ def test_without_a_web_client_file_local_accounts_sign_in(workspace: Path) -> No
     page = client.get("/dasbor/masuk").get_data(as_text=True)
     assert 'name="password"' in page and "google-sign-in" not in page
     assert client.get("/dasbor/masuk/google").status_code == 404
+
+
+def test_google_unreachable_at_the_exchange_is_a_message_not_an_error(
+    client: FlaskClient, google: FakeGoogle
+) -> None:
+    location = google.openid.choose(to_google(client), ADMIN)
+    google.stop()  # the office's internet went down between the chooser and the way back
+    answer = back_from_google(client, location)
+    assert answer.status_code == 401
+    assert "tidak dapat memastikan akun Anda" in answer.get_data(as_text=True)

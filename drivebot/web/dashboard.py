@@ -17,6 +17,7 @@ connection to the state store; a command goes through the application, as the CL
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -73,6 +74,7 @@ from drivebot.web.sessions import (
 from drivebot.web.svg import bar_chart
 from drivebot.web.threads import per_thread
 
+log = logging.getLogger(__name__)
 SESSION_KEY_NAME = "keys/dashboard_session.key"  # kept by `drivebot backup`
 SESSION_HOURS = 8  # a working day; then sign in again
 _LIFETIME = timedelta(hours=SESSION_HOURS)
@@ -257,6 +259,7 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
                 setup.clock().timestamp(),
             )
         except google_signin.SignInRefused as refused:
+            log.warning("Google sign-in refused: %s", refused)  # the why, for the admins
             return signin_page(target, words[refused.reason], 401)
         role = google.role_of(email)
         if role is None:
@@ -318,12 +321,12 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
         filters = board.Filters.of(request.args)
         every = [standing_of(draft, today) for draft in store().drafts()]
         rows = exports.drafts_table([one for one in every if filters.keeps(one)], lang, config.tz)
-        return _download(rows, fmt, f"{words['export_drafts']}-{today.isoformat()}")
+        return exports.download(rows, fmt, f"{words['export_drafts']}-{today.isoformat()}")
 
     @bp.get("/ekspor/register-<int:year>.<fmt>")
     def export_register(year: int, fmt: str) -> Any:
         rows = exports.register_table(registers(store(), setup.config, year), lang)
-        return _download(rows, fmt, f"{words['export_register']}-{year}")
+        return exports.download(rows, fmt, f"{words['export_register']}-{year}")
 
     @bp.get("/rancangan/<reg>")
     def draft(reg: str) -> tuple[str, int]:
@@ -393,14 +396,3 @@ class _Snapshot:
 
 _BOARDS_KEPT = 16
 FULL_READ = 600  # seconds: what an entry-less change could hide is shown within this
-
-
-def _download(rows: exports.Table, fmt: str, name: str) -> Response:
-    if fmt not in exports.FORMATS:
-        abort(404)
-    data = exports.as_csv(rows) if fmt == "csv" else exports.as_xlsx(rows, name)
-    return Response(
-        data,
-        mimetype=exports.FORMATS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
-    )

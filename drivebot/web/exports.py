@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 
+from flask import Response, abort
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
@@ -97,3 +98,15 @@ def _formula_like(value: str | int) -> bool:
 
 def _day(iso: str, tz: tzinfo | None) -> str:
     return datetime.fromisoformat(iso).astimezone(tz).date().isoformat()
+
+
+def download(rows: Table, fmt: str, name: str) -> Response:
+    """The table as a file to download; 404 for a format there is none of."""
+    if fmt not in FORMATS:
+        abort(404)
+    data = as_csv(rows) if fmt == "csv" else as_xlsx(rows, name)
+    return Response(
+        data,
+        mimetype=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )

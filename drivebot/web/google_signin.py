@@ -143,12 +143,17 @@ def finish(
         "client_secret": client.client_secret,
         "code_verifier": pending.verifier,
     }
-    response = request(
-        client.token_uri,
-        method="POST",
-        body=urlencode(form),
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
+    from google.auth.exceptions import TransportError
+
+    try:
+        response = request(
+            client.token_uri,
+            method="POST",
+            body=urlencode(form),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+    except (TransportError, OSError) as exc:  # Google out of reach: try again later
+        raise SignInRefused("google_failed", str(exc)) from None
     try:
         tokens = json.loads(response.data)
     except ValueError:
