@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from drivebot.flows import FLOWS, Audience, ProductType
 from drivebot.workdays import WorkCalendar
@@ -97,6 +98,9 @@ class StageClock:
         return max(0, -self.days_left)
 
 
+# Kept: the dashboard reads every open draft's clock, and drafts that entered their stage on
+# the same day stand alike (the calendar is a configuration's, fixed while it lives).
+@lru_cache(maxsize=8192)
 def stage_clock(
     calendar: WorkCalendar, stage: str, started: date, today: date, limit: Limit
 ) -> StageClock:
