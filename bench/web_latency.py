@@ -8,7 +8,8 @@ discarded as warm-up); p50 and p95 in milliseconds. The board keeps what it read
 store is unchanged and reads again only the drafts changed since, so also measured: "board
 cold", the view after another process committed (the daemon's cycle does, every minute or so),
 five times; and the very first view, which reads every open draft (as each serving thread does
-once a day and every 10 minutes).
+once a day and every 10 minutes). The figures page (/dasbor/angka), computed on every
+request, ten times.
 Run: python bench/web_latency.py [--sizes 100,10000]
 """
 
@@ -110,7 +111,14 @@ def measure(count: int) -> tuple[float, float]:
             cold.append((time.perf_counter() - begin) * 1000)
         rng = random.Random(1)
         pages = timed(client, [f"/dasbor/rancangan/{rng.choice(regs)}" for _ in range(REQUESTS)])
-        for name, times in (("board", board), ("board cold", cold), ("draft page", pages)):
+        figures = timed(client, ["/dasbor/angka"] * (WARM_UP + 10))  # computed per request
+        shown = (
+            ("board", board),
+            ("board cold", cold),
+            ("draft page", pages),
+            ("figures", figures),
+        )
+        for name, times in shown:
             p50 = statistics.median(times)
             p95 = statistics.quantiles(times, n=20)[-1] if len(times) > 5 else max(times)
             print(f"{count:6d} drafts: {name:<10} p50 {p50:7.1f} ms, p95 {p95:7.1f} ms", flush=True)
