@@ -131,6 +131,10 @@ def web(config: Config, lang: str, clock: Clock = system_clock) -> Flask:
     )
 
 
+# Seconds a sign-in waits for Google's token endpoint and keys: a serving thread waits as long.
+GOOGLE_SIGN_IN_TIMEOUT = 8
+
+
 def _google_sign_in(config: Config) -> GoogleSetup | None:
     """On the Google backend with a web client file in the workspace: the dashboard's sign-in
     with Google (else local accounts sign in with passwords)."""
@@ -150,7 +154,7 @@ def _google_sign_in(config: Config) -> GoogleSetup | None:
         import google_auth_httplib2
         import httplib2
 
-        return google_auth_httplib2.Request(httplib2.Http(timeout=20))
+        return google_auth_httplib2.Request(httplib2.Http(timeout=GOOGLE_SIGN_IN_TIMEOUT))
 
     return GoogleSetup(
         client=google_signin.load_client(path),

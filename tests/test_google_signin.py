@@ -9,7 +9,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from fakegoogle import FakeGoogle
@@ -180,3 +180,48 @@ def test_google_unreachable_at_the_exchange_is_a_message_not_an_error(
     answer = back_from_google(client, location)
     assert answer.status_code == 401
     assert "tidak dapat memastikan akun Anda" in answer.get_data(as_text=True)
+
+
+def test_googles_keys_out_of_reach_is_a_message_not_an_error(
+    workspace: Path, google: FakeGoogle
+) -> None:
+    path = workspace / "web-client.json"
+    client_file = json.loads(path.read_text(encoding="utf-8"))
+    client_file["web"]["auth_provider_x509_cert_url"] = "http://127.0.0.1:9/oauth2/v1/certs"
+    path.write_text(json.dumps(client_file), encoding="utf-8")
+    client = web_client(workspace)
+    answer = back_from_google(client, google.openid.choose(to_google(client), ADMIN))
+    assert answer.status_code == 401
+    assert "tidak dapat memastikan akun Anda" in answer.get_data(as_text=True)
+
+
+def test_a_state_that_is_not_plain_text_is_refused(client: FlaskClient) -> None:
+    to_google(client)
+    answer = client.get("/dasbor/masuk/google/kembali", query_string={"state": "é", "code": "x"})
+    assert answer.status_code == 401
+
+
+def test_a_spent_code_is_refused_at_the_token_endpoint(
+    client: FlaskClient, google: FakeGoogle
+) -> None:
+    first = google.openid.choose(to_google(client), ADMIN)
+    assert back_from_google(client, first).status_code == 302
+    code = parse_qs(urlsplit(first).query)["code"][0]
+    state = parse_qs(urlsplit(to_google(client)).query)["state"][0]  # a new sign-in
+    replay = f"{CALLBACK}?{urlencode({'code': code, 'state': state})}"
+    assert back_from_google(client, replay).status_code == 401
+    assert google.counts["oauth2.token"] == 2  # asked, and Google refused the spent code
+
+
+def test_taken_off_the_configurations_lists_ends_the_sessions(
+    workspace: Path, client: FlaskClient, google: FakeGoogle
+) -> None:
+    back_from_google(client, google.openid.choose(to_google(client), REVIEWER))
+    assert client.get("/dasbor/").status_code == 200
+    cookie = client.get_cookie("drivebot_dasbor", path="/dasbor")
+    assert cookie is not None
+    config = dataclasses.replace(load(workspace), backend="google", reviewers=())
+    restarted = bootstrap.web(config, "id", clock=Moment())  # `drivebot serve` restarted
+    later = restarted.test_client()
+    later.set_cookie("drivebot_dasbor", cookie.value, path="/dasbor")
+    assert later.get("/dasbor/").status_code == 302

@@ -190,6 +190,8 @@ def _blueprint(setup: DashboardSetup, lang: str) -> Blueprint:
         if request.endpoint in _OPEN_ENDPOINTS:
             return None
         account = signed_in(store(), setup.clock, _LIFETIME)
+        if account and setup.google and setup.google.role_of(account.email) != account.role:
+            account = None  # drivebot.toml's lists changed (and `drivebot serve` restarted)
         if account is None:
             session.clear()
             return redirect(url_for("dashboard.sign_in", next=request.full_path.rstrip("?")))

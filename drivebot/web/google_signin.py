@@ -129,7 +129,7 @@ def finish(
     """The verified address of the person Google signed in; SignInRefused otherwise."""
     if pending is None or not 0 <= now - pending.started < PENDING_SECONDS:
         raise SignInRefused("google_expired")
-    if not secrets.compare_digest(answer.get("state", ""), pending.state):
+    if not _same(answer.get("state", ""), pending.state):
         raise SignInRefused("google_expired", "state")
     if answer.get("error"):
         raise SignInRefused("google_cancelled", answer["error"])
@@ -158,7 +158,9 @@ def finish(
         tokens = json.loads(response.data)
     except ValueError:
         tokens = {}
-    if response.status != 200 or "id_token" not in tokens:
+    if response.status != 200 or not isinstance(tokens, dict):
+        raise SignInRefused("google_failed", f"token endpoint {response.status}")
+    if not isinstance(tokens.get("id_token"), str):
         raise SignInRefused("google_failed", f"token endpoint {response.status}")
     return _verified_email(client, tokens["id_token"], pending.nonce, request)
 
@@ -175,16 +177,21 @@ def _verified_email(client: WebClient, id_token: str, nonce: str, request: Http)
             certs_url=client.certs_uri,
             clock_skew_in_seconds=CLOCK_SKEW,
         )
-    except (ValueError, exceptions.GoogleAuthError) as exc:
+    except (ValueError, OSError, exceptions.GoogleAuthError) as exc:  # OSError: keys unreachable
         raise SignInRefused("google_failed", str(exc)) from None
     if claims.get("iss") not in ISSUERS:
         raise SignInRefused("google_failed", "issuer")
-    if not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
+    if not _same(str(claims.get("nonce", "")), nonce):
         raise SignInRefused("google_failed", "nonce")
     email = str(claims.get("email", "")).lower()
     if not email or claims.get("email_verified") is not True:
         raise SignInRefused("google_unverified")
     return email
+
+
+def _same(given: str, expected: str) -> bool:
+    """Compared in constant time, as bytes (compare_digest refuses non-ASCII text)."""
+    return secrets.compare_digest(given.encode(), expected.encode())
 
 
 def _challenge(verifier: str) -> str:

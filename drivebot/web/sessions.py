@@ -27,7 +27,7 @@ def csrf_token() -> str:
 def csrf_ok() -> bool:
     expected = session.get("csrf")
     given = request.form.get("csrf", "")
-    return bool(expected) and hmac.compare_digest(str(expected), given)
+    return bool(expected) and hmac.compare_digest(str(expected).encode(), given.encode())
 
 
 def wait_words(words: dict[str, str], seconds: int) -> str:
