@@ -241,39 +241,20 @@ def look_alike_pdf(path: Path) -> Path:
     contents = b.stream(_text_ops(["Look-alike page"], 40, 200))
     top = b.reserve()
     middle = b.reserve()
-    shape = "<< /Type {kind} /Parent {parent} 0 R {box} [0 0 300 300] /Resources << {dictionary} "
-    shape += "<< {name} {image} 0 R >> >> /Contents {contents} 0 R >>"
-    looks = [
-        ("/Page", "/MediaBox", "/XObject", "/Im1"),
-        ("/Page", "/CropBox", "/XObject", "/Im1"),
-        ("/Page", "/MediaBox", "/Pattern", "/Im1"),
-        ("/Page", "/MediaBox", "/XObject", "/DrivebotStamp"),
-    ]
+
+    def page(parent: int, box: str, dictionary: str, name: str) -> int:
+        return b.add(
+            f"<< /Type /Page /Parent {parent} 0 R {box} [0 0 300 300] /Resources << "
+            f"{dictionary} << {name} {image} 0 R >> >> /Contents {contents} 0 R >>"
+        )
+
     kids = [
-        b.add(
-            shape.format(
-                kind=kind,
-                parent=top,
-                box=box,
-                dictionary=dictionary,
-                name=name,
-                image=image,
-                contents=contents,
-            )
-        )
-        for kind, box, dictionary, name in looks
+        page(top, "/MediaBox", "/XObject", "/Im1"),
+        page(top, "/CropBox", "/XObject", "/Im1"),
+        page(top, "/MediaBox", "/Pattern", "/Im1"),
+        page(top, "/MediaBox", "/XObject", "/DrivebotStamp"),
     ]
-    leaf = b.add(
-        shape.format(
-            kind="/Page",
-            parent=middle,
-            box="/MediaBox",
-            dictionary="/XObject",
-            name="/Im2",
-            image=image,
-            contents=contents,
-        )
-    )
+    leaf = page(middle, "/MediaBox", "/XObject", "/Im2")
     b.add(
         f"<< /Type /Pages /Parent {top} 0 R /MediaBox [0 0 400 400] /Kids [{leaf} 0 R] /Count 1 >>",
         middle,

@@ -207,6 +207,8 @@ class OpenId:
         code = self.codes.pop(form.get("code"), None)  # a code is good once
         if code is None:
             raise OAuthError(400, "invalid_grant", "Malformed auth code.")
+        if not form.get("code_verifier"):
+            raise OAuthError(400, "invalid_grant", "Missing code verifier.")
         verifier = form.get("code_verifier").encode()
         challenge = _b64(hashlib.sha256(verifier).digest())
         if (
