@@ -604,3 +604,19 @@ def test_days_per_stage_are_measured_from_entering_to_leaving() -> None:
     ]  # fmt: skip
     assert [bar.shown for bar in p90s][1] == "3,7"  # of 4 and 1 days
     assert months_back(datetime(2027, 2, 5).date(), 3) == [(2026, 11), (2027, 0), (2027, 1)]
+
+
+def test_the_figures_are_counted_again_after_a_change(client: FlaskClient, workspace: Path) -> None:
+    sign_in(client)
+
+    def drafts_in_this_month() -> str:
+        page = client.get("/dasbor/angka").get_data(as_text=True)
+        section = page[page.index('id="h-in"') :]
+        return re.findall(r'<th scope="row">Des 2026</th><td>([^<]+)</td>', section)[0]
+
+    assert drafts_in_this_month() == "3"
+    assert drafts_in_this_month() == "3"  # the second view: as kept
+    inbox = workspace / "drive" / "00 Masuk" / "BPKAD"
+    (inbox / "Ranperbup Pajak Reklame.docx").write_bytes(draft_docx(subject="Pajak Reklame"))
+    bootstrap.app(load(workspace)).cycle()  # the daemon registers a fourth
+    assert drafts_in_this_month() == "4"

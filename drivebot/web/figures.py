@@ -33,6 +33,29 @@ class Chart:
     bars: tuple[Bar, ...]
 
 
+def charts(
+    drafts: Sequence[Draft],
+    changes: Sequence[tuple[str, str, str, str]],
+    revision_rounds: dict[str, int],
+    standings: Iterable[Standing],
+    tz: tzinfo | None,
+    today: date,
+    lang: str,
+) -> tuple[Chart, ...]:
+    """Every chart of the figures page, in its order."""
+    archived = [at for _, at, _, after in changes if after == "arsip"]
+    medians, p90s = stage_days(changes, {d.reg: d.created_at for d in drafts}, lang)
+    received = office_days((d.created_at for d in drafts), tz)
+    return (
+        Chart("in", per_month(received, today, lang)),
+        Chart("archived", per_month(office_days(archived, tz), today, lang)),
+        Chart("median", medians),
+        Chart("p90", p90s),
+        Chart("rounds", rounds(drafts, revision_rounds, i18n.section(lang, "dashboard"))),
+        Chart("late", late_per_opd(standings)),
+    )
+
+
 def months_back(today: date, count: int = MONTHS) -> list[tuple[int, int]]:
     """The last `count` months up to today's, oldest first, as (year, month)."""
     index = today.year * 12 + today.month - 1
