@@ -225,3 +225,12 @@ def test_taken_off_the_configurations_lists_ends_the_sessions(
     later = restarted.test_client()
     later.set_cookie("drivebot_dasbor", cookie.value, path="/dasbor")
     assert later.get("/dasbor/").status_code == 302
+
+
+def test_a_token_answer_that_is_not_an_object_is_refused(
+    client: FlaskClient, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(google.openid, "exchange", lambda _form: ["not", "an", "object"])
+    answer = back_from_google(client, google.openid.choose(to_google(client), ADMIN))
+    assert answer.status_code == 401
+    assert "tidak dapat memastikan akun Anda" in answer.get_data(as_text=True)

@@ -127,6 +127,8 @@ def finish(
     now: float,
 ) -> str:
     """The verified address of the person Google signed in; SignInRefused otherwise."""
+    from google.auth.exceptions import TransportError
+
     if pending is None or not 0 <= now - pending.started < PENDING_SECONDS:
         raise SignInRefused("google_expired")
     if not _same(answer.get("state", ""), pending.state):
@@ -143,8 +145,6 @@ def finish(
         "client_secret": client.client_secret,
         "code_verifier": pending.verifier,
     }
-    from google.auth.exceptions import TransportError
-
     try:
         response = request(
             client.token_uri,
@@ -157,12 +157,11 @@ def finish(
     try:
         tokens = json.loads(response.data)
     except ValueError:
-        tokens = {}
-    if response.status != 200 or not isinstance(tokens, dict):
+        tokens = None
+    id_token = tokens.get("id_token") if isinstance(tokens, dict) else None
+    if response.status != 200 or not isinstance(id_token, str):
         raise SignInRefused("google_failed", f"token endpoint {response.status}")
-    if not isinstance(tokens.get("id_token"), str):
-        raise SignInRefused("google_failed", f"token endpoint {response.status}")
-    return _verified_email(client, tokens["id_token"], pending.nonce, request)
+    return _verified_email(client, id_token, pending.nonce, request)
 
 
 def _verified_email(client: WebClient, id_token: str, nonce: str, request: Http) -> str:
